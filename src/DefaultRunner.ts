@@ -1,0 +1,114 @@
+/**
+ * The runner for callers outside Effect: every method returns a Promise, errors reject with the
+ * same typed error values (`WorkflowNotFoundError`, `InvalidStorageUrlError`, …) the Effect API
+ * fails with.
+ *
+ * @example
+ * const runner = await DefaultRunner.make("sqlite://:memory:", { workflows: [etl] })
+ * const result = await runner.execute("etl", { date: "2026-11-28" })
+ * await runner.shutdown()
+ *
+ * @since 0.1.0
+ */
+import { Cause, Effect, Exit, Layer, ManagedRuntime, Stream } from "effect"
+import type { ExecutionEvent } from "./ExecutionEvent.js"
+import type { Config, ExecutionHandle, SubmitOptions } from "./Runner.js"
+import { Runner } from "./Runner.js"
+import type { ListFilter } from "./Storage.js"
+import * as Storage from "./Storage.js"
+import type * as Workflow from "./Workflow.js"
+import type { ExecutionInfo, ExecutionStatus, ExecutionSummary, WorkflowResult } from "./WorkflowResult.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options extends Omit<Config, "workflows"> {
+  /** Workflows whose tasks need no services (the Promise API cannot provide them). */
+  readonly workflows?: ReadonlyArray<Workflow.Workflow<never>> | undefined
+}
+
+/**
+ * A submitted execution, in Promise form.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface PromiseHandle {
+  readonly executionId: string
+  result(): Promise<WorkflowResult>
+  /** Every event of this execution from its start, ending with `ExecutionFinished`. */
+  events(): AsyncIterable<ExecutionEvent>
+  cancel(): Promise<void>
+  pause(): Promise<void>
+  resume(): Promise<void>
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface DefaultRunner {
+  execute(workflow: Workflow.Workflow<never> | string, input?: Record<string, unknown>, options?: SubmitOptions): Promise<WorkflowResult>
+  submit(workflow: Workflow.Workflow<never> | string, input?: Record<string, unknown>, options?: SubmitOptions): Promise<PromiseHandle>
+  get(executionId: string): Promise<ExecutionInfo>
+  status(executionId: string): Promise<ExecutionStatus>
+  list(filter?: ListFilter): Promise<ReadonlyArray<ExecutionSummary>>
+  history(executionId: string): Promise<ReadonlyArray<ExecutionEvent>>
+  cancel(executionId: string): Promise<void>
+  pause(executionId: string): Promise<void>
+  resume(executionId: string): Promise<void>
+  register(workflow: Workflow.Workflow<never>): Promise<void>
+  /** Interrupts running tasks (their executions stay resumable) and closes the storage. */
+  shutdown(): Promise<void>
+}
+
+/**
+ * Opens the storage at `url` (see `Storage.layerFromUrl`) and starts a runner on it; unfinished
+ * executions found there are resumed. Rejects with `InvalidStorageUrlError`, `StorageError`,
+ * `InvalidOptionError` or `WorkflowDefinitionError`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = async (url: string, options: Options = {}): Promise<DefaultRunner> => {
+  const runtime = ManagedRuntime.make(Runner.layer(options).pipe(Layer.provide(Storage.layerFromUrl(url))))
+  // Build now, so that a bad URL or option rejects here.
+  const built = await runtime.runtimeEffect.pipe(Effect.exit, Effect.runPromise)
+  if (Exit.isFailure(built)) {
+    await runtime.dispose()
+    throw Cause.squash(built.cause)
+  }
+  let closed = false
+  const run = async <A, E>(f: (runner: Runner["Type"]) => Effect.Effect<A, E>): Promise<A> => {
+    if (closed) throw new Error("this runner was shut down")
+    const exit = await runtime.runPromiseExit(Effect.flatMap(Runner, f))
+    if (Exit.isSuccess(exit)) return exit.value
+    throw Cause.squash(exit.cause)
+  }
+  const toPromiseHandle = (handle: ExecutionHandle): PromiseHandle => ({
+    executionId: handle.executionId,
+    result: () => run(() => handle.result),
+    events: () => Stream.toAsyncIterable(handle.events),
+    cancel: () => run(() => handle.cancel),
+    pause: () => run(() => handle.pause),
+    resume: () => run(() => handle.resume)
+  })
+  return {
+    execute: (workflow, input, submitOptions) => run((r) => r.execute(workflow, input, submitOptions)),
+    submit: (workflow, input, submitOptions) => run((r) => Effect.map(r.submit(workflow, input, submitOptions), toPromiseHandle)),
+    get: (id) => run((r) => r.get(id)),
+    status: (id) => run((r) => r.status(id)),
+    list: (filter) => run((r) => r.list(filter)),
+    history: (id) => run((r) => r.history(id)),
+    cancel: (id) => run((r) => r.cancel(id)),
+    pause: (id) => run((r) => r.pause(id)),
+    resume: (id) => run((r) => r.resume(id)),
+    register: (workflow) => run((r) => r.register(workflow)),
+    shutdown: async () => {
+      if (closed) return
+      closed = true
+      await runtime.dispose()
+    }
+  }
+}

@@ -1,0 +1,169 @@
+/**
+ * The typed errors of sluice. Each carries the facts a caller needs and a `message` that reads
+ * on its own.
+ *
+ * @since 0.1.0
+ */
+import { Data } from "effect"
+
+/**
+ * Why a workflow (or one of its tasks) cannot be built.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export type DefinitionProblem =
+  | "EmptyWorkflow"
+  | "InvalidWorkflowName"
+  | "InvalidTaskId"
+  | "DuplicateTaskId"
+  | "UnknownDependency"
+  | "Cycle"
+  | "InvalidTriggerRule"
+  | "InvalidOption"
+
+/**
+ * A workflow definition that cannot run: thrown by `Workflow.make` and `Task.make`, failed with
+ * by `Workflow.validate`. `reason` says which rule was broken, `message` says where.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WorkflowDefinitionError extends Data.TaggedError("WorkflowDefinitionError")<{
+  readonly reason: DefinitionProblem
+  readonly workflowName?: string | undefined
+  readonly taskId?: string | undefined
+  /** For `Cycle`: the task ids along the cycle, first id repeated at the end. */
+  readonly cycle?: ReadonlyArray<string> | undefined
+  readonly detail: string
+}> {
+  override get message(): string {
+    const where = this.workflowName === undefined ? "" : `workflow "${this.workflowName}": `
+    return `${where}${this.detail}`
+  }
+}
+
+/**
+ * A value that cannot be stored in a task context (or as workflow input) because it would not
+ * survive a round trip through JSON.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ContextValueError extends Data.TaggedError("ContextValueError")<{
+  readonly key: string
+  /** Where inside the value, e.g. `customers[3].joined`; empty for the value itself. */
+  readonly path: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    const at = this.path === "" ? `"${this.key}"` : `"${this.key}" at ${this.path}`
+    return `context value ${at} is not JSON: ${this.detail}`
+  }
+}
+
+/**
+ * A typed `ctx.get(key)` whose stored value does not decode with the key's schema.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ContextDecodeError extends Data.TaggedError("ContextDecodeError")<{
+  readonly key: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `context value "${this.key}" does not decode: ${this.detail}`
+  }
+}
+
+/**
+ * `execute`/`submit` named a workflow that the runner does not know.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class WorkflowNotFoundError extends Data.TaggedError("WorkflowNotFoundError")<{
+  readonly workflowName: string
+  readonly known: ReadonlyArray<string>
+}> {
+  override get message(): string {
+    const known = this.known.length === 0 ? "none registered" : `registered: ${this.known.join(", ")}`
+    return `unknown workflow "${this.workflowName}" (${known})`
+  }
+}
+
+/**
+ * No execution with this id exists in the runner's storage.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ExecutionNotFoundError extends Data.TaggedError("ExecutionNotFoundError")<{
+  readonly executionId: string
+}> {
+  override get message(): string {
+    return `unknown execution "${this.executionId}"`
+  }
+}
+
+/**
+ * A storage URL that sluice cannot open.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidStorageUrlError extends Data.TaggedError("InvalidStorageUrlError")<{
+  readonly url: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `invalid storage URL "${this.url}": ${this.detail}`
+  }
+}
+
+/**
+ * Options given to the runner (or to `submit`) that are out of range.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<{
+  readonly option: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `invalid option ${this.option}: ${this.detail}`
+  }
+}
+
+/**
+ * The storage failed to read or write.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class StorageError extends Data.TaggedError("StorageError")<{
+  readonly operation: string
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    const cause = this.cause instanceof Error ? this.cause.message : String(this.cause)
+    return `storage ${this.operation} failed: ${cause}`
+  }
+}
+
+/**
+ * Why a task attempt failed when it did not fail with an error of its own.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TaskTimeoutError extends Data.TaggedError("TaskTimeoutError")<{
+  readonly taskId: string
+  readonly timeoutMs: number
+}> {
+  override get message(): string {
+    return `task "${this.taskId}" timed out after ${this.timeoutMs} ms`
+  }
+}

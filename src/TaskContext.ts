@@ -1,0 +1,169 @@
+/**
+ * What a task body receives: the context it reads and writes, and who it is (task, execution,
+ * attempt). Values are JSON; writes are checked at `set`, so a bad value fails where it is made.
+ *
+ * @since 0.1.0
+ */
+import * as Either from "effect/Either"
+import * as ContextKey from "./ContextKey.js"
+import { ContextDecodeError, ContextValueError } from "./Errors.js"
+import type { Json, JsonObject } from "./internal/json.js"
+import { toFrozenJson } from "./internal/json.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Key<A = unknown> = string | ContextKey.ContextKey<A>
+
+/**
+ * The context of one task attempt.
+ *
+ * - `get` of a missing key is `undefined`; a typed get decodes with the key's schema and throws
+ *   `ContextDecodeError` when the stored value does not decode (failing the attempt).
+ * - `set` checks the value is JSON (after encoding, for a typed key) and throws
+ *   `ContextValueError` otherwise, storing nothing.
+ * - Values read back are frozen: they are shared with the tasks running beside this one. Copy
+ *   one before changing it in place.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskContext {
+  readonly taskId: string
+  readonly executionId: string
+  readonly workflowName: string
+  /** 1 for the first attempt, 2 for the first retry, … */
+  readonly attempt: number
+  /** Stable across attempts and restarts: `executionId/taskId`. */
+  readonly idempotencyKey: string
+  /** Aborted when the attempt is interrupted (timeout, cancel, shutdown): pass it to fetch & co. */
+  readonly signal: AbortSignal
+  get<A>(key: ContextKey.ContextKey<A>): A | undefined
+  get(key: string): unknown
+  set<A>(key: ContextKey.ContextKey<A>, value: A): void
+  set(key: string, value: unknown): void
+  has(key: Key<any>): boolean
+  delete(key: Key<any>): boolean
+  keys(): ReadonlyArray<string>
+  /** The whole context as it stands, as a plain (frozen) object. */
+  toJSON(): JsonObject
+}
+
+const keyName = (key: Key<any>): string => {
+  if (typeof key === "string") {
+    if (key.length === 0) throw new ContextValueError({ key, path: "", detail: "keys must be non-empty strings" })
+    return key
+  }
+  return key.name
+}
+
+/** The changes an attempt made: the keys set (to frozen JSON) and the keys deleted. */
+export interface ContextDelta {
+  readonly set: JsonObject
+  readonly deleted: ReadonlyArray<string>
+}
+
+/** @internal */
+export const emptyDelta: ContextDelta = Object.freeze({ set: Object.freeze({}), deleted: Object.freeze([]) })
+
+/** @internal */
+export const applyDelta = (input: JsonObject, delta: ContextDelta): JsonObject => {
+  const setKeys = Object.keys(delta.set)
+  if (setKeys.length === 0 && delta.deleted.length === 0) return input
+  const out: Record<string, Json> = { ...input }
+  for (const k of delta.deleted) delete out[k]
+  for (const k of setKeys) out[k] = delta.set[k]
+  return Object.freeze(out)
+}
+
+/** @internal */
+export interface AttemptMeta {
+  readonly taskId: string
+  readonly executionId: string
+  readonly workflowName: string
+  readonly attempt: number
+  readonly signal: AbortSignal
+}
+
+/** @internal The one implementation of `TaskContext`: the input plus a log of writes. */
+export class TaskContextImpl implements TaskContext {
+  readonly taskId: string
+  readonly executionId: string
+  readonly workflowName: string
+  readonly attempt: number
+  readonly signal: AbortSignal
+  /** undefined marks a deleted key. */
+  private readonly writes = new Map<string, Json | undefined>()
+
+  constructor(private readonly input: JsonObject, meta: AttemptMeta) {
+    this.taskId = meta.taskId
+    this.executionId = meta.executionId
+    this.workflowName = meta.workflowName
+    this.attempt = meta.attempt
+    this.signal = meta.signal
+  }
+
+  get idempotencyKey(): string {
+    return `${this.executionId}/${this.taskId}`
+  }
+
+  private raw(name: string): Json | undefined {
+    if (this.writes.has(name)) return this.writes.get(name)
+    return Object.prototype.hasOwnProperty.call(this.input, name) ? this.input[name] : undefined
+  }
+
+  get(key: Key<any>): any {
+    const name = keyName(key)
+    const value = this.raw(name)
+    if (value === undefined || typeof key === "string") return value
+    const decoded = key.decode(value)
+    if (Either.isLeft(decoded)) throw new ContextDecodeError({ key: name, detail: ContextKey.formatError(decoded.left) })
+    return decoded.right
+  }
+
+  set(key: Key<any>, value: unknown): void {
+    const name = keyName(key)
+    let encoded = value
+    if (typeof key !== "string") {
+      const result = key.encode(value)
+      if (Either.isLeft(result)) {
+        throw new ContextValueError({ key: name, path: "", detail: ContextKey.formatError(result.left) })
+      }
+      encoded = result.right
+    }
+    this.writes.set(name, toFrozenJson(name, encoded))
+  }
+
+  has(key: Key<any>): boolean {
+    return this.raw(keyName(key)) !== undefined
+  }
+
+  delete(key: Key<any>): boolean {
+    const name = keyName(key)
+    const existed = this.has(name)
+    this.writes.set(name, undefined)
+    return existed
+  }
+
+  keys(): ReadonlyArray<string> {
+    return Object.keys(this.toJSON())
+  }
+
+  toJSON(): JsonObject {
+    return applyDelta(this.input, this.delta())
+  }
+
+  /** What this attempt changed. */
+  delta(): ContextDelta {
+    if (this.writes.size === 0) return emptyDelta
+    const set: Record<string, Json> = {}
+    const deleted: Array<string> = []
+    for (const [k, v] of this.writes) {
+      if (v === undefined) {
+        if (Object.prototype.hasOwnProperty.call(this.input, k)) deleted.push(k)
+      } else set[k] = v
+    }
+    return { set: Object.freeze(set), deleted: Object.freeze(deleted) }
+  }
+}

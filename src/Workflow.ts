@@ -1,0 +1,195 @@
+/**
+ * A workflow: a named, validated DAG of tasks. Workflows are values: make them in loops, from
+ * data, or from the tasks of other workflows.
+ *
+ * @since 0.1.0
+ */
+import { createHash } from "node:crypto"
+import { Effect } from "effect"
+import { WorkflowDefinitionError } from "./Errors.js"
+import type { Graph } from "./internal/graph.js"
+import { compile } from "./internal/graph.js"
+import type { Task } from "./Task.js"
+import * as TriggerRule from "./TriggerRule.js"
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = Symbol.for("sluice/Workflow")
+
+/**
+ * A workflow whose tasks need the services `R` (to be provided to the runner's layer).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Workflow<out R = never> {
+  readonly [TypeId]: { readonly _R: (_: never) => R }
+  readonly name: string
+  readonly description: string | undefined
+  readonly tags: ReadonlyArray<string>
+  /** In declaration order. */
+  readonly tasks: ReadonlyArray<Task<any>>
+  /** Content hash of the definition: the same definition always gives the same version. */
+  readonly version: string
+  /** @internal */
+  readonly graph: Graph
+}
+
+/**
+ * The services the tasks of a workflow need.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements<W> = W extends Workflow<infer R> ? R : never
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options<Tasks extends ReadonlyArray<Task<any>>> {
+  readonly name: string
+  readonly description?: string | undefined
+  readonly tags?: ReadonlyArray<string> | undefined
+  readonly tasks: Tasks
+}
+
+type TaskRequirements<T> = T extends Task<infer R> ? R : never
+
+const hashDefinition = (name: string, tasks: ReadonlyArray<Task<any>>): string => {
+  const hash = createHash("sha256")
+  hash.update(name)
+  for (const t of tasks) {
+    hash.update(
+      JSON.stringify([
+        t.id,
+        t.dependencies,
+        TriggerRule.describe(t.triggerRule),
+        t.retry.description,
+        t.timeoutMs ?? null,
+        String(t.run)
+      ])
+    )
+  }
+  return hash.digest("hex").slice(0, 16)
+}
+
+/**
+ * Makes and validates a workflow. Throws `WorkflowDefinitionError` (with `reason` one of
+ * `EmptyWorkflow`, `InvalidWorkflowName`, `InvalidTaskId`, `DuplicateTaskId`,
+ * `UnknownDependency`, `Cycle` (with the cycle's path), `InvalidTriggerRule`).
+ * The same task value listed twice counts once.
+ *
+ * @example
+ * const etl = Workflow.make({ name: "etl", tasks: [extract, transform, load] })
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = <const Tasks extends ReadonlyArray<Task<any>>>(
+  options: Options<Tasks>
+): Workflow<TaskRequirements<Tasks[number]>> => {
+  const tasks = [...new Set(options.tasks ?? [])]
+  const graph = compile(options.name, tasks)
+  return {
+    [TypeId]: { _R: (_: never) => _ },
+    name: options.name,
+    description: options.description,
+    tags: options.tags ?? [],
+    tasks,
+    version: hashDefinition(options.name, tasks),
+    graph
+  }
+}
+
+/**
+ * `make` as an Effect: fails with `WorkflowDefinitionError` instead of throwing.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const validate = <const Tasks extends ReadonlyArray<Task<any>>>(
+  options: Options<Tasks>
+): Effect.Effect<Workflow<TaskRequirements<Tasks[number]>>, WorkflowDefinitionError> =>
+  Effect.try({
+    try: () => make(options),
+    catch: (e) =>
+      e instanceof WorkflowDefinitionError
+        ? e
+        : new WorkflowDefinitionError({ reason: "InvalidOption", workflowName: options.name, detail: String(e) })
+  })
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isWorkflow = (u: unknown): u is Workflow<unknown> => typeof u === "object" && u !== null && TypeId in u
+
+const idsOf = (workflow: Workflow<any>, indices: ReadonlyArray<number>): Array<string> =>
+  indices.map((i) => workflow.graph.ids[i])
+
+/**
+ * Task ids in an order where every task comes after its dependencies (level by level,
+ * declaration order within a level).
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const topologicalOrder = (workflow: Workflow<any>): Array<string> => idsOf(workflow, workflow.graph.topo)
+
+/**
+ * Task ids grouped by execution level: level 0 holds the roots, level k the tasks whose deepest
+ * dependency is on level k-1. Tasks of one level can run in parallel.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const levels = (workflow: Workflow<any>): Array<Array<string>> =>
+  workflow.graph.levels.map((level) => idsOf(workflow, level))
+
+/**
+ * Tasks without dependencies.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const roots = (workflow: Workflow<any>): Array<string> => idsOf(workflow, workflow.graph.roots)
+
+/**
+ * Tasks nothing depends on: their outputs make the final context.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const leaves = (workflow: Workflow<any>): Array<string> => idsOf(workflow, workflow.graph.leaves)
+
+/**
+ * The content hash of the definition (ids, dependencies, rules, retries, timeouts, bodies).
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const version = (workflow: Workflow<any>): string => workflow.version
+
+/**
+ * A Mermaid `graph TD` of the workflow; tasks with a trigger rule other than the default show it.
+ *
+ * @since 0.1.0
+ * @category inspection
+ */
+export const toMermaid = (workflow: Workflow<any>): string => {
+  const { graph } = workflow
+  const label = (i: number): string => {
+    const task = workflow.tasks[i]
+    const rule = task.triggerRule._tag === "NoneFailed" ? "" : `<br/><i>${TriggerRule.describe(task.triggerRule)}</i>`
+    return `${graph.ids[i]}["${graph.ids[i]}${rule.replaceAll("\"", "'")}"]`
+  }
+  const lines = ["graph TD"]
+  for (const i of graph.topo) {
+    if (graph.deps[i].length === 0 && graph.succs[i].length === 0) lines.push(`  ${label(i)}`)
+    for (const d of graph.deps[i]) lines.push(`  ${label(d)} --> ${label(i)}`)
+  }
+  return lines.join("\n")
+}

@@ -1,0 +1,84 @@
+/**
+ * What an execution produced: its status, the final context, and each task's outcome.
+ *
+ * @since 0.1.0
+ */
+import type { ExecutionStatus, FinalStatus, TaskStatus } from "./internal/rules.js"
+
+export type { ExecutionStatus, FinalStatus, TaskStatus }
+
+/**
+ * One task of an execution. `attempts` counts the attempts started; `error` is the last
+ * attempt's error (failed tasks) and `reason` why a task was skipped or cancelled.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface TaskResult {
+  readonly taskId: string
+  readonly status: TaskStatus
+  readonly attempts: number
+  readonly startedAt: Date | undefined
+  readonly completedAt: Date | undefined
+  readonly durationMs: number | undefined
+  readonly error: string | undefined
+  readonly reason: string | undefined
+}
+
+/**
+ * A finished execution (`execute`, `handle.result`). `errorMessage` is absent when it completed,
+ * otherwise e.g. `"1 task(s) failed, 13 completed, 1 skipped"`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface WorkflowResult {
+  readonly executionId: string
+  readonly workflowName: string
+  readonly workflowVersion: string
+  readonly status: FinalStatus
+  readonly finalContext: Record<string, unknown>
+  /** In the workflow's topological order. */
+  readonly tasks: ReadonlyArray<TaskResult>
+  readonly startedAt: Date
+  readonly completedAt: Date
+  readonly durationMs: number
+  readonly errorMessage: string | undefined
+}
+
+/**
+ * An execution as storage knows it, finished or not (`get`, `list`). For a finished execution it
+ * holds the same values as its `WorkflowResult`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ExecutionInfo {
+  readonly executionId: string
+  readonly workflowName: string
+  readonly workflowVersion: string
+  readonly status: ExecutionStatus
+  readonly input: Record<string, unknown>
+  readonly finalContext: Record<string, unknown> | undefined
+  readonly tasks: ReadonlyArray<TaskResult>
+  readonly startedAt: Date
+  readonly completedAt: Date | undefined
+  readonly durationMs: number | undefined
+  readonly errorMessage: string | undefined
+  readonly idempotencyKey: string | undefined
+}
+
+/**
+ * An execution in a listing (no per-task detail).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ExecutionSummary = Omit<ExecutionInfo, "tasks" | "input" | "finalContext">
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export const isFinal = (status: ExecutionStatus): status is FinalStatus =>
+  status === "Completed" || status === "Failed" || status === "Cancelled"

@@ -1,0 +1,139 @@
+/**
+ * JSON values as sluice stores them: checked once when they enter a context, copied so that the
+ * caller's object is never shared, and frozen so that tasks running in parallel can share one
+ * copy without a defensive clone on every read.
+ */
+import { ContextValueError } from "../Errors.js"
+
+export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
+export type JsonObject = { readonly [key: string]: Json }
+
+export const emptyObject: JsonObject = Object.freeze({})
+
+const describe = (value: unknown): string => {
+  if (value === undefined) return "undefined (use delete to remove a key)"
+  if (typeof value === "number") return `${value} (only finite numbers are JSON)`
+  if (typeof value === "function") return "a function"
+  if (typeof value === "symbol") return "a symbol"
+  if (typeof value === "bigint") return "a bigint (store it as a string, or use a ContextKey with a Schema)"
+  if (value instanceof Date) return "a Date (store an ISO string, or use a ContextKey with Schema.Date)"
+  const name = (value as object).constructor?.name ?? "an object without prototype"
+  return `an instance of ${name} (only plain objects and arrays are JSON)`
+}
+
+const isPlainObject = (value: object): boolean => {
+  const proto = Object.getPrototypeOf(value)
+  return proto === Object.prototype || proto === null
+}
+
+/**
+ * Checks that `value` round-trips through JSON and returns a frozen deep copy of it.
+ * Throws a `ContextValueError` naming the first offending path.
+ */
+export const toFrozenJson = (key: string, value: unknown): Json => {
+  const seen = new Set<object>()
+  const visit = (v: unknown, path: string): Json => {
+    switch (typeof v) {
+      case "string":
+      case "boolean":
+        return v
+      case "number":
+        if (Number.isFinite(v)) return v
+        break
+      case "object": {
+        if (v === null) return null
+        if (seen.has(v)) throw new ContextValueError({ key, path, detail: "a cycle (the value refers to itself)" })
+        if (Array.isArray(v)) {
+          seen.add(v)
+          const out: Array<Json> = new Array(v.length)
+          for (let i = 0; i < v.length; i++) out[i] = visit(v[i], `${path}[${i}]`)
+          seen.delete(v)
+          return Object.freeze(out)
+        }
+        if (!isPlainObject(v)) break
+        seen.add(v)
+        const out: Record<string, Json> = {}
+        for (const k of Object.keys(v)) {
+          out[k] = visit((v as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`)
+        }
+        seen.delete(v)
+        return Object.freeze(out)
+      }
+    }
+    throw new ContextValueError({ key, path, detail: describe(v) })
+  }
+  return visit(value, "")
+}
+
+/** A whole context given as input: a plain object whose values are all JSON. */
+export const toFrozenJsonObject = (value: unknown): JsonObject => {
+  if (value === undefined) return emptyObject
+  if (typeof value !== "object" || value === null || Array.isArray(value) || !isPlainObject(value)) {
+    throw new ContextValueError({ key: "(input)", path: "", detail: "the input context must be a plain object" })
+  }
+  const out: Record<string, Json> = {}
+  for (const k of Object.keys(value)) out[k] = toFrozenJson(k, (value as Record<string, unknown>)[k])
+  return Object.freeze(out)
+}
+
+/** Values already checked (read back from storage) only need freezing. */
+export const deepFreeze = <A extends Json>(value: A): A => {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value)
+    for (const v of Object.values(value)) deepFreeze(v)
+  }
+  return value
+}
+
+const isObject = (v: Json): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v)
+
+/** Structural equality of JSON values, used to drop duplicates when arrays concatenate. */
+export const jsonEquals = (a: Json, b: Json): boolean => {
+  if (a === b) return true
+  if (typeof a !== "object" || typeof b !== "object" || a === null || b === null) return false
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false
+    for (let i = 0; i < a.length; i++) if (!jsonEquals(a[i], b[i])) return false
+    return true
+  }
+  if (Array.isArray(b)) return false
+  const ka = Object.keys(a)
+  if (ka.length !== Object.keys(b).length) return false
+  for (const k of ka) {
+    if (!(k in b) || !jsonEquals((a as JsonObject)[k], (b as JsonObject)[k])) return false
+  }
+  return true
+}
+
+/**
+ * Merges the value of a later dependency into an earlier one (DESIGN §3): objects merge
+ * recursively, arrays concatenate without duplicates, anything else: the later value wins.
+ * Unchanged branches are shared, not copied.
+ */
+export const mergeJson = (earlier: Json, later: Json): Json => {
+  if (earlier === later) return earlier
+  if (Array.isArray(earlier) && Array.isArray(later)) {
+    const out: Array<Json> = [...earlier]
+    for (const item of later) if (!out.some((existing) => jsonEquals(existing, item))) out.push(item)
+    return Object.freeze(out)
+  }
+  if (isObject(earlier) && isObject(later)) return mergeObjects(earlier, later)
+  return later
+}
+
+export const mergeObjects = (earlier: JsonObject, later: JsonObject): JsonObject => {
+  if (earlier === later) return earlier
+  const laterKeys = Object.keys(later)
+  if (laterKeys.length === 0) return earlier
+  if (Object.keys(earlier).length === 0) return later
+  const out: Record<string, Json> = { ...earlier }
+  for (const k of laterKeys) out[k] = k in earlier ? mergeJson(earlier[k], later[k]) : later[k]
+  return Object.freeze(out)
+}
+
+/** Merges contexts in the given order: the first is the earliest. */
+export const mergeAll = (contexts: ReadonlyArray<JsonObject>): JsonObject => {
+  let out = emptyObject
+  for (const c of contexts) out = mergeObjects(out, c)
+  return out
+}

@@ -1,0 +1,162 @@
+/**
+ * The workflow supervisor: one fiber per execution, the only owner of its state. It receives the
+ * outcomes of task attempts as messages, lets the state machine decide, commits what changed,
+ * publishes the events, and only then forks the tasks that became ready. Task fibers never fork
+ * their successors; they report back and end.
+ */
+import { Clock, Deferred, type Duration, Effect, FiberMap, PubSub, Queue } from "effect"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
+import type { StorageError } from "../Errors.js"
+import type { ExecutionEvent } from "../ExecutionEvent.js"
+import type { StorageService } from "../Storage.js"
+import type { WorkflowResult } from "../WorkflowResult.js"
+import { runAttempt } from "./attempt.js"
+import type { AttemptOutcome, ExecutionState } from "./execution.js"
+
+export type Message =
+  | { readonly _tag: "AttemptEnded"; readonly task: number; readonly attempt: number; readonly outcome: AttemptOutcome }
+  | { readonly _tag: "RetryDue"; readonly task: number }
+  | { readonly _tag: "Cancel"; readonly reason: string; readonly ack?: Deferred.Deferred<void> | undefined }
+  | { readonly _tag: "Pause" | "Resume"; readonly ack?: Deferred.Deferred<void> | undefined }
+
+/** What a supervisor needs from its runner. */
+export interface SupervisorEnv {
+  readonly storage: StorageService
+  readonly semaphore: Effect.Semaphore
+  readonly events: PubSub.PubSub<ExecutionEvent>
+}
+
+/** One execution as the runner tracks it while it runs. */
+export interface Active {
+  readonly state: ExecutionState
+  readonly mailbox: Queue.Queue<Message>
+  readonly done: Deferred.Deferred<WorkflowResult, StorageError>
+  /** Replays the execution's events to late subscribers (submit handles). */
+  readonly log: PubSub.PubSub<ExecutionEvent> | undefined
+}
+
+/** Commits what the state machine changed, then publishes its events. */
+export const flush = (env: SupervisorEnv, active: Active): Effect.Effect<void, StorageError> => {
+  const round = active.state.drain()
+  if (round === undefined) return Effect.void
+  return Effect.zipRight(
+    env.storage.commit(round.batch),
+    Effect.suspend(() => {
+      const publish = PubSub.publishAll(env.events, round.events)
+      return active.log === undefined ? publish : Effect.zipRight(publish, PubSub.publishAll(active.log, round.events))
+    })
+  )
+}
+
+/** The delay before the next attempt, or none when the retry schedule is done. */
+const nextDelay = (active: Active, task: number, error: unknown, now: number): Effect.Effect<number | undefined> => {
+  const { schedule } = active.state.workflow.tasks[task].retry
+  const state = active.state.scheduleState[task] ?? schedule.initial
+  return Effect.map(schedule.step(now, error, state), ([next, , decision]) => {
+    active.state.scheduleState[task] = next
+    if (ScheduleDecision.isDone(decision)) return undefined
+    return Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+  })
+}
+
+export interface SuperviseOptions {
+  /** Retries that were waiting when the execution was restored. */
+  readonly waiting?: ReadonlyArray<{ readonly task: number; readonly dueAt: number }> | undefined
+  /** Ends the execution `Cancelled` with reason "timed out" after this long. */
+  readonly executionTimeout?: Duration.Duration | undefined
+}
+
+export const supervise = (env: SupervisorEnv, active: Active, options: SuperviseOptions) =>
+  Effect.gen(function*() {
+    const { mailbox, state } = active
+    const tasks = yield* FiberMap.make<number>()
+    const fork = yield* FiberMap.runtime(tasks)<never>()
+    const { workflow } = state
+    const acks: Array<Deferred.Deferred<void>> = []
+
+    const sleepThenRetry = (task: number, delayMs: number) =>
+      fork(-1 - task, Effect.zipRight(Effect.sleep(delayMs), Queue.offer(mailbox, { _tag: "RetryDue", task })))
+
+    const launch = () => {
+      for (const task of state.takeReady()) {
+        const attempt = state.attemptOf(task)
+        const run = runAttempt({
+          task: workflow.tasks[task],
+          input: state.inputOf(task),
+          executionId: state.executionId,
+          workflowName: workflow.name,
+          attempt
+        }).pipe(
+          env.semaphore.withPermits(1),
+          Effect.flatMap((outcome) => Queue.offer(mailbox, { _tag: "AttemptEnded", task, attempt, outcome }))
+        )
+        // The services task bodies need are in this fiber's context: the runner provided them.
+        fork(task, run as Effect.Effect<boolean>)
+      }
+    }
+
+    const handle = (message: Message, now: number): Effect.Effect<void> => {
+      switch (message._tag) {
+        case "AttemptEnded": {
+          const { attempt, outcome, task } = message
+          if (outcome._tag === "Succeeded" || !state.mayRetry(task, outcome.error)) {
+            state.attemptEnded(task, attempt, outcome, undefined, now)
+            return Effect.void
+          }
+          return Effect.map(nextDelay(active, task, outcome.error, now), (delay) => {
+            state.attemptEnded(task, attempt, outcome, delay, now)
+            if (delay !== undefined) sleepThenRetry(task, delay)
+          })
+        }
+        case "RetryDue":
+          state.retryDue(message.task, now)
+          return Effect.void
+        case "Cancel":
+          if (message.ack) acks.push(message.ack)
+          if (state.cancelled || state.isDone) return Effect.void
+          return Effect.zipRight(FiberMap.clear(tasks), Effect.sync(() => state.cancel(message.reason, now)))
+        case "Pause":
+        case "Resume":
+          if (message.ack) acks.push(message.ack)
+          state.setPaused(message._tag === "Pause", now)
+          return Effect.void
+      }
+    }
+
+    for (const { dueAt, task } of options.waiting ?? []) {
+      sleepThenRetry(task, Math.max(0, dueAt - (yield* Clock.currentTimeMillis)))
+    }
+    if (options.executionTimeout !== undefined) {
+      yield* Effect.forkScoped(
+        Effect.zipRight(Effect.sleep(options.executionTimeout), Queue.offer(mailbox, { _tag: "Cancel", reason: "timed out" }))
+      )
+    }
+
+    for (;;) {
+      yield* flush(env, active)
+      for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined)
+      if (state.isDone) break
+      launch()
+      const first = yield* Queue.take(mailbox)
+      const rest = yield* Queue.takeAll(mailbox)
+      const now = yield* Clock.currentTimeMillis
+      yield* handle(first, now)
+      for (const message of rest) yield* handle(message, now)
+    }
+    yield* FiberMap.clear(tasks)
+    const result = state.finish(yield* Clock.currentTimeMillis)
+    yield* flush(env, active)
+    yield* Deferred.succeed(active.done, result)
+    return result
+  }).pipe(
+    Effect.scoped,
+    Effect.tapError((error) => Deferred.fail(active.done, error)),
+    // Shutdown: the task fibers were interrupted with the scope; their attempts do not count.
+    Effect.onInterrupt(() =>
+      Effect.suspend(() => {
+        active.state.suspend()
+        return flush(env, active)
+      }).pipe(Effect.ignoreLogged, Effect.zipRight(Deferred.interrupt(active.done)))
+    )
+  )
