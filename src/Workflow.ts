@@ -184,7 +184,8 @@ export const toMermaid = (workflow: Workflow<any>): string => {
   const label = (i: number): string => {
     const task = workflow.tasks[i]
     const rule = task.triggerRule._tag === "NoneFailed" ? "" : `<br/><i>${TriggerRule.describe(task.triggerRule)}</i>`
-    return `${graph.ids[i]}["${graph.ids[i]}${rule.replaceAll("\"", "'")}"]`
+    // Node names are positions: task ids may hold "-" or ".", which Mermaid reads as syntax.
+    return `t${i}["${graph.ids[i]}${rule.replaceAll("\"", "'")}"]`
   }
   const lines = ["graph TD"]
   for (const i of graph.topo) {

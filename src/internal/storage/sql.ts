@@ -346,13 +346,22 @@ export const make = Effect.gen(function*() {
 
 const runMigrations = (sql: SqlClient.SqlClient) => {
   const migrate = Migrator.make({})({ loader: Migrator.fromRecord(migrations), table: "sluice_migrations" })
-  // Many runners may boot at once on one PostgreSQL: one migrates, the others wait for it.
+  // Many runners may boot at once on one PostgreSQL: one migrates, the others wait for it. The
+  // migrations table is made under the lock too, or two runners could race to create it.
   const serialized = sql.onDialectOrElse({
     pg: () =>
       sql.withTransaction(
-        Effect.zipRight(sql`SELECT pg_advisory_xact_lock(hashtext('sluice_migrations'))`, migrate)
+        Effect.all([
+          sql`SELECT pg_advisory_xact_lock(hashtext('sluice_migrations'))`,
+          sql`CREATE TABLE IF NOT EXISTS sluice_migrations (
+            migration_id integer primary key,
+            created_at timestamp with time zone not null default now(),
+            name text not null
+          )`,
+          migrate
+        ], { discard: true })
       ),
-    orElse: () => migrate
+    orElse: () => Effect.asVoid(migrate)
   })
   return serialized.pipe(
     Effect.provideService(SqlClient.SqlClient, sql),

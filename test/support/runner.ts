@@ -1,0 +1,25 @@
+/** Running programs against a runner on a given storage. */
+import { Effect } from "effect"
+import type { RunnerConfig, RunnerService, Workflow } from "sluice"
+import { Runner } from "sluice"
+import type { StorageCase } from "./storage.js"
+
+export const withRunner = <A, E>(
+  storage: StorageCase,
+  config: RunnerConfig<ReadonlyArray<Workflow.Workflow<never>>>,
+  f: (runner: RunnerService) => Effect.Effect<A, E>
+) => Effect.flatMap(Runner, f).pipe(Effect.provide(Runner.layer(config)), Effect.provide(storage.layer))
+
+/** A log of what task bodies did, in the order they did it. */
+export const trace = () => {
+  const lines: Array<string> = []
+  return {
+    lines,
+    add: (line: string) => void lines.push(line),
+    at: (line: string) => {
+      const i = lines.indexOf(line)
+      if (i < 0) throw new Error(`"${line}" never happened; trace: ${lines.join(", ")}`)
+      return i
+    }
+  }
+}

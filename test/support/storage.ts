@@ -1,0 +1,32 @@
+/** The storages every behaviour test runs against: one suite, each implementation. */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, Layer } from "effect"
+import { Storage } from "sluice"
+import { layerPostgresFresh, postgresAvailable } from "./postgres.js"
+
+export interface StorageCase {
+  readonly name: string
+  /** A fresh, empty storage each time it is built. */
+  readonly layer: Layer.Layer<Storage, unknown>
+}
+
+/** A SQLite file in a fresh temporary directory, removed when the layer closes. */
+export const tempDir = Effect.acquireRelease(
+  Effect.sync(() => mkdtempSync(join(tmpdir(), "sluice-test-"))),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true }))
+)
+
+export const layerSqliteTempFile: Layer.Layer<Storage, unknown> = Layer.unwrapScoped(
+  Effect.map(tempDir, (dir) => Storage.layerSqlite({ filename: join(dir, "sluice.db") }))
+)
+
+const pg = await postgresAvailable()
+
+export const storageCases: ReadonlyArray<StorageCase> = [
+  { name: "memory", layer: Storage.layerMemory },
+  { name: "sqlite :memory:", layer: Storage.layerSqlite({ filename: ":memory:" }) },
+  { name: "sqlite file", layer: layerSqliteTempFile },
+  ...(pg ? [{ name: "postgres", layer: layerPostgresFresh }] : [])
+]
