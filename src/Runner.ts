@@ -348,7 +348,7 @@ const make = (config: Config) =>
           done: yield* Deferred.make<WorkflowResult, StorageError>(),
           log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined
         }
-        state.start(state.meta.createdAt)
+        state.begin(state.meta.createdAt)
         // The execution exists in storage before anyone is told its id.
         yield* flush(env, execution)
         active.set(executionId, execution)

@@ -88,7 +88,7 @@ export class ExecutionState {
   // Starting
 
   /** A new execution: its row, then every root decided. */
-  start(now: number): void {
+  begin(now: number): void {
     this.newExecution = {
       id: this.meta.executionId,
       workflowName: this.workflow.name,
@@ -137,10 +137,12 @@ export class ExecutionState {
       } else if (row.status === "Retrying") {
         waiting.push({ task: i, dueAt: row.retryAt ?? now })
       } else {
+        // It was running when the process died: that attempt counts, the next one starts.
+        this.status[i] = "Retrying"
         redispatch.push(i)
       }
     }
-    for (const i of redispatch) this.dispatch(i, now)
+    for (const i of redispatch) this.dispatch(i)
     for (const i of undecided) if (this.remaining[i] === 0 && this.status[i] === "Pending") this.decideFrom(i, now)
     return waiting
   }
@@ -176,7 +178,7 @@ export class ExecutionState {
         input
       )
       if (decision.run) {
-        this.dispatch(i, now)
+        this.dispatch(i)
       } else {
         this.status[i] = "Skipped"
         this.setRow(i, { status: "Skipped", reason: decision.reason, completedAt: now })
@@ -201,28 +203,21 @@ export class ExecutionState {
     }
   }
 
-  private dispatch(i: number, now: number): void {
-    const attempt = (this.rows[i]?.attempts ?? 0) + 1
-    this.status[i] = "Running"
-    this.setRow(i, { status: "Running", attempts: attempt, startedAt: this.rows[i]?.startedAt ?? now, retryAt: null })
-    this.attemptRows.push({
-      executionId: this.executionId,
-      taskId: this.workflow.graph.ids[i],
-      attempt,
-      status: "Running",
-      error: null,
-      startedAt: now,
-      completedAt: null
-    })
-    this.event({ _tag: "TaskStarted", executionId: this.executionId, taskId: this.workflow.graph.ids[i], attempt, at: new Date(now) })
+  /** The task will run: it waits in the ready queue for the window (and for a resume). */
+  private dispatch(i: number): void {
     this.ready.push(i)
   }
 
-  /** Ready tasks to fork now: none while paused, and no more than the window allows. */
-  takeReady(): Array<number> {
+  /**
+   * Ready tasks to fork now: none while paused, and no more than the window allows. Each one's
+   * attempt is counted and recorded here, so that it is committed before its body starts.
+   */
+  takeReady(now: number): Array<number> {
     const out: Array<number> = []
     while (!this.paused && !this.cancelled && this.inFlight < this.window && this.readyHead < this.ready.length) {
-      out.push(this.ready[this.readyHead++])
+      const i = this.ready[this.readyHead++]
+      this.start(i, now)
+      out.push(i)
       this.inFlight++
     }
     if (this.readyHead === this.ready.length && this.readyHead > 0) {
@@ -230,6 +225,15 @@ export class ExecutionState {
       this.readyHead = 0
     }
     return out
+  }
+
+  private start(i: number, now: number): void {
+    const attempt = (this.rows[i]?.attempts ?? 0) + 1
+    const taskId = this.workflow.graph.ids[i]
+    this.status[i] = "Running"
+    this.setRow(i, { status: "Running", attempts: attempt, startedAt: this.rows[i]?.startedAt ?? now, retryAt: null })
+    this.attemptRows.push({ executionId: this.executionId, taskId, attempt, status: "Running", error: null, startedAt: now, completedAt: null })
+    this.event({ _tag: "TaskStarted", executionId: this.executionId, taskId, attempt, at: new Date(now) })
   }
 
   inputOf(task: number): JsonObject {
@@ -289,8 +293,8 @@ export class ExecutionState {
   }
 
   /** A retry's wait is over: the task runs again. */
-  retryDue(task: number, now: number): void {
-    if (this.status[task] === "Retrying" && !this.cancelled) this.dispatch(task, now)
+  retryDue(task: number): void {
+    if (this.status[task] === "Retrying" && !this.cancelled) this.dispatch(task)
   }
 
   /** Every unfinished task is cancelled (running attempts were interrupted before this). */

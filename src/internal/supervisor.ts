@@ -78,8 +78,8 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
     const sleepThenRetry = (task: number, delayMs: number) =>
       fork(-1 - task, Effect.zipRight(Effect.sleep(delayMs), Queue.offer(mailbox, { _tag: "RetryDue", task })))
 
-    const launch = () => {
-      for (const task of state.takeReady()) {
+    const launch = (ready: ReadonlyArray<number>) => {
+      for (const task of ready) {
         const attempt = state.attemptOf(task)
         const run = runAttempt({
           task: workflow.tasks[task],
@@ -110,7 +110,7 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
           })
         }
         case "RetryDue":
-          state.retryDue(message.task, now)
+          state.retryDue(message.task)
           return Effect.void
         case "Cancel":
           if (message.ack) acks.push(message.ack)
@@ -133,14 +133,17 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
       )
     }
 
+    // Each round: decide, record the attempts about to start, commit, and only then fork them.
+    let now = yield* Clock.currentTimeMillis
     for (;;) {
+      const ready = state.takeReady(now)
       yield* flush(env, active)
       for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined)
       if (state.isDone) break
-      launch()
+      launch(ready)
       const first = yield* Queue.take(mailbox)
       const rest = yield* Queue.takeAll(mailbox)
-      const now = yield* Clock.currentTimeMillis
+      now = yield* Clock.currentTimeMillis
       yield* handle(first, now)
       for (const message of rest) yield* handle(message, now)
     }
