@@ -55,6 +55,8 @@ export interface DefaultRunner {
   status(executionId: string): Promise<ExecutionStatus>
   list(filter?: ListFilter): Promise<ReadonlyArray<ExecutionSummary>>
   history(executionId: string): Promise<ReadonlyArray<ExecutionEvent>>
+  /** Waits for the result of an execution started or resumed by this runner, or already finished. */
+  result(executionId: string): Promise<WorkflowResult>
   cancel(executionId: string): Promise<void>
   pause(executionId: string): Promise<void>
   resume(executionId: string): Promise<void>
@@ -101,6 +103,7 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     status: (id) => run((r) => r.status(id)),
     list: (filter) => run((r) => r.list(filter)),
     history: (id) => run((r) => r.history(id)),
+    result: (id) => run((r) => r.result(id)),
     cancel: (id) => run((r) => r.cancel(id)),
     pause: (id) => run((r) => r.pause(id)),
     resume: (id) => run((r) => r.resume(id)),

@@ -91,6 +91,14 @@ export interface RunnerService {
   /** Newest first. */
   readonly list: (filter?: ListFilter) => Effect.Effect<ReadonlyArray<ExecutionSummary>, StorageError>
   /** The persisted events of an execution, in order. */
+  /**
+   * Waits for an execution's result: one started or resumed by this runner, or one already
+   * finished in storage. Fails with `WorkflowNotFoundError` for an unfinished execution whose
+   * workflow this runner does not know (it cannot run it).
+   */
+  readonly result: (
+    executionId: string
+  ) => Effect.Effect<WorkflowResult, ExecutionNotFoundError | WorkflowNotFoundError | StorageError>
   readonly history: (executionId: string) => Effect.Effect<ReadonlyArray<ExecutionEvent>, ExecutionNotFoundError | StorageError>
   /** Interrupts running tasks, marks the others `Cancelled`; the execution ends `Cancelled`. */
   readonly cancel: (executionId: string) => Effect.Effect<void, ExecutionNotFoundError | StorageError>
@@ -296,15 +304,21 @@ const make = (config: Config) =>
         return toInfo(row.value, tasks, registry.get(row.value.workflowName))
       })
 
-    const storedResult = (executionId: string) =>
-      Effect.flatMap(get(executionId).pipe(Effect.orDie), (info) =>
-        isFinal(info.status)
-          ? Effect.succeed(toResult(info))
-          : Effect.fail(new WorkflowNotFoundError({ workflowName: info.workflowName, known: [...registry.keys()] })))
+    const result = (executionId: string) =>
+      Effect.suspend(() => {
+        const execution = active.get(executionId)
+        if (execution !== undefined) return Deferred.await(execution.done)
+        return Effect.flatMap(get(executionId), (info) =>
+          isFinal(info.status)
+            ? Effect.succeed(toResult(info))
+            : Effect.fail(new WorkflowNotFoundError({ workflowName: info.workflowName, known: [...registry.keys()] })))
+      })
 
     const handleOf = (executionId: string, execution: Active | undefined): ExecutionHandle => ({
       executionId,
-      result: execution === undefined ? storedResult(executionId) : Deferred.await(execution.done),
+      result: execution === undefined
+        ? Effect.catchTag(result(executionId), "ExecutionNotFoundError", Effect.die)
+        : Deferred.await(execution.done),
       events: execution?.log === undefined
         ? Stream.fromIterableEffect(Effect.orDie(history(executionId)))
         : Stream.fromPubSub(execution.log).pipe(Stream.takeUntil(isFinished)),
@@ -397,6 +411,7 @@ const make = (config: Config) =>
       status: (executionId) => Effect.map(get(executionId), (info) => info.status),
       list: (filter) => Effect.map(storage.executions(filter ?? {}), (rows) => rows.map(toSummary)),
       history,
+      result,
       cancel: control("Cancel"),
       pause: control("Pause"),
       resume: control("Resume"),

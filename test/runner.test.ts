@@ -165,7 +165,7 @@ describe("Runner", () => {
       const badPath = yield* Effect.exit(Effect.provide(Storage, Storage.layerFromUrl("/no/such/dir/x.db")))
       expect(Exit.isFailure(badPath) && JSON.stringify(badPath.cause)).toContain("StorageError")
       const badTimeout = yield* Effect.either(withRunner(storage, {}, (r) => r.execute(diamond(), {}, { executionTimeout: "whenever" as never })))
-      expect(Either.isLeft(badTimeout) && badTimeout.left._tag).toBe("InvalidOptionError")
+      expect(Either.isLeft(badTimeout) && (badTimeout.left as { _tag: string })._tag).toBe("InvalidOptionError")
     }))
 
   it.live("submit with an idempotency key returns the execution already made for it", () =>

@@ -24,9 +24,9 @@ const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
 /** The text an error is recorded with. */
 export const errorMessage = (error: unknown): string => {
   if (error instanceof Error) {
+    // A tagged error without a message still says what it is.
     const tag = (error as { _tag?: unknown })._tag
-    const message = error.message === "" && typeof tag === "string" ? tag : error.message
-    return typeof tag === "string" && !message.startsWith(tag) && error.message !== "" ? `${tag}: ${message}` : message
+    return error.message === "" && typeof tag === "string" ? tag : error.message
   }
   if (typeof error === "string") return error
   try {

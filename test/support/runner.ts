@@ -1,14 +1,15 @@
 /** Running programs against a runner on a given storage. */
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import type { RunnerConfig, RunnerService, Workflow } from "sluice"
-import { Runner } from "sluice"
+import { Runner, type Storage } from "sluice"
 import type { StorageCase } from "./storage.js"
 
+/** Runs `f` with a runner on a fresh instance of the storage; `f` may use that Storage too. */
 export const withRunner = <A, E>(
   storage: StorageCase,
   config: RunnerConfig<ReadonlyArray<Workflow.Workflow<never>>>,
-  f: (runner: RunnerService) => Effect.Effect<A, E>
-) => Effect.flatMap(Runner, f).pipe(Effect.provide(Runner.layer(config)), Effect.provide(storage.layer))
+  f: (runner: RunnerService) => Effect.Effect<A, E, Storage>
+) => Effect.flatMap(Runner, f).pipe(Effect.provide(Runner.layer(config).pipe(Layer.provideMerge(storage.layer))))
 
 /** A log of what task bodies did, in the order they did it. */
 export const trace = () => {
