@@ -338,7 +338,13 @@ export class ExecutionState {
       if (this.status[i] !== "Running") continue
       const attempt = this.attemptOf(i)
       this.attemptDeletes.push({ executionId: this.executionId, taskId: ids[i], attempt })
-      this.setRow(i, { status: attempt > 1 ? "Retrying" : "Pending", attempts: attempt - 1, retryAt: attempt > 1 ? 0 : null })
+      const retrying = attempt > 1
+      this.setRow(i, {
+        status: retrying ? "Retrying" : "Pending",
+        attempts: attempt - 1,
+        retryAt: retrying ? 0 : null,
+        startedAt: retrying ? this.rows[i]!.startedAt : null
+      })
     }
   }
 

@@ -370,16 +370,34 @@ const runMigrations = (sql: SqlClient.SqlClient) => {
   )
 }
 
+/** SQLITE_BUSY while opening: another process holds the file. */
+const isBusy = (cause: unknown): boolean => /SQLITE_BUSY|database is locked/.test(String((cause as { cause?: unknown })?.cause ?? cause)) ||
+  (cause as { code?: unknown })?.code === "SQLITE_BUSY"
+
 export const layerSqlite = (options: SqliteOptions): Layer.Layer<Storage, StorageError> =>
   Layer.scoped(
     Storage,
     Effect.gen(function*() {
-      const client = yield* SqliteClient.make({ filename: options.filename }).pipe(
-        Effect.catchAllDefect((defect) => Effect.fail(new StorageError({ operation: `open ${options.filename}`, cause: defect })))
-      )
-      const synchronous = options.synchronous === "full" ? "FULL" : "NORMAL"
-      yield* client.unsafe(`PRAGMA synchronous = ${synchronous}`).pipe(Effect.mapError(storageError("configure")))
-      yield* client.unsafe(`PRAGMA busy_timeout = 5000`).pipe(Effect.mapError(storageError("configure")))
+      const { filename } = options
+      const inMemory = filename === ":memory:"
+      const failed = (operation: string) => (cause: unknown) =>
+        new StorageError({
+          operation: `${operation} ${filename}`,
+          cause: isBusy(cause)
+            ? new Error("the database file is in use by another sluice runner process (one runner per SQLite file; PostgreSQL lets runners share work)")
+            : cause
+        })
+      const client = yield* SqliteClient.make({ filename }).pipe(Effect.catchAllDefect((d) => Effect.fail(failed("open")(d))))
+      const pragma = (statement: string) => client.unsafe(statement).pipe(Effect.mapError(failed("configure")))
+      yield* pragma(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`)
+      yield* pragma(`PRAGMA busy_timeout = 2000`)
+      if (!inMemory) {
+        // One runner per file: this connection holds the file's lock until it closes (the OS
+        // releases it if the process dies), so a second runner fails here instead of racing.
+        yield* pragma(`PRAGMA locking_mode = EXCLUSIVE`)
+        yield* pragma(`BEGIN IMMEDIATE`)
+        yield* pragma(`COMMIT`)
+      }
       return yield* Effect.provideService(make, SqlClient.SqlClient, client)
     })
   ).pipe(Layer.provide(Reactivity.layer))

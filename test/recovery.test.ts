@@ -1,0 +1,166 @@
+/**
+ * Crash recovery with real processes: a child runs 20 tasks on a SQLite file, each appending to
+ * a ledger; the test kills it mid-run (SIGKILL, or SIGTERM for a graceful stop), starts a second
+ * process on the same file, and checks what ran again.
+ */
+import type { ChildProcess } from "node:child_process"
+import { spawn } from "node:child_process"
+import { existsSync, readFileSync } from "node:fs"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer } from "effect"
+import type { ExecutionInfo } from "sluice"
+import { Runner, Storage } from "sluice"
+import { tempDir } from "./support/storage.js"
+
+const worker = fileURLToPath(new URL("./fixtures/ledger-worker.ts", import.meta.url))
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+interface Child {
+  readonly process: ChildProcess
+  readonly stdout: () => string
+  readonly stderr: () => string
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+const startWorker = (db: string, ledger: string, mode: "start" | "resume", taskMillis = 60): Child => {
+  const child = spawn(process.execPath, ["--import", "tsx", worker, db, ledger, mode, String(taskMillis)], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+  let out = ""
+  let err = ""
+  child.stdout!.on("data", (d) => (out += d))
+  child.stderr!.on("data", (d) => (err += d))
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })))
+  return { process: child, stdout: () => out, stderr: () => err, exited }
+}
+
+interface Line {
+  readonly kind: "start" | "end"
+  readonly task: string
+  readonly attempt: number
+}
+const readLedger = (ledger: string): Array<Line> =>
+  existsSync(ledger)
+    ? readFileSync(ledger, "utf8").trim().split("\n").filter(Boolean).map((l) => {
+      const [kind, task, attempt] = l.split(" ")
+      return { kind: kind as Line["kind"], task, attempt: Number(attempt) }
+    })
+    : []
+
+/** Polls a condition (the child is another process: there is nothing to await). */
+const until = (what: string, condition: () => boolean, timeoutMs = 30_000) =>
+  Effect.promise(async () => {
+    const deadline = Date.now() + timeoutMs
+    while (!condition()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+      await new Promise((r) => setTimeout(r, 10))
+    }
+  })
+
+/** Reads the execution as stored, with a runner that knows no workflow (so resumes nothing). */
+const readExecution = (db: string, executionId: string): Effect.Effect<ExecutionInfo, unknown> =>
+  Effect.scoped(
+    Effect.flatMap(
+      Layer.build(Runner.layer({ workflows: [] }).pipe(Layer.provide(Storage.layerSqlite({ filename: db })))),
+      (ctx) => Context.get(ctx, Runner).get(executionId)
+    )
+  )
+
+const ALL_TASKS = Array.from({ length: 20 }, (_, i) => `c${Math.floor(i / 5)}_s${i % 5}`)
+
+const killMidRun = (signal: "SIGKILL" | "SIGTERM") =>
+  Effect.gen(function*() {
+    const dir = yield* tempDir
+    const db = join(dir, "recovery.db")
+    const ledger = join(dir, "ledger.txt")
+
+    const first = startWorker(db, ledger, "start")
+    yield* until("the execution id", () => /EXECUTION (\S+)/.test(first.stdout()))
+    const executionId = /EXECUTION (\S+)/.exec(first.stdout())![1]
+    yield* until("6 finished tasks", () => readLedger(ledger).filter((l) => l.kind === "end").length >= 6)
+    first.process.kill(signal)
+    const exit = yield* Effect.promise(() => first.exited)
+    expect(first.stdout()).not.toContain("RESULT")
+
+    const atKill = yield* readExecution(db, executionId)
+    const before = readLedger(ledger)
+    const completedBefore = atKill.tasks.filter((t) => t.status === "Completed").map((t) => t.taskId)
+    const startedBefore = new Map(before.filter((l) => l.kind === "start").map((l) => [l.task, l.attempt]))
+
+    const second = startWorker(db, ledger, "resume")
+    const secondExit = yield* Effect.promise(() => second.exited)
+    expect(second.stderr()).toBe("")
+    expect(secondExit.code).toBe(0)
+    expect(second.stdout()).toContain("RESULT Completed")
+
+    const after = readLedger(ledger)
+    const final = yield* readExecution(db, executionId)
+    expect(final.status).toBe("Completed")
+    expect(final.tasks.map((t) => t.status)).toEqual(Array(20).fill("Completed"))
+    // Every task ran to its end at least once.
+    for (const task of ALL_TASKS) expect(after.some((l) => l.kind === "end" && l.task === task)).toBe(true)
+    // Completed before the kill: never started again.
+    expect(completedBefore.length).toBeGreaterThanOrEqual(1)
+    for (const task of completedBefore) expect(after.filter((l) => l.kind === "start" && l.task === task)).toHaveLength(1)
+    // Started again: only tasks that were in flight at the kill.
+    const rerun = ALL_TASKS.filter((task) => after.filter((l) => l.kind === "start" && l.task === task).length > 1)
+    expect(rerun.length).toBeGreaterThanOrEqual(1)
+    for (const task of rerun) {
+      expect(completedBefore).not.toContain(task)
+      expect(startedBefore.has(task)).toBe(true)
+    }
+    return { exit, atKill, after, rerun, startedBefore, final }
+  })
+
+describe("recovery from a killed process", () => {
+  it.scopedLive("SIGKILL: the second process completes the execution; only in-flight tasks run again, with the next attempt", () =>
+    Effect.gen(function*() {
+      const { after, atKill, exit, final, rerun, startedBefore } = yield* killMidRun("SIGKILL")
+      expect(exit.signal).toBe("SIGKILL")
+      for (const task of rerun) {
+        expect(atKill.tasks.find((t) => t.taskId === task)?.status).toBe("Running")
+        const attempts = after.filter((l) => l.kind === "start" && l.task === task).map((l) => l.attempt)
+        expect(attempts).toEqual([startedBefore.get(task), startedBefore.get(task)! + 1])
+        expect(final.tasks.find((t) => t.taskId === task)?.attempts).toBe(2)
+      }
+    }))
+
+  it.scopedLive("SIGTERM: running tasks are interrupted and resumed without consuming an attempt", () =>
+    Effect.gen(function*() {
+      const { after, atKill, final, rerun } = yield* killMidRun("SIGTERM")
+      // The graceful stop put the interrupted tasks back: none is left marked running.
+      expect(atKill.tasks.filter((t) => t.status === "Running")).toEqual([])
+      expect(atKill.status).toBe("Running")
+      for (const task of rerun) {
+        const attempts = after.filter((l) => l.kind === "start" && l.task === task).map((l) => l.attempt)
+        expect(attempts).toEqual([1, 1])
+        // Interrupted before it finished: its "end" line was never written the first time.
+        expect(after.filter((l) => l.kind === "end" && l.task === task)).toHaveLength(1)
+      }
+      expect(final.tasks.every((t) => t.attempts === 1)).toBe(true)
+    }))
+
+  it.scopedLive("a second runner process on the same SQLite file gets a clear error and changes nothing", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const db = join(dir, "shared.db")
+      const ledger = join(dir, "ledger.txt")
+      // Tasks of 1.5 s: the first runner outlasts the second's wait for the file (5 s).
+      const first = startWorker(db, ledger, "start", 1500)
+      yield* until("the execution id", () => /EXECUTION (\S+)/.test(first.stdout()))
+      const second = startWorker(db, join(dir, "other-ledger.txt"), "resume")
+      const secondExit = yield* Effect.promise(() => second.exited)
+      expect(secondExit.code).not.toBe(0)
+      // NodeRuntime.runMain logs the failure (to stdout, through Effect's logger).
+      expect(second.stdout() + second.stderr()).toContain("in use by another sluice runner process")
+      expect(second.stdout()).not.toContain("RESULT")
+      expect(readLedger(join(dir, "other-ledger.txt"))).toEqual([])
+      // The first runner was not disturbed: still running, each task started once.
+      expect(first.process.exitCode).toBeNull()
+      const starts = readLedger(ledger).filter((l) => l.kind === "start").map((l) => l.task)
+      expect(new Set(starts).size).toBe(starts.length)
+      first.process.kill("SIGKILL")
+      yield* Effect.promise(() => first.exited)
+    }))
+})
