@@ -146,8 +146,8 @@ describe("recovery from a killed process", () => {
       const dir = yield* tempDir
       const db = join(dir, "shared.db")
       const ledger = join(dir, "ledger.txt")
-      // Tasks of 1.5 s: the first runner outlasts the second's wait for the file (5 s).
-      const first = startWorker(db, ledger, "start", 1500)
+      // Tasks of 3 s (15 s in all): the first runner outlasts the second's wait for the file (5 s).
+      const first = startWorker(db, ledger, "start", 3000)
       yield* until("the execution id", () => /EXECUTION (\S+)/.test(first.stdout()))
       const second = startWorker(db, join(dir, "other-ledger.txt"), "resume")
       const secondExit = yield* Effect.promise(() => second.exited)
