@@ -1,0 +1,102 @@
+/** The Promise facade, for callers outside Effect. */
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, describe, expect, it } from "vitest"
+import type { ExecutionEvent } from "sluice"
+import { DefaultRunner, InvalidOptionError, InvalidStorageUrlError, Task, Workflow, WorkflowNotFoundError } from "sluice"
+
+const dir = mkdtempSync(join(tmpdir(), "sluice-facade-"))
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const pipeline = () => {
+  const extract = Task.make({ id: "extract", run: (ctx) => ctx.set("rows", [1, 2, 3]) })
+  const transform = Task.make({
+    id: "transform",
+    dependencies: [extract],
+    run: async (ctx) => ctx.set("doubled", (ctx.get("rows") as Array<number>).map((x) => x * 2))
+  })
+  return Workflow.make({ name: "pipeline", tasks: [extract, transform] })
+}
+
+describe("DefaultRunner", () => {
+  it("executes by name or by value and shuts down", async () => {
+    const runner = await DefaultRunner.make("sqlite://:memory:", { workflows: [pipeline()], maxConcurrentTasks: 2 })
+    try {
+      const byName = await runner.execute("pipeline", { tutorial: "03" })
+      expect(byName.status).toBe("Completed")
+      expect(byName.finalContext).toEqual({ tutorial: "03", rows: [1, 2, 3], doubled: [2, 4, 6] })
+      const byValue = await runner.execute(pipeline())
+      expect(byValue.status).toBe("Completed")
+      expect((await runner.list()).map((e) => e.executionId)).toEqual([byValue.executionId, byName.executionId])
+    } finally {
+      await runner.shutdown()
+    }
+    await expect(runner.execute("pipeline")).rejects.toThrow("shut down")
+  })
+
+  it("rejects with the typed error values", async () => {
+    const runner = await DefaultRunner.make("memory://", { workflows: [pipeline()] })
+    try {
+      const error = await runner.execute("missing").catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(WorkflowNotFoundError)
+      expect((error as WorkflowNotFoundError).workflowName).toBe("missing")
+      expect((error as Error).message).toBe("unknown workflow \"missing\" (registered: pipeline)")
+    } finally {
+      await runner.shutdown()
+    }
+    await expect(DefaultRunner.make("redis://localhost")).rejects.toBeInstanceOf(InvalidStorageUrlError)
+    await expect(DefaultRunner.make("sqlite://:memory:", { maxConcurrentTasks: 0 })).rejects.toBeInstanceOf(InvalidOptionError)
+  })
+
+  it("submit gives a handle with the result, the events and cancel", async () => {
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    const waits = Task.make({ id: "waits", run: () => gate })
+    const wf = Workflow.make({ name: "gated", tasks: [waits] })
+    const runner = await DefaultRunner.make("sqlite://:memory:", { workflows: [wf] })
+    try {
+      const handle = await runner.submit("gated")
+      expect(await runner.status(handle.executionId)).toBe("Running")
+      release()
+      const result = await handle.result()
+      expect(result.status).toBe("Completed")
+      const events: Array<ExecutionEvent["_tag"]> = []
+      for await (const event of handle.events()) events.push(event._tag)
+      expect(events).toEqual(["ExecutionStarted", "TaskStarted", "TaskCompleted", "ExecutionFinished"])
+
+      const never = Workflow.make({ name: "never", tasks: [Task.make({ id: "hang", run: () => new Promise(() => {}) })] })
+      const hanging = await runner.submit(never)
+      await hanging.cancel()
+      expect((await hanging.result()).status).toBe("Cancelled")
+    } finally {
+      await runner.shutdown()
+    }
+  })
+
+  it.each([
+    ["a bare path", () => join(dir, "bare.db")],
+    ["sqlite:///absolute", () => `sqlite://${join(dir, "absolute.db")}`],
+    ["sqlite://relative", () => {
+      process.chdir(dir)
+      return "sqlite://relative.db"
+    }]
+  ])("keeps results across a restart on %s", async (_, url) => {
+    const cwd = process.cwd()
+    try {
+      const first = await DefaultRunner.make(url(), { workflows: [pipeline()] })
+      const result = await first.execute("pipeline")
+      await first.shutdown()
+      const second = await DefaultRunner.make(url(), { workflows: [pipeline()] })
+      try {
+        const { idempotencyKey: _k, input: _i, ...stored } = await second.get(result.executionId)
+        expect(stored).toEqual(result)
+        expect(await second.result(result.executionId)).toEqual(result)
+      } finally {
+        await second.shutdown()
+      }
+    } finally {
+      process.chdir(cwd)
+    }
+  })
+})
