@@ -70,7 +70,9 @@ if (result.status === "Completed") {
 
 console.log("\nTask timeline:")
 for (const task of result.tasks) {
-  console.log(`  ${task.taskId.padEnd(28)} ${task.status.padEnd(9)} ${(task.durationMs ?? 0).toString().padStart(4)} ms`)
+  console.log(
+    `  ${task.taskId.padEnd(28)} ${task.status.padEnd(9)} ${(task.durationMs ?? 0).toString().padStart(4)} ms`
+  )
 }
 
 console.log("\nCleaning up...")

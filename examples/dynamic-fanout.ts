@@ -7,6 +7,10 @@ for (const size of [300, 800, 2500]) {
   const customers = Array.from({ length: size }, (_, i) => ({ id: i + 1, value: 100 + ((i * 7919) % 9900) }))
   const workflow = makeDynamicFanout(size)
   const result = await runner.execute(workflow, { dataset: { customers } })
-  console.log(`${size} customers: ${Workflow.levels(workflow)[1].length} parallel batches, ${result.status}, summary ${JSON.stringify(result.finalContext.summary)}`)
+  console.log(
+    `${size} customers: ${Workflow.levels(workflow)[1].length} parallel batches, ${result.status}, summary ${
+      JSON.stringify(result.finalContext.summary)
+    }`
+  )
 }
 await runner.shutdown()

@@ -50,8 +50,7 @@ export const make = <A, I>(name: string, schema: Schema.Schema<A, I>): ContextKe
  * @since 0.1.0
  * @category guards
  */
-export const isContextKey = (u: unknown): u is ContextKey<unknown> =>
-  typeof u === "object" && u !== null && TypeId in u
+export const isContextKey = (u: unknown): u is ContextKey<unknown> => typeof u === "object" && u !== null && TypeId in u
 
 /** @internal */
 export const formatError = (error: ParseResult.ParseError): string => ParseResult.TreeFormatter.formatErrorSync(error)

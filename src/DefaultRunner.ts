@@ -49,8 +49,16 @@ export interface PromiseHandle {
  * @category models
  */
 export interface DefaultRunner {
-  execute(workflow: Workflow.Workflow<never> | string, input?: Record<string, unknown>, options?: SubmitOptions): Promise<WorkflowResult>
-  submit(workflow: Workflow.Workflow<never> | string, input?: Record<string, unknown>, options?: SubmitOptions): Promise<PromiseHandle>
+  execute(
+    workflow: Workflow.Workflow<never> | string,
+    input?: Record<string, unknown>,
+    options?: SubmitOptions
+  ): Promise<WorkflowResult>
+  submit(
+    workflow: Workflow.Workflow<never> | string,
+    input?: Record<string, unknown>,
+    options?: SubmitOptions
+  ): Promise<PromiseHandle>
   get(executionId: string): Promise<ExecutionInfo>
   status(executionId: string): Promise<ExecutionStatus>
   list(filter?: ListFilter): Promise<ReadonlyArray<ExecutionSummary>>
@@ -98,7 +106,8 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
   })
   return {
     execute: (workflow, input, submitOptions) => run((r) => r.execute(workflow, input, submitOptions)),
-    submit: (workflow, input, submitOptions) => run((r) => Effect.map(r.submit(workflow, input, submitOptions), toPromiseHandle)),
+    submit: (workflow, input, submitOptions) =>
+      run((r) => Effect.map(r.submit(workflow, input, submitOptions), toPromiseHandle)),
     get: (id) => run((r) => r.get(id)),
     status: (id) => run((r) => r.status(id)),
     list: (filter) => run((r) => r.list(filter)),

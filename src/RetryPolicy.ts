@@ -139,7 +139,13 @@ export const fixed = (options: FixedOptions): RetryPolicy => {
  */
 export const linear = (options: BackoffOptions): RetryPolicy => {
   const { initial, max } = backoff(options)
-  return finish("linear", options, Schedule.linear(initial), max, `linear(${Duration.toMillis(initial)},${max ? Duration.toMillis(max) : ""})`)
+  return finish(
+    "linear",
+    options,
+    Schedule.linear(initial),
+    max,
+    `linear(${Duration.toMillis(initial)},${max ? Duration.toMillis(max) : ""})`
+  )
 }
 
 /**

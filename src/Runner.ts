@@ -5,8 +5,8 @@
  *
  * @since 0.1.0
  */
-import { randomUUID } from "node:crypto"
 import { Clock, Context, Deferred, Duration, Effect, FiberMap, Layer, Option, PubSub, Queue, Stream } from "effect"
+import { randomUUID } from "node:crypto"
 import type { ContextValueError, StorageError } from "./Errors.js"
 import { ExecutionNotFoundError, InvalidOptionError, WorkflowDefinitionError, WorkflowNotFoundError } from "./Errors.js"
 import type { ExecutionEvent } from "./ExecutionEvent.js"
@@ -66,7 +66,12 @@ export interface ExecutionHandle {
  * @since 0.1.0
  * @category models
  */
-export type SubmitError = WorkflowNotFoundError | WorkflowDefinitionError | ContextValueError | InvalidOptionError | StorageError
+export type SubmitError =
+  | WorkflowNotFoundError
+  | WorkflowDefinitionError
+  | ContextValueError
+  | InvalidOptionError
+  | StorageError
 
 /**
  * @since 0.1.0
@@ -99,7 +104,9 @@ export interface RunnerService {
   readonly result: (
     executionId: string
   ) => Effect.Effect<WorkflowResult, ExecutionNotFoundError | WorkflowNotFoundError | StorageError>
-  readonly history: (executionId: string) => Effect.Effect<ReadonlyArray<ExecutionEvent>, ExecutionNotFoundError | StorageError>
+  readonly history: (
+    executionId: string
+  ) => Effect.Effect<ReadonlyArray<ExecutionEvent>, ExecutionNotFoundError | StorageError>
   /** Interrupts running tasks, marks the others `Cancelled`; the execution ends `Cancelled`. */
   readonly cancel: (executionId: string) => Effect.Effect<void, ExecutionNotFoundError | StorageError>
   /** No new task starts; running ones finish. Persisted: a paused execution stays paused across a restart. */
@@ -137,7 +144,11 @@ export class Runner extends Context.Tag("sluice/Runner")<Runner, RunnerService>(
    */
   static layer<const W extends ReadonlyArray<Workflow.Workflow<any>>>(
     config: Config<W> = {}
-  ): Layer.Layer<Runner, InvalidOptionError | WorkflowDefinitionError | StorageError, Storage | Workflow.Requirements<W[number]>> {
+  ): Layer.Layer<
+    Runner,
+    InvalidOptionError | WorkflowDefinitionError | StorageError,
+    Storage | Workflow.Requirements<W[number]>
+  > {
     return Layer.scoped(Runner, make(config))
   }
 }
@@ -146,7 +157,8 @@ export class Runner extends Context.Tag("sluice/Runner")<Runner, RunnerService>(
  * @since 0.1.0
  * @category layers
  */
-export const layer = <const W extends ReadonlyArray<Workflow.Workflow<any>>>(config: Config<W> = {}) => Runner.layer(config)
+export const layer = <const W extends ReadonlyArray<Workflow.Workflow<any>>>(config: Config<W> = {}) =>
+  Runner.layer(config)
 
 const DEFAULT_MAX_CONCURRENT_TASKS = 4
 
@@ -154,11 +166,17 @@ const checkConfig = (config: Config) =>
   Effect.gen(function*() {
     const max = config.maxConcurrentTasks ?? DEFAULT_MAX_CONCURRENT_TASKS
     if (typeof max !== "number" || !Number.isInteger(max) || max < 1) {
-      return yield* new InvalidOptionError({ option: "maxConcurrentTasks", detail: `must be an integer ≥ 1, got ${String(max)}` })
+      return yield* new InvalidOptionError({
+        option: "maxConcurrentTasks",
+        detail: `must be an integer ≥ 1, got ${String(max)}`
+      })
     }
     for (const workflow of config.workflows ?? []) {
       if (!Workflow.isWorkflow(workflow)) {
-        return yield* new WorkflowDefinitionError({ reason: "InvalidOption", detail: "workflows must be made with Workflow.make" })
+        return yield* new WorkflowDefinitionError({
+          reason: "InvalidOption",
+          detail: "workflows must be made with Workflow.make"
+        })
       }
     }
     return max
@@ -170,7 +188,10 @@ const checkSubmitOptions = (options: SubmitOptions | undefined) =>
     if (options?.executionTimeout !== undefined) {
       const decoded = Duration.decodeUnknown(options.executionTimeout)
       if (Option.isNone(decoded) || Duration.toMillis(decoded.value) <= 0) {
-        return yield* new InvalidOptionError({ option: "executionTimeout", detail: `not a positive duration: ${JSON.stringify(options.executionTimeout)}` })
+        return yield* new InvalidOptionError({
+          option: "executionTimeout",
+          detail: `not a positive duration: ${JSON.stringify(options.executionTimeout)}`
+        })
       }
       timeout = decoded.value
     }
@@ -181,7 +202,11 @@ const checkSubmitOptions = (options: SubmitOptions | undefined) =>
     return { timeout, key }
   })
 
-const toInfo = (row: ExecutionRow, tasks: ReadonlyArray<TaskRow>, workflow: Workflow.Workflow<any> | undefined): ExecutionInfo => {
+const toInfo = (
+  row: ExecutionRow,
+  tasks: ReadonlyArray<TaskRow>,
+  workflow: Workflow.Workflow<any> | undefined
+): ExecutionInfo => {
   let taskResults = tasks.map((t) => toTaskResult(t, t.taskId))
   if (workflow !== undefined && tasks.length < workflow.tasks.length) {
     const byId = new Map(tasks.map((t) => [t.taskId, t]))
@@ -250,7 +275,12 @@ const make = (config: Config) =>
             : Effect.succeed(workflow)
         }
         if (!Workflow.isWorkflow(target)) {
-          return Effect.fail(new WorkflowDefinitionError({ reason: "InvalidOption", detail: "not a workflow: make it with Workflow.make" }))
+          return Effect.fail(
+            new WorkflowDefinitionError({
+              reason: "InvalidOption",
+              detail: "not a workflow: make it with Workflow.make"
+            })
+          )
         }
         if (!registry.has(target.name)) registry.set(target.name, target)
         return Effect.succeed(target)
@@ -271,7 +301,10 @@ const make = (config: Config) =>
         const execution = active.get(executionId)
         if (execution === undefined) return false
         const ack = yield* Deferred.make<void>()
-        yield* Queue.offer(execution.mailbox, tag === "Cancel" ? { _tag: "Cancel", reason: "cancelled", ack } : { _tag: tag, ack })
+        yield* Queue.offer(
+          execution.mailbox,
+          tag === "Cancel" ? { _tag: "Cancel", reason: "cancelled", ack } : { _tag: tag, ack }
+        )
         // The supervisor acknowledges once the change is committed, or it has already ended.
         yield* Effect.raceFirst(Deferred.await(ack), Deferred.await(execution.done).pipe(Effect.ignore))
         return true
@@ -288,7 +321,13 @@ const make = (config: Config) =>
         const now = yield* Clock.currentTimeMillis
         yield* storage.commit({
           executions: [],
-          executionUpdates: [{ id: executionId, status, finalContext: null, errorMessage: tag === "Cancel" ? "cancelled" : null, completedAt: tag === "Cancel" ? now : null }],
+          executionUpdates: [{
+            id: executionId,
+            status,
+            finalContext: null,
+            errorMessage: tag === "Cancel" ? "cancelled" : null,
+            completedAt: tag === "Cancel" ? now : null
+          }],
           tasks: [],
           attempts: [],
           attemptDeletes: [],
@@ -322,9 +361,13 @@ const make = (config: Config) =>
       events: execution?.log === undefined
         ? Stream.fromIterableEffect(Effect.orDie(history(executionId)))
         : Stream.fromPubSub(execution.log).pipe(Stream.takeUntil(isFinished)),
-      cancel: Effect.asVoid(Effect.catchTag(control("Cancel")(executionId), "ExecutionNotFoundError", () => Effect.void)),
+      cancel: Effect.asVoid(
+        Effect.catchTag(control("Cancel")(executionId), "ExecutionNotFoundError", () => Effect.void)
+      ),
       pause: Effect.asVoid(Effect.catchTag(control("Pause")(executionId), "ExecutionNotFoundError", () => Effect.void)),
-      resume: Effect.asVoid(Effect.catchTag(control("Resume")(executionId), "ExecutionNotFoundError", () => Effect.void))
+      resume: Effect.asVoid(
+        Effect.catchTag(control("Resume")(executionId), "ExecutionNotFoundError", () => Effect.void)
+      )
     })
 
     const history = (executionId: string) =>
@@ -342,7 +385,10 @@ const make = (config: Config) =>
     ) =>
       Effect.gen(function*() {
         const workflow = yield* resolve(target)
-        const frozenInput = yield* Effect.try({ try: () => toFrozenJsonObject(input), catch: (e) => e as ContextValueError })
+        const frozenInput = yield* Effect.try({
+          try: () => toFrozenJsonObject(input),
+          catch: (e) => e as ContextValueError
+        })
         const { key, timeout } = yield* checkSubmitOptions(options)
         if (key !== undefined) {
           const known = keys.get(key) ?? Option.getOrUndefined(yield* storage.executionByIdempotencyKey(key))?.id
@@ -380,7 +426,9 @@ const make = (config: Config) =>
         }
         const tasks = yield* storage.tasks(row.id)
         if (tasks.some((t) => !workflow.graph.index.has(t.taskId))) {
-          yield* Effect.logWarning(`execution ${row.id}: workflow "${row.workflowName}" no longer has all its tasks; left as it is`)
+          yield* Effect.logWarning(
+            `execution ${row.id}: workflow "${row.workflowName}" no longer has all its tasks; left as it is`
+          )
           continue
         }
         const state = new ExecutionState(workflow, {
@@ -419,7 +467,12 @@ const make = (config: Config) =>
       register: (workflow) =>
         Workflow.isWorkflow(workflow)
           ? Effect.sync(() => void registry.set(workflow.name, workflow))
-          : Effect.fail(new WorkflowDefinitionError({ reason: "InvalidOption", detail: "not a workflow: make it with Workflow.make" })),
+          : Effect.fail(
+            new WorkflowDefinitionError({
+              reason: "InvalidOption",
+              detail: "not a workflow: make it with Workflow.make"
+            })
+          ),
       workflows: Effect.sync(() => [...registry.keys()])
     }
     return service

@@ -118,7 +118,9 @@ export class TaskContextImpl implements TaskContext {
     const value = this.raw(name)
     if (value === undefined || typeof key === "string") return value
     const decoded = key.decode(value)
-    if (Either.isLeft(decoded)) throw new ContextDecodeError({ key: name, detail: ContextKey.formatError(decoded.left) })
+    if (Either.isLeft(decoded)) {
+      throw new ContextDecodeError({ key: name, detail: ContextKey.formatError(decoded.left) })
+    }
     return decoded.right
   }
 

@@ -4,8 +4,8 @@
  *
  * @since 0.1.0
  */
-import { createHash } from "node:crypto"
 import { Effect } from "effect"
+import { createHash } from "node:crypto"
 import { WorkflowDefinitionError } from "./Errors.js"
 import type { Graph } from "./internal/graph.js"
 import { compile } from "./internal/graph.js"

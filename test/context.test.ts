@@ -23,7 +23,11 @@ for (const storage of storageCases.filter((c) => c.name !== "postgres")) {
       const effectReturnsValue = Task.make({
         id: "effect",
         dependencies: [asyncReturnsCtx],
-        run: (ctx) => Effect.sync(() => { ctx.set("effect", 3); return "ignored" })
+        run: (ctx) =>
+          Effect.sync(() => {
+            ctx.set("effect", 3)
+            return "ignored"
+          })
       })
       const wf = Workflow.make({ name: "bodies", tasks: [sync, asyncReturnsCtx, effectReturnsValue] })
       return withRunner(storage, { workflows: [wf] }, (r) =>
@@ -34,7 +38,13 @@ for (const storage of storageCases.filter((c) => c.name !== "postgres")) {
     })
 
     it.live("get of a missing key is undefined; delete removes a key from what dependents see", () => {
-      const a = Task.make({ id: "a", run: (ctx) => { ctx.set("keep", 1); ctx.set("drop", 2) } })
+      const a = Task.make({
+        id: "a",
+        run: (ctx) => {
+          ctx.set("keep", 1)
+          ctx.set("drop", 2)
+        }
+      })
       const b = Task.make({
         id: "b",
         dependencies: [a],
@@ -49,7 +59,13 @@ for (const storage of storageCases.filter((c) => c.name !== "postgres")) {
       return withRunner(storage, { workflows: [wf] }, (r) =>
         Effect.gen(function*() {
           const { finalContext } = yield* r.execute(wf)
-          expect(finalContext).toEqual({ keep: 1, sawMissing: true, deleted: true, keys: ["deleted", "keep", "sawMissing"], seesDrop: false })
+          expect(finalContext).toEqual({
+            keep: 1,
+            sawMissing: true,
+            deleted: true,
+            keys: ["deleted", "keep", "sawMissing"],
+            seesDrop: false
+          })
         }))
     })
 
@@ -118,7 +134,13 @@ for (const storage of storageCases.filter((c) => c.name !== "postgres")) {
 
     it.live("a ContextKey encodes on set and decodes on get; untyped reads see the JSON", () => {
       const when = new Date("2026-11-28T12:00:00.000Z")
-      const a = Task.make({ id: "a", run: (ctx) => { ctx.set(Joined, when); ctx.set(Count, 41) } })
+      const a = Task.make({
+        id: "a",
+        run: (ctx) => {
+          ctx.set(Joined, when)
+          ctx.set(Count, 41)
+        }
+      })
       const b = Task.make({
         id: "b",
         dependencies: [a],
@@ -133,7 +155,12 @@ for (const storage of storageCases.filter((c) => c.name !== "postgres")) {
       return withRunner(storage, { workflows: [wf] }, (r) =>
         Effect.gen(function*() {
           const result = yield* r.execute(wf)
-          expect(result.finalContext).toEqual({ joined: when.toISOString(), count: 42, typedIsDate: true, untyped: when.toISOString() })
+          expect(result.finalContext).toEqual({
+            joined: when.toISOString(),
+            count: 42,
+            typedIsDate: true,
+            untyped: when.toISOString()
+          })
           const stored = yield* r.get(result.executionId)
           expect(stored.finalContext).toEqual(result.finalContext)
         }))
@@ -155,7 +182,11 @@ for (const storage of storageCases.filter((c) => c.name !== "postgres")) {
     it.live("values read from the context are frozen: an in-place change fails the attempt", () => {
       const a = Task.make({ id: "a", run: (ctx) => ctx.set("list", [3, 1, 2]) })
       const b = Task.make({ id: "b", dependencies: [a], run: (ctx) => void (ctx.get("list") as Array<number>).sort() })
-      const c = Task.make({ id: "c", dependencies: [a], run: (ctx) => ctx.set("sorted", [...(ctx.get("list") as Array<number>)].sort()) })
+      const c = Task.make({
+        id: "c",
+        dependencies: [a],
+        run: (ctx) => ctx.set("sorted", [...(ctx.get("list") as Array<number>)].sort())
+      })
       const wf = Workflow.make({ name: "frozen", tasks: [a, b, c] })
       return withRunner(storage, { workflows: [wf] }, (r) =>
         Effect.gen(function*() {
@@ -177,13 +208,24 @@ for (const storage of storageCases.filter((c) => c.name !== "postgres")) {
     it.live("tasks see their execution id, attempt and idempotency key", () => {
       const a = Task.make({
         id: "a",
-        run: (ctx) => ctx.set("who", { executionId: ctx.executionId, key: ctx.idempotencyKey, attempt: ctx.attempt, task: ctx.taskId })
+        run: (ctx) =>
+          ctx.set("who", {
+            executionId: ctx.executionId,
+            key: ctx.idempotencyKey,
+            attempt: ctx.attempt,
+            task: ctx.taskId
+          })
       })
       const wf = Workflow.make({ name: "who", tasks: [a] })
       return withRunner(storage, { workflows: [wf] }, (r) =>
         Effect.gen(function*() {
           const result = yield* r.execute(wf)
-          expect(result.finalContext.who).toEqual({ executionId: result.executionId, key: `${result.executionId}/a`, attempt: 1, task: "a" })
+          expect(result.finalContext.who).toEqual({
+            executionId: result.executionId,
+            key: `${result.executionId}/a`,
+            attempt: 1,
+            task: "a"
+          })
         }))
     })
   })

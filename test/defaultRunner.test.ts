@@ -2,9 +2,16 @@
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { afterAll, describe, expect, it } from "vitest"
 import type { ExecutionEvent } from "sluice"
-import { DefaultRunner, InvalidOptionError, InvalidStorageUrlError, Task, Workflow, WorkflowNotFoundError } from "sluice"
+import {
+  DefaultRunner,
+  InvalidOptionError,
+  InvalidStorageUrlError,
+  Task,
+  Workflow,
+  WorkflowNotFoundError
+} from "sluice"
+import { afterAll, describe, expect, it } from "vitest"
 
 const dir = mkdtempSync(join(tmpdir(), "sluice-facade-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -46,7 +53,9 @@ describe("DefaultRunner", () => {
       await runner.shutdown()
     }
     await expect(DefaultRunner.make("redis://localhost")).rejects.toBeInstanceOf(InvalidStorageUrlError)
-    await expect(DefaultRunner.make("sqlite://:memory:", { maxConcurrentTasks: 0 })).rejects.toBeInstanceOf(InvalidOptionError)
+    await expect(DefaultRunner.make("sqlite://:memory:", { maxConcurrentTasks: 0 })).rejects.toBeInstanceOf(
+      InvalidOptionError
+    )
   })
 
   it("submit gives a handle with the result, the events and cancel", async () => {
@@ -65,7 +74,10 @@ describe("DefaultRunner", () => {
       for await (const event of handle.events()) events.push(event._tag)
       expect(events).toEqual(["ExecutionStarted", "TaskStarted", "TaskCompleted", "ExecutionFinished"])
 
-      const never = Workflow.make({ name: "never", tasks: [Task.make({ id: "hang", run: () => new Promise(() => {}) })] })
+      const never = Workflow.make({
+        name: "never",
+        tasks: [Task.make({ id: "hang", run: () => new Promise(() => {}) })]
+      })
       const hanging = await runner.submit(never)
       await hanging.cancel()
       expect((await hanging.result()).status).toBe("Cancelled")

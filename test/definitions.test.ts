@@ -33,7 +33,10 @@ describe("Workflow.make validation", () => {
 
   it("rejects a cycle and names its path in execution order", () => {
     const e = definitionError(() =>
-      Workflow.make({ name: "wf", tasks: [task("start"), task("a", ["start", "c"]), task("b", ["a"]), task("c", ["b"]), task("d", ["c"])] })
+      Workflow.make({
+        name: "wf",
+        tasks: [task("start"), task("a", ["start", "c"]), task("b", ["a"]), task("c", ["b"]), task("d", ["c"])]
+      })
     )
     expect(e.reason).toBe("Cycle")
     expect(e.cycle).toHaveLength(4)
@@ -59,10 +62,13 @@ describe("Workflow.make validation", () => {
     expect(Workflow.make({ name: "wf", tasks: [a, a] }).tasks).toHaveLength(1)
   })
 
-  it.each(["", "has space", "slash/id", "tab\tid", "ünïcode", "x".repeat(201)])("rejects the invalid task id %j", (id) => {
-    const e = definitionError(() => Workflow.make({ name: "wf", tasks: [task(id)] }))
-    expect(e.reason).toBe("InvalidTaskId")
-  })
+  it.each(["", "has space", "slash/id", "tab\tid", "ünïcode", "x".repeat(201)])(
+    "rejects the invalid task id %j",
+    (id) => {
+      const e = definitionError(() => Workflow.make({ name: "wf", tasks: [task(id)] }))
+      expect(e.reason).toBe("InvalidTaskId")
+    }
+  )
 
   it("rejects an invalid workflow name", () => {
     expect(definitionError(() => Workflow.make({ name: "", tasks: [task("a")] })).reason).toBe("InvalidWorkflowName")
@@ -73,7 +79,11 @@ describe("Workflow.make validation", () => {
     const e = definitionError(() =>
       Workflow.make({
         name: "wf",
-        tasks: [task("a"), task("b"), Task.make({ id: "c", dependencies: ["a"], triggerRule: TriggerRule.taskFailed("b"), run: noop })]
+        tasks: [
+          task("a"),
+          task("b"),
+          Task.make({ id: "c", dependencies: ["a"], triggerRule: TriggerRule.taskFailed("b"), run: noop })
+        ]
       })
     )
     expect(e.reason).toBe("InvalidTriggerRule")
@@ -81,7 +91,9 @@ describe("Workflow.make validation", () => {
   })
 
   it("rejects bad task options when the task is made", () => {
-    expect(definitionError(() => Task.make({ id: "a", timeout: "soon" as never, run: noop })).reason).toBe("InvalidOption")
+    expect(definitionError(() => Task.make({ id: "a", timeout: "soon" as never, run: noop })).reason).toBe(
+      "InvalidOption"
+    )
     expect(definitionError(() => Task.make({ id: "a", timeout: -5, run: noop })).reason).toBe("InvalidOption")
     expect(definitionError(() => Task.make({ id: "a", run: 42 as never })).reason).toBe("InvalidOption")
     expect(definitionError(() => TriggerRule.contextValue("k", "bigger" as never, 1)).reason).toBe("InvalidTriggerRule")
@@ -115,7 +127,10 @@ describe("Workflow.make validation", () => {
 describe("Workflow inspection", () => {
   // a -> b -> d, a -> c -> d, e alone
   const build = () =>
-    Workflow.make({ name: "shape", tasks: [task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"]), task("e")] })
+    Workflow.make({
+      name: "shape",
+      tasks: [task("a"), task("b", ["a"]), task("c", ["a"]), task("d", ["b", "c"]), task("e")]
+    })
 
   it("gives a topological order, levels, roots and leaves", () => {
     const wf = build()

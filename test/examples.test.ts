@@ -1,6 +1,6 @@
 /** The tutorial's other examples, as runnable workflows. */
-import { describe, expect, it } from "vitest"
 import { DefaultRunner, Workflow } from "sluice"
+import { describe, expect, it } from "vitest"
 import { makeConditionalWorkflow } from "../examples/workflows/conditional-branches.js"
 import { batchCountFor, makeDynamicFanout } from "../examples/workflows/dynamic-fanout.js"
 import { makeRobustWorkflow } from "../examples/workflows/robust-aggregator.js"
@@ -20,10 +20,16 @@ describe("examples", () => {
       const warnings: Array<string> = []
       const partial = await runner.execute(makeRobustWorkflow({ failing: [2], log: (l) => warnings.push(l) }))
       expect(partial.status).toBe("Failed")
-      expect(partial.finalContext).toMatchObject({ aggregated_results: { batches: 2, records: 40, value: 400 }, partial_failure: true })
+      expect(partial.finalContext).toMatchObject({
+        aggregated_results: { batches: 2, records: 40, value: 400 },
+        partial_failure: true
+      })
       expect(warnings).toEqual(["Warning: 1 batches failed: batch_2"])
       const none = await runner.execute(makeRobustWorkflow({ failing: [1, 2, 3], log: () => {} }))
-      expect(none.tasks.find((t) => t.taskId === "robust_aggregator")).toMatchObject({ status: "Failed", error: "All batch processing failed" })
+      expect(none.tasks.find((t) => t.taskId === "robust_aggregator")).toMatchObject({
+        status: "Failed",
+        error: "All batch processing failed"
+      })
       const all = await runner.execute(makeRobustWorkflow({ failing: [], log: () => {} }))
       expect(all.status).toBe("Completed")
       expect(all.finalContext.partial_failure).toBe(false)
@@ -32,12 +38,22 @@ describe("examples", () => {
   it("conditional branches: exactly the branch for the data's strategy runs", () =>
     withRunner(async (runner) => {
       const workflow = makeConditionalWorkflow({ log: () => {} })
-      for (const [values, strategy] of [[[400_000, 300_000], "high_value"], [[150_000, 100_000], "medium_value"], [[10], "basic"]] as const) {
+      for (
+        const [values, strategy] of [[[400_000, 300_000], "high_value"], [[150_000, 100_000], "medium_value"], [
+          [10],
+          "basic"
+        ]] as const
+      ) {
         const result = await runner.execute(workflow, { customer_values: values })
         expect(result.status).toBe("Completed")
-        const ran = result.tasks.filter((t) => t.taskId.endsWith("_processing") && t.status === "Completed").map((t) => t.taskId)
+        const ran = result.tasks.filter((t) => t.taskId.endsWith("_processing") && t.status === "Completed").map((t) =>
+          t.taskId
+        )
         expect(ran).toEqual([`${strategy}_processing`])
-        expect(result.finalContext.report).toEqual({ strategy, branch: { strategy, advanced: strategy === "high_value" } })
+        expect(result.finalContext.report).toEqual({
+          strategy,
+          branch: { strategy, advanced: strategy === "high_value" }
+        })
       }
     }))
 

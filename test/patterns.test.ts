@@ -69,12 +69,18 @@ for (const storage of storageCases) {
               Effect.gen(function*() {
                 if (++started === width) yield* Deferred.succeed(allStarted, undefined)
                 // Were the branches run one after another, this would never complete.
-                yield* Deferred.await(allStarted).pipe(Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("not parallel") }))
+                yield* Deferred.await(allStarted).pipe(
+                  Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("not parallel") })
+                )
                 ctx.set(`branch_${i}`, i * (ctx.get("n") as number))
               })
           }))
         const fanOut = Workflow.make({ name: "fan_out", tasks: [root, ...branches] })
-        const result = yield* withRunner(storage, { workflows: [fanOut], maxConcurrentTasks: width }, (r) => r.execute(fanOut))
+        const result = yield* withRunner(
+          storage,
+          { workflows: [fanOut], maxConcurrentTasks: width },
+          (r) => r.execute(fanOut)
+        )
         expect(result.status).toBe("Completed")
         expect(Workflow.leaves(fanOut)).toHaveLength(width)
         for (let i = 0; i < width; i++) expect(result.finalContext[`branch_${i}`]).toBe(i * width)
@@ -151,7 +157,11 @@ for (const storage of storageCases) {
           const before = (a: string, b: string) => expect(t.at(a)).toBeLessThan(t.at(b))
           before("Dataset prepared with 100 customers", "Analyzing premium customers...")
           before("Dataset prepared with 100 customers", "Distributing workload...")
-          before("Standard analysis complete: " + ((result.finalContext.customer_report as any).segment_analysis.standard.count) + " customers", "Generating customer report...")
+          before(
+            "Standard analysis complete: " +
+              ((result.finalContext.customer_report as any).segment_analysis.standard.count) + " customers",
+            "Generating customer report..."
+          )
           for (let i = 1; i <= 4; i++) {
             before(`Workload distributed into 4 batches: [25, 25, 25, 25]`, `Processing batch ${i}...`)
             before(`Batch ${i} complete: 25 customers processed`, "Aggregating batch results...")
@@ -163,8 +173,12 @@ for (const storage of storageCases) {
           const total = dataset.customers.reduce((s: number, c: { value: number }) => s + c.value, 0)
           expect(report.executive_summary.total_customers_analyzed).toBe(100)
           expect(report.executive_summary.total_customer_value).toBe(`$${money(total)}`)
-          expect(report.executive_summary.segments_identified).toBe(new Set(dataset.customers.map((c: { segment: string }) => c.segment)).size)
-          expect(diamond.segment_analysis.premium.count).toBe(dataset.customers.filter((c: { segment: string }) => c.segment === "premium").length)
+          expect(report.executive_summary.segments_identified).toBe(
+            new Set(dataset.customers.map((c: { segment: string }) => c.segment)).size
+          )
+          expect(diamond.segment_analysis.premium.count).toBe(
+            dataset.customers.filter((c: { segment: string }) => c.segment === "premium").length
+          )
           expect(result.finalContext.tutorial).toBe("03")
           expect(Object.keys(result.finalContext.aggregated_results as object)).toContain("processed_customers")
         }))

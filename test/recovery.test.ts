@@ -3,13 +3,13 @@
  * a ledger; the test kills it mid-run (SIGKILL, or SIGTERM for a graceful stop), starts a second
  * process on the same file, and checks what ran again.
  */
+import { describe, expect, it } from "@effect/vitest"
+import { Context, Effect, Layer } from "effect"
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
-import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
 import type { ExecutionInfo } from "sluice"
 import { Runner, Storage } from "sluice"
 import { tempDir } from "./support/storage.js"
@@ -25,13 +25,17 @@ interface Child {
 }
 
 const startWorker = (db: string, ledger: string, mode: "start" | "resume", taskMillis = 60): Child => {
-  const child = spawn(process.execPath, ["--import", "tsx", worker, db, ledger, mode, String(taskMillis)], { cwd: root, stdio: ["ignore", "pipe", "pipe"] })
+  const child = spawn(process.execPath, ["--import", "tsx", worker, db, ledger, mode, String(taskMillis)], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "pipe"]
+  })
   let out = ""
   let err = ""
   child.stdout!.on("data", (d) => (out += d))
   child.stderr!.on("data", (d) => (err += d))
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal })))
+    child.on("exit", (code, signal) => resolve({ code, signal }))
+  )
   return { process: child, stdout: () => out, stderr: () => err, exited }
 }
 
@@ -102,7 +106,9 @@ const killMidRun = (signal: "SIGKILL" | "SIGTERM") =>
     for (const task of ALL_TASKS) expect(after.some((l) => l.kind === "end" && l.task === task)).toBe(true)
     // Completed before the kill: never started again.
     expect(completedBefore.length).toBeGreaterThanOrEqual(1)
-    for (const task of completedBefore) expect(after.filter((l) => l.kind === "start" && l.task === task)).toHaveLength(1)
+    for (const task of completedBefore) {
+      expect(after.filter((l) => l.kind === "start" && l.task === task)).toHaveLength(1)
+    }
     // Started again: only tasks that were in flight at the kill.
     const rerun = ALL_TASKS.filter((task) => after.filter((l) => l.kind === "start" && l.task === task).length > 1)
     expect(rerun.length).toBeGreaterThanOrEqual(1)

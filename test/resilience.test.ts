@@ -40,7 +40,9 @@ describe("retries", () => {
   it.live("gives up after maxAttempts, recording the last error", () => {
     const wf = Workflow.make({
       name: "retry_exhausted",
-      tasks: [Task.make({ id: "t", retry: RetryPolicy.fixed({ maxAttempts: 2, delay: 1 }), run: failingTimes(5, "timeout") })]
+      tasks: [
+        Task.make({ id: "t", retry: RetryPolicy.fixed({ maxAttempts: 2, delay: 1 }), run: failingTimes(5, "timeout") })
+      ]
     })
     return withRunner(storage, { workflows: [wf] }, (r) =>
       Effect.gen(function*() {
@@ -81,7 +83,13 @@ describe("retries", () => {
   it.live("waits its backoff: each retry is due at least its delay after the failure", () => {
     const wf = Workflow.make({
       name: "backoff",
-      tasks: [Task.make({ id: "t", retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "20 millis" }), run: failingTimes(2) })]
+      tasks: [
+        Task.make({
+          id: "t",
+          retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "20 millis" }),
+          run: failingTimes(2)
+        })
+      ]
     })
     return withRunner(storage, { workflows: [wf] }, (r) =>
       Effect.gen(function*() {
@@ -123,8 +131,12 @@ describe("retries", () => {
       name: "schedule",
       tasks: [Task.make({ id: "t", retry: RetryPolicy.fromSchedule(Schedule.recurs(1)), run: failingTimes(3) })]
     })
-    return withRunner(storage, { workflows: [wf] }, (r) =>
-      Effect.map(r.execute(wf), (result) => expect(result.tasks[0]).toMatchObject({ status: "Failed", attempts: 2 })))
+    return withRunner(
+      storage,
+      { workflows: [wf] },
+      (r) =>
+        Effect.map(r.execute(wf), (result) => expect(result.tasks[0]).toMatchObject({ status: "Failed", attempts: 2 }))
+    )
   })
 })
 
@@ -142,7 +154,11 @@ describe("timeouts and cancellation", () => {
       Effect.gen(function*() {
         const result = yield* r.execute(wf)
         expect(result.status).toBe("Failed")
-        expect(result.tasks[0]).toMatchObject({ status: "Failed", attempts: 2, error: "task \"sleepy\" timed out after 30 ms" })
+        expect(result.tasks[0]).toMatchObject({
+          status: "Failed",
+          attempts: 2,
+          error: "task \"sleepy\" timed out after 30 ms"
+        })
         expect(finalized).toBe(2)
       }))
   })
@@ -195,7 +211,11 @@ describe("timeouts and cancellation", () => {
           yield* handle.cancel
           const result = yield* handle.result
           expect(result.status).toBe("Cancelled")
-          expect(Object.fromEntries(result.tasks.map((t) => [t.taskId, t.status]))).toEqual({ quick: "Completed", long: "Cancelled", next: "Cancelled" })
+          expect(Object.fromEntries(result.tasks.map((t) => [t.taskId, t.status]))).toEqual({
+            quick: "Completed",
+            long: "Cancelled",
+            next: "Cancelled"
+          })
           expect(result.errorMessage).toBe("cancelled: 1 completed, 0 skipped, 2 cancelled")
           expect(finalized).toBe(true)
           expect(yield* r.status(handle.executionId)).toBe("Cancelled")
@@ -206,7 +226,10 @@ describe("timeouts and cancellation", () => {
     }))
 
   it.live("an execution timeout cancels the execution with reason 'timed out'", () => {
-    const wf = Workflow.make({ name: "exec_timeout", tasks: [Task.make({ id: "long", run: () => Effect.sleep("10 seconds") })] })
+    const wf = Workflow.make({
+      name: "exec_timeout",
+      tasks: [Task.make({ id: "long", run: () => Effect.sleep("10 seconds") })]
+    })
     return withRunner(storage, { workflows: [wf] }, (r) =>
       Effect.gen(function*() {
         const result = yield* r.execute(wf, {}, { executionTimeout: "50 millis" })
@@ -234,7 +257,10 @@ describe("timeouts and cancellation", () => {
           expect(yield* r.status(handle.executionId)).toBe("Paused")
           yield* Deferred.succeed(gate, undefined)
           // Wait until `first` is recorded complete; `second` must then stay pending while paused.
-          yield* handle.events.pipe(Stream.takeUntil((e) => e._tag === "TaskCompleted" && e.taskId === "first"), Stream.runDrain)
+          yield* handle.events.pipe(
+            Stream.takeUntil((e) => e._tag === "TaskCompleted" && e.taskId === "first"),
+            Stream.runDrain
+          )
           yield* Effect.sleep("30 millis")
           const paused = yield* r.get(handle.executionId)
           expect(paused.status).toBe("Paused")

@@ -2,9 +2,9 @@
  * A runner that starts on a storage holding executions: finished ones read back the same,
  * unfinished ones resume (in this process; test/recovery.test.ts kills real processes).
  */
-import { join } from "node:path"
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Layer, Stream } from "effect"
+import { join } from "node:path"
 import type { Workflow as WorkflowType } from "sluice"
 import { RetryPolicy, Runner, Storage, Task, Workflow } from "sluice"
 import { tempDir } from "./support/storage.js"
@@ -24,7 +24,13 @@ describe("restart on the same SQLite file", () => {
     Effect.gen(function*() {
       const file = join(yield* tempDir, "restart.db")
       const a = Task.make({ id: "a", run: (ctx) => ctx.set("a", [1, 2]) })
-      const b = Task.make({ id: "b", dependencies: [a], run: () => { throw new Error("b broke") } })
+      const b = Task.make({
+        id: "b",
+        dependencies: [a],
+        run: () => {
+          throw new Error("b broke")
+        }
+      })
       const c = Task.make({ id: "c", dependencies: [b], run: () => {} })
       const wf = Workflow.make({ name: "restartable", tasks: [a, b, c] })
       const result = yield* withRunnerOn(file, [wf], (r) => r.execute(wf, { n: 1 }))
@@ -33,10 +39,15 @@ describe("restart on the same SQLite file", () => {
       const { idempotencyKey: _k, input, ...rest } = info
       expect(rest).toEqual(result)
       expect(input).toEqual({ n: 1 })
-      expect(list.map((e) => [e.executionId, e.status, e.errorMessage])).toEqual([[result.executionId, "Failed", "1 task(s) failed, 1 completed, 1 skipped"]])
+      expect(list.map((e) => [e.executionId, e.status, e.errorMessage])).toEqual([[
+        result.executionId,
+        "Failed",
+        "1 task(s) failed, 1 completed, 1 skipped"
+      ]])
       expect(history.at(-1)).toMatchObject({ _tag: "ExecutionFinished", status: "Failed" })
       // Without the workflow registered, the stored execution is still readable.
-      const again = yield* withRunnerOn(file, [], (r) => r.result(result.executionId))
+      const again = yield* withRunnerOn(file, [], (r) =>
+        r.result(result.executionId))
       expect(again).toEqual(result)
     }))
 
@@ -75,7 +86,11 @@ describe("restart on the same SQLite file", () => {
       const stored = yield* withRunnerOn(file, [], (r) => r.get(executionId))
       expect(stored.status).toBe("Running")
       // Without the workflow registered, get shows the tasks that have a row.
-      expect(stored.tasks.map((t) => [t.taskId, t.status, t.attempts])).toEqual([["first", "Completed", 1], ["slow", "Pending", 0]])
+      expect(stored.tasks.map((t) => [t.taskId, t.status, t.attempts])).toEqual([["first", "Completed", 1], [
+        "slow",
+        "Pending",
+        0
+      ]])
 
       const result = yield* withRunnerOn(file, [wf], (r) => r.result(executionId))
       expect(result.status).toBe("Completed")
@@ -91,7 +106,10 @@ describe("restart on the same SQLite file", () => {
       const b = Task.make({ id: "b", dependencies: [a], run: () => {} })
       const wf = Workflow.make({ name: "paused", tasks: [a, b] })
       const gate = yield* Deferred.make<void>()
-      const gated = Workflow.make({ name: "paused", tasks: [Task.make({ id: "a", run: () => Deferred.await(gate) }), b] })
+      const gated = Workflow.make({
+        name: "paused",
+        tasks: [Task.make({ id: "a", run: () => Deferred.await(gate) }), b]
+      })
       const executionId = yield* withRunnerOn(file, [gated], (r) =>
         Effect.gen(function*() {
           const handle = yield* r.submit(gated)
@@ -140,7 +158,9 @@ describe("restart on the same SQLite file", () => {
       const result = yield* withRunnerOn(file, [wf], (r) => r.result(executionId))
       expect(result.status).toBe("Completed")
       expect(attempts).toEqual([1, 2])
-      const restarted = (yield* withRunnerOn(file, [], (r) => r.history(executionId))).filter((e) => e._tag === "TaskStarted")
+      const restarted = (yield* withRunnerOn(file, [], (r) => r.history(executionId))).filter((e) =>
+        e._tag === "TaskStarted"
+      )
       expect(restarted[1].at.getTime()).toBeGreaterThanOrEqual((failure as { retryAt: Date }).retryAt.getTime())
     }))
 })

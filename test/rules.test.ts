@@ -3,7 +3,15 @@ import { describe, expect, it } from "@effect/vitest"
 import { TriggerRule } from "sluice"
 import { mergeAll, mergeObjects, toFrozenJson } from "../src/internal/json.js"
 import type { Outcome } from "../src/internal/rules.js"
-import { countStatuses, decide, finalContext, finalStatus, inputOf, summarize, UPSTREAM_FAILED } from "../src/internal/rules.js"
+import {
+  countStatuses,
+  decide,
+  finalContext,
+  finalStatus,
+  inputOf,
+  summarize,
+  UPSTREAM_FAILED
+} from "../src/internal/rules.js"
 
 describe("context merge", () => {
   it("merges objects deeply, concatenates arrays without duplicates, lets later scalars win", () => {
@@ -45,7 +53,12 @@ describe("JSON values", () => {
     ["Infinity", Infinity],
     ["a Date", new Date()],
     ["a Map", new Map()],
-    ["a class instance", new (class Point { x = 1 })()]
+    [
+      "a class instance",
+      new (class Point {
+        x = 1
+      })()
+    ]
   ])("rejects %s", (_, value) => {
     expect(() => toFrozenJson("k", value)).toThrow(/context value "k".*is not JSON/)
     expect(() => toFrozenJson("k", { nested: [1, { deep: value }] })).toThrow(/nested\[1\]\.deep/)
@@ -90,7 +103,10 @@ describe("trigger rules", () => {
 
   it("skips with reason 'upstream failed' when a success rule meets a failure, so it cascades", () => {
     expect(decide(TriggerRule.noneFailed, ["failed"], none, {})).toEqual({ run: false, reason: UPSTREAM_FAILED })
-    expect(decide(TriggerRule.allSuccess, ["skipped"], none, {})).toEqual({ run: false, reason: "trigger rule not satisfied: allSuccess" })
+    expect(decide(TriggerRule.allSuccess, ["skipped"], none, {})).toEqual({
+      run: false,
+      reason: "trigger rule not satisfied: allSuccess"
+    })
   })
 
   it("evaluates context conditions on the input", () => {

@@ -17,7 +17,12 @@ const diamond = () => {
 }
 
 /** Tasks that each wait until `expected` of them run at once: liveness shows the concurrency. */
-const barrierWorkflow = (width: number, expected: number, observed: { now: number; max: number }, name = `barrier_${width}_${expected}`) =>
+const barrierWorkflow = (
+  width: number,
+  expected: number,
+  observed: { now: number; max: number },
+  name = `barrier_${width}_${expected}`
+) =>
   Effect.map(Deferred.make<void>(), (barrier) => {
     let arrived = 0
     const tasks = Array.from({ length: width }, (_, i) =>
@@ -45,7 +50,11 @@ describe("Runner", () => {
         expect(result.status).toBe("Completed")
         // Subscribed after the end: the handle's stream replays from the start.
         const events = Chunk.toReadonlyArray(yield* Stream.runCollect(handle.events))
-        const tags = events.map((e) => e._tag === "ExecutionStarted" || e._tag === "ExecutionFinished" ? e._tag : `${e._tag}:${(e as { taskId: string }).taskId}`)
+        const tags = events.map((e) =>
+          e._tag === "ExecutionStarted" || e._tag === "ExecutionFinished"
+            ? e._tag
+            : `${e._tag}:${(e as { taskId: string }).taskId}`
+        )
         expect(tags[0]).toBe("ExecutionStarted")
         expect(tags.at(-1)).toBe("ExecutionFinished")
         for (const t of ["a", "b", "c", "d"]) {
@@ -64,7 +73,9 @@ describe("Runner", () => {
     withRunner(storage, { workflows: [diamond()] }, (runner) =>
       Effect.gen(function*() {
         const seen = yield* runner.events.pipe(
-          Stream.filter((e): e is Extract<ExecutionEvent, { _tag: "ExecutionFinished" }> => e._tag === "ExecutionFinished"),
+          Stream.filter((e): e is Extract<ExecutionEvent, { _tag: "ExecutionFinished" }> =>
+            e._tag === "ExecutionFinished"
+          ),
           Stream.take(2),
           Stream.runCollect,
           Effect.fork
@@ -126,10 +137,11 @@ describe("Runner", () => {
     class Greeter extends Context.Tag("test/Greeter")<Greeter, { readonly greet: (name: string) => string }>() {}
     const greet = Task.make({
       id: "greet",
-      run: (ctx) => Effect.gen(function*() {
-        const greeter = yield* Greeter
-        ctx.set("greeting", greeter.greet(ctx.get("name") as string))
-      })
+      run: (ctx) =>
+        Effect.gen(function*() {
+          const greeter = yield* Greeter
+          ctx.set("greeting", greeter.greet(ctx.get("name") as string))
+        })
     })
     const wf = Workflow.make({ name: "greeting", tasks: [greet] })
     const program = Effect.gen(function*() {
@@ -164,7 +176,9 @@ describe("Runner", () => {
       }
       const badPath = yield* Effect.exit(Effect.provide(Storage, Storage.layerFromUrl("/no/such/dir/x.db")))
       expect(Exit.isFailure(badPath) && JSON.stringify(badPath.cause)).toContain("StorageError")
-      const badTimeout = yield* Effect.either(withRunner(storage, {}, (r) => r.execute(diamond(), {}, { executionTimeout: "whenever" as never })))
+      const badTimeout = yield* Effect.either(
+        withRunner(storage, {}, (r) => r.execute(diamond(), {}, { executionTimeout: "whenever" as never }))
+      )
       expect(Either.isLeft(badTimeout) && (badTimeout.left as { _tag: string })._tag).toBe("InvalidOptionError")
     }))
 

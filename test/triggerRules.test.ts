@@ -8,7 +8,13 @@ import { storageCases } from "./support/storage.js"
 const ok = (id: string, dependencies: ReadonlyArray<string> = [], triggerRule?: TriggerRule.TriggerRule) =>
   Task.make({ id, dependencies, ...(triggerRule ? { triggerRule } : {}), run: (ctx) => ctx.set(`${id}_ran`, true) })
 const boom = (id: string, dependencies: ReadonlyArray<string> = []) =>
-  Task.make({ id, dependencies, run: () => { throw new Error(`${id} exploded`) } })
+  Task.make({
+    id,
+    dependencies,
+    run: () => {
+      throw new Error(`${id} exploded`)
+    }
+  })
 
 const statuses = (result: { tasks: ReadonlyArray<{ taskId: string; status: string; reason?: string | undefined }> }) =>
   Object.fromEntries(result.tasks.map((t) => [t.taskId, t.reason ? `${t.status} (${t.reason})` : t.status]))
@@ -39,7 +45,12 @@ describe("trigger rules", () => {
     Effect.gen(function*() {
       const result = yield* run([
         Task.make({ id: "effect_fail", run: () => Effect.fail({ code: 42 }) }),
-        Task.make({ id: "reject", run: async () => { throw new TypeError("bad type") } }),
+        Task.make({
+          id: "reject",
+          run: async () => {
+            throw new TypeError("bad type")
+          }
+        }),
         Task.make({ id: "die", run: () => Effect.die("defect") })
       ])
       expect(result.status).toBe("Failed")
@@ -73,7 +84,12 @@ describe("trigger rules", () => {
       })
       const result = yield* run([batch(1), boom("batch_2"), batch(3), aggregator])
       expect(statuses(result).robust_aggregator).toBe("Completed")
-      expect(result.finalContext).toEqual({ batch_1_result: { i: 1 }, batch_3_result: { i: 3 }, aggregated: [1, 3], partial_failure: true })
+      expect(result.finalContext).toEqual({
+        batch_1_result: { i: 1 },
+        batch_3_result: { i: 3 },
+        aggregated: [1, 3],
+        partial_failure: true
+      })
       expect(result.status).toBe("Failed")
     }))
 
@@ -107,7 +123,12 @@ describe("trigger rules", () => {
         TriggerRule.any(TriggerRule.taskFailed("b"), TriggerRule.contextValue("force", "exists")),
         TriggerRule.none(TriggerRule.taskSkipped("a"))
       )
-      const result = yield* run([ok("a"), boom("b"), ok("c", ["a", "b"], rule), ok("d", ["a"], TriggerRule.taskSucceeded("a"))])
+      const result = yield* run([
+        ok("a"),
+        boom("b"),
+        ok("c", ["a", "b"], rule),
+        ok("d", ["a"], TriggerRule.taskSucceeded("a"))
+      ])
       expect(statuses(result)).toMatchObject({ c: "Completed", d: "Completed" })
     }))
 
@@ -128,10 +149,15 @@ describe("trigger rules", () => {
           run: (ctx) => ctx.set("processed_by", strategy)
         })
       const branches = ["high_value", "medium_value", "basic"].map(branch)
-      const join = Task.make({ id: "finalize", dependencies: branches, run: (ctx) => ctx.set("final", ctx.get("processed_by")) })
+      const join = Task.make({
+        id: "finalize",
+        dependencies: branches,
+        run: (ctx) => ctx.set("final", ctx.get("processed_by"))
+      })
       const result = yield* run([decideStrategy, ...branches, join], { total: 300_000 })
       expect(statuses(result)).toMatchObject({
-        high_value_processing: "Skipped (trigger rule not satisfied: contextValue(processing_strategy equals \"high_value\"))",
+        high_value_processing:
+          "Skipped (trigger rule not satisfied: contextValue(processing_strategy equals \"high_value\"))",
         medium_value_processing: "Completed",
         basic_processing: "Skipped (trigger rule not satisfied: contextValue(processing_strategy equals \"basic\"))",
         finalize: "Completed"

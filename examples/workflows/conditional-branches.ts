@@ -39,11 +39,15 @@ export const makeConditionalWorkflow = (options: { readonly log?: (line: string)
         log(`Running the ${strategy} branch`)
         ctx.set("branch_result", { strategy, advanced: ctx.get("use_advanced_analytics") })
       }
-    }))
+    })
+  )
   const finalize = Task.make({
     id: "finalize_report",
     dependencies: branches,
     run: (ctx) => ctx.set("report", { strategy: ctx.get("processing_strategy"), branch: ctx.get("branch_result") })
   })
-  return Workflow.make({ name: "conditional_workflow", tasks: [prepareDataset, conditionalProcessor, ...branches, finalize] })
+  return Workflow.make({
+    name: "conditional_workflow",
+    tasks: [prepareDataset, conditionalProcessor, ...branches, finalize]
+  })
 }

@@ -36,7 +36,7 @@ export interface Options {
 }
 
 /** A small seeded generator (mulberry32), for repeatable datasets in tests and benchmarks. */
-export const seededRandom = (seed: number): (() => number) => {
+export const seededRandom = (seed: number): () => number => {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -287,7 +287,12 @@ export const makeCustomerAnalysis = (options: Options = {}) => {
       const stats = {
         level: 1,
         customer_count: customers.length,
-        value_stats: { min: Math.min(...values), max: Math.max(...values), avg: sum(values) / values.length, total: sum(values) },
+        value_stats: {
+          min: Math.min(...values),
+          max: Math.max(...values),
+          avg: sum(values) / values.length,
+          total: sum(values)
+        },
         score_stats: { min: Math.min(...scores), max: Math.max(...scores), avg: sum(scores) / scores.length }
       }
       ctx.set("level_1_analysis", stats)
@@ -341,7 +346,13 @@ export const makeCustomerAnalysis = (options: Options = {}) => {
       }
       ctx.set("level_3_analysis", {
         level: 3,
-        percentiles: { p25: at(n / 4), p50: at(n / 2), p75: at((3 * n) / 4), p90: at((9 * n) / 10), p95: at((19 * n) / 20) },
+        percentiles: {
+          p25: at(n / 4),
+          p50: at(n / 2),
+          p75: at((3 * n) / 4),
+          p90: at((9 * n) / 10),
+          p95: at((19 * n) / 20)
+        },
         segment_comparison: comparison,
         outlier_analysis: {
           high_value_customers: customers.filter((c) => c.value > at((19 * n) / 20)),
@@ -361,16 +372,26 @@ export const makeCustomerAnalysis = (options: Options = {}) => {
       const l1 = ctx.get("level_1_analysis") as Level1
       const l2 = ctx.get("level_2_analysis") as Level2
       const l3 = ctx.get("level_3_analysis") as Level3
-      const insights: Level4 & { level: number } = { level: 4, key_insights: [], recommendations: [], risk_factors: [], opportunities: [] }
+      const insights: Level4 & { level: number } = {
+        level: 4,
+        key_insights: [],
+        recommendations: [],
+        risk_factors: [],
+        opportunities: []
+      }
       const avg = l1.value_stats.avg
       for (const [name, s] of Object.entries(l2.segments)) {
         if (s.avg_value > avg * 1.5) {
-          insights.key_insights.push(`${name} segment shows high value potential ($${s.avg_value.toFixed(2)} vs $${avg.toFixed(2)} average)`)
+          insights.key_insights.push(
+            `${name} segment shows high value potential ($${s.avg_value.toFixed(2)} vs $${avg.toFixed(2)} average)`
+          )
           insights.recommendations.push(`Focus retention efforts on ${name} customers`)
         }
         if (s.count < 10) insights.risk_factors.push(`${name} segment has low customer count (${s.count})`)
         const efficiency = l3.segment_comparison[name].value_efficiency
-        if (efficiency > 0.02) insights.opportunities.push(`${name} shows high score-to-value efficiency (${efficiency.toFixed(4)})`)
+        if (efficiency > 0.02) {
+          insights.opportunities.push(`${name} shows high score-to-value efficiency (${efficiency.toFixed(4)})`)
+        }
       }
       insights.recommendations.push(
         `Target customers with values above $${l3.percentiles.p95} for premium services`,

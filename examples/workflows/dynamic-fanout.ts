@@ -33,7 +33,11 @@ export const makeDynamicFanout = (customerCount: number) => {
       dependencies: [dynamicDistribution],
       run: (ctx) => {
         const batch = (ctx.get("dynamic_batches") as Record<string, ReadonlyArray<{ value: number }>>)[`batch_${i + 1}`]
-        ctx.set("batch_totals", [{ batch: i + 1, customers: batch.length, value: batch.reduce((s, c) => s + c.value, 0) }])
+        ctx.set("batch_totals", [{
+          batch: i + 1,
+          customers: batch.length,
+          value: batch.reduce((s, c) => s + c.value, 0)
+        }])
       }
     }))
   const collect = Task.make({

@@ -4,7 +4,9 @@
  */
 import { Task, TriggerRule, Workflow } from "sluice"
 
-export const makeRobustWorkflow = (options: { readonly failing?: ReadonlyArray<number>; readonly log?: (line: string) => void } = {}) => {
+export const makeRobustWorkflow = (
+  options: { readonly failing?: ReadonlyArray<number>; readonly log?: (line: string) => void } = {}
+) => {
   const log = options.log ?? ((line: string) => console.log(line))
   const failing = new Set(options.failing ?? [2])
   const batches = [1, 2, 3].map((i) =>
@@ -14,7 +16,8 @@ export const makeRobustWorkflow = (options: { readonly failing?: ReadonlyArray<n
         if (failing.has(i)) throw new Error(`batch ${i}: upstream service unavailable`)
         ctx.set(`batch_${i}_result`, { batch: i, records: 10 * i, value: 100 * i })
       }
-    }))
+    })
+  )
   const robustAggregator = Task.make({
     id: "robust_aggregator",
     description: "Aggregate results with partial failure handling.",

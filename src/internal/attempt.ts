@@ -87,7 +87,9 @@ export const runAttempt = (a: AttemptInput): Effect.Effect<AttemptOutcome, never
     controller.abort()
     // Interrupted from outside (cancel, shutdown), this fiber stops at its next step and reports
     // nothing; a body that interrupted itself is a failed attempt.
-    const error = Cause.isInterruptedOnly(exit.cause) ? new Error("the task body was interrupted") : Cause.squash(exit.cause)
+    const error = Cause.isInterruptedOnly(exit.cause)
+      ? new Error("the task body was interrupted")
+      : Cause.squash(exit.cause)
     if (task.onFailure !== undefined) yield* callback("onFailure", task.id, () => task.onFailure!(task.id, error, ctx))
     return { _tag: "Failed", error, message: errorMessage(error), startedAt, completedAt } satisfies AttemptOutcome
   })

@@ -16,7 +16,12 @@ import { countStatuses, decide, finalContext, finalStatus, inputOf, isTerminal, 
 
 /** What one attempt of a task came to, as its fiber reports it. */
 export type AttemptOutcome =
-  | { readonly _tag: "Succeeded"; readonly delta: ContextDelta; readonly startedAt: number; readonly completedAt: number }
+  | {
+    readonly _tag: "Succeeded"
+    readonly delta: ContextDelta
+    readonly startedAt: number
+    readonly completedAt: number
+  }
   | {
     readonly _tag: "Failed"
     readonly error: unknown
@@ -102,7 +107,13 @@ export class ExecutionState {
       createdAt: now,
       completedAt: null
     }
-    this.event({ _tag: "ExecutionStarted", executionId: this.executionId, workflowName: this.workflow.name, resumed: false, at: new Date(now) })
+    this.event({
+      _tag: "ExecutionStarted",
+      executionId: this.executionId,
+      workflowName: this.workflow.name,
+      resumed: false,
+      at: new Date(now)
+    })
     for (const root of this.workflow.graph.roots) this.decideFrom(root, now)
   }
 
@@ -117,7 +128,13 @@ export class ExecutionState {
     const byId = new Map(rows.map((r) => [r.taskId, r]))
     this.paused = paused
     this.executionStatus = paused ? "Paused" : "Running"
-    this.event({ _tag: "ExecutionStarted", executionId: this.executionId, workflowName: this.workflow.name, resumed: true, at: new Date(now) })
+    this.event({
+      _tag: "ExecutionStarted",
+      executionId: this.executionId,
+      workflowName: this.workflow.name,
+      resumed: true,
+      at: new Date(now)
+    })
     const waiting: Array<{ task: number; dueAt: number }> = []
     const redispatch: Array<number> = []
     const undecided: Array<number> = []
@@ -130,7 +147,9 @@ export class ExecutionState {
       this.rows[i] = row
       this.status[i] = row.status
       this.inputs[i] = inputOf(graph.deps[i], this.meta.input, (d) => this.contextOf(d))
-      if (row.status === "Completed") this.outputs[i] = applyDelta(this.inputs[i]!, row.output ?? { set: {}, deleted: [] })
+      if (row.status === "Completed") {
+        this.outputs[i] = applyDelta(this.inputs[i]!, row.output ?? { set: {}, deleted: [] })
+      }
       if (isTerminal(row.status)) {
         this.terminalCount++
         for (const s of graph.succs[i]) this.remaining[s]--
@@ -182,7 +201,13 @@ export class ExecutionState {
       } else {
         this.status[i] = "Skipped"
         this.setRow(i, { status: "Skipped", reason: decision.reason, completedAt: now })
-        this.event({ _tag: "TaskSkipped", executionId: this.executionId, taskId: graph.ids[i], reason: decision.reason, at: new Date(now) })
+        this.event({
+          _tag: "TaskSkipped",
+          executionId: this.executionId,
+          taskId: graph.ids[i],
+          reason: decision.reason,
+          at: new Date(now)
+        })
         this.terminal(i, work)
       }
     }
@@ -232,7 +257,15 @@ export class ExecutionState {
     const taskId = this.workflow.graph.ids[i]
     this.status[i] = "Running"
     this.setRow(i, { status: "Running", attempts: attempt, startedAt: this.rows[i]?.startedAt ?? now, retryAt: null })
-    this.attemptRows.push({ executionId: this.executionId, taskId, attempt, status: "Running", error: null, startedAt: now, completedAt: null })
+    this.attemptRows.push({
+      executionId: this.executionId,
+      taskId,
+      attempt,
+      status: "Running",
+      error: null,
+      startedAt: now,
+      completedAt: null
+    })
     this.event({ _tag: "TaskStarted", executionId: this.executionId, taskId, attempt, at: new Date(now) })
   }
 
@@ -260,7 +293,13 @@ export class ExecutionState {
    * An attempt ended. `retryDelay` is set when the supervisor decided that a failure is retried.
    * Reports from attempts that no longer count (cancelled) are ignored.
    */
-  attemptEnded(task: number, attempt: number, outcome: AttemptOutcome, retryDelay: number | undefined, now: number): void {
+  attemptEnded(
+    task: number,
+    attempt: number,
+    outcome: AttemptOutcome,
+    retryDelay: number | undefined,
+    now: number
+  ): void {
     if (this.status[task] !== "Running" || this.attemptOf(task) !== attempt) return
     this.inFlight--
     const taskId = this.workflow.graph.ids[task]
@@ -268,25 +307,74 @@ export class ExecutionState {
     if (outcome._tag === "Succeeded") {
       this.status[task] = "Completed"
       this.outputs[task] = applyDelta(this.inputOf(task), outcome.delta)
-      this.setRow(task, { status: "Completed", output: outcome.delta, error: null, startedAt: firstStart, completedAt: outcome.completedAt })
-      this.attemptRows.push({ executionId: this.executionId, taskId, attempt, status: "Completed", error: null, startedAt: outcome.startedAt, completedAt: outcome.completedAt })
-      this.event({ _tag: "TaskCompleted", executionId: this.executionId, taskId, attempt, at: new Date(outcome.completedAt) })
+      this.setRow(task, {
+        status: "Completed",
+        output: outcome.delta,
+        error: null,
+        startedAt: firstStart,
+        completedAt: outcome.completedAt
+      })
+      this.attemptRows.push({
+        executionId: this.executionId,
+        taskId,
+        attempt,
+        status: "Completed",
+        error: null,
+        startedAt: outcome.startedAt,
+        completedAt: outcome.completedAt
+      })
+      this.event({
+        _tag: "TaskCompleted",
+        executionId: this.executionId,
+        taskId,
+        attempt,
+        at: new Date(outcome.completedAt)
+      })
       const work: Array<number> = []
       this.terminal(task, work)
       for (const s of work) this.decideFrom(s, now)
       return
     }
-    this.attemptRows.push({ executionId: this.executionId, taskId, attempt, status: "Failed", error: outcome.message, startedAt: outcome.startedAt, completedAt: outcome.completedAt })
+    this.attemptRows.push({
+      executionId: this.executionId,
+      taskId,
+      attempt,
+      status: "Failed",
+      error: outcome.message,
+      startedAt: outcome.startedAt,
+      completedAt: outcome.completedAt
+    })
     if (retryDelay !== undefined) {
       const retryAt = now + retryDelay
       this.status[task] = "Retrying"
       this.setRow(task, { status: "Retrying", error: outcome.message, startedAt: firstStart, retryAt })
-      this.event({ _tag: "TaskFailed", executionId: this.executionId, taskId, attempt, error: outcome.message, retryAt: new Date(retryAt), at: new Date(outcome.completedAt) })
+      this.event({
+        _tag: "TaskFailed",
+        executionId: this.executionId,
+        taskId,
+        attempt,
+        error: outcome.message,
+        retryAt: new Date(retryAt),
+        at: new Date(outcome.completedAt)
+      })
       return
     }
     this.status[task] = "Failed"
-    this.setRow(task, { status: "Failed", error: outcome.message, startedAt: firstStart, completedAt: outcome.completedAt })
-    this.event({ _tag: "TaskFailed", executionId: this.executionId, taskId, attempt, error: outcome.message, retryAt: undefined, at: new Date(outcome.completedAt) })
+    this.setRow(task, {
+      status: "Failed",
+      error: outcome.message,
+      startedAt: firstStart,
+      completedAt: outcome.completedAt
+    })
+    this.event({
+      _tag: "TaskFailed",
+      executionId: this.executionId,
+      taskId,
+      attempt,
+      error: outcome.message,
+      retryAt: undefined,
+      at: new Date(outcome.completedAt)
+    })
     const work: Array<number> = []
     this.terminal(task, work)
     for (const s of work) this.decideFrom(s, now)
@@ -309,7 +397,15 @@ export class ExecutionState {
       if (status === "Running") {
         const attempt = this.attemptOf(i)
         const startedAt = this.rows[i]?.startedAt ?? now
-        this.attemptRows.push({ executionId: this.executionId, taskId: ids[i], attempt, status: "Interrupted", error: reason, startedAt, completedAt: now })
+        this.attemptRows.push({
+          executionId: this.executionId,
+          taskId: ids[i],
+          attempt,
+          status: "Interrupted",
+          error: reason,
+          startedAt,
+          completedAt: now
+        })
       }
       this.status[i] = "Cancelled"
       this.setRow(i, { status: "Cancelled", reason, completedAt: now, retryAt: null })
@@ -324,8 +420,18 @@ export class ExecutionState {
     if (this.paused === paused || this.cancelled || this.isDone) return
     this.paused = paused
     this.executionStatus = paused ? "Paused" : "Running"
-    this.executionUpdate = { id: this.executionId, status: this.executionStatus, finalContext: null, errorMessage: null, completedAt: null }
-    this.event(paused ? { _tag: "ExecutionPaused", executionId: this.executionId, at: new Date(now) } : { _tag: "ExecutionResumed", executionId: this.executionId, at: new Date(now) })
+    this.executionUpdate = {
+      id: this.executionId,
+      status: this.executionStatus,
+      finalContext: null,
+      errorMessage: null,
+      completedAt: null
+    }
+    this.event(
+      paused
+        ? { _tag: "ExecutionPaused", executionId: this.executionId, at: new Date(now) }
+        : { _tag: "ExecutionResumed", executionId: this.executionId, at: new Date(now) }
+    )
   }
 
   /**
@@ -353,10 +459,20 @@ export class ExecutionState {
     const counts = countStatuses(this.status)
     const status: FinalStatus = finalStatus(counts, this.cancelled)
     const { graph } = this.workflow
-    const context = finalContext(graph.leaves, (i) => this.status[i] === "Completed", (i) => this.outputs[i] ?? emptyObject)
+    const context = finalContext(
+      graph.leaves,
+      (i) => this.status[i] === "Completed",
+      (i) => this.outputs[i] ?? emptyObject
+    )
     const errorMessage = summarize(status, counts, this.cancelReason)
     this.executionStatus = status
-    this.executionUpdate = { id: this.executionId, status, finalContext: context, errorMessage: errorMessage ?? null, completedAt: now }
+    this.executionUpdate = {
+      id: this.executionId,
+      status,
+      finalContext: context,
+      errorMessage: errorMessage ?? null,
+      completedAt: now
+    }
     this.event({ _tag: "ExecutionFinished", executionId: this.executionId, status, errorMessage, at: new Date(now) })
     return {
       executionId: this.executionId,
@@ -402,7 +518,10 @@ export class ExecutionState {
 
   /** Takes what this round changed: the batch to commit and the events to publish after it. */
   drain(): { readonly batch: Batch; readonly events: ReadonlyArray<ExecutionEvent> } | undefined {
-    if (this.events.length === 0 && this.taskRows.length === 0 && this.executionUpdate === undefined && this.attemptDeletes.length === 0) {
+    if (
+      this.events.length === 0 && this.taskRows.length === 0 && this.executionUpdate === undefined &&
+      this.attemptDeletes.length === 0
+    ) {
       return undefined
     }
     const events = this.events
@@ -426,7 +545,16 @@ export class ExecutionState {
 
 export const toTaskResult = (row: TaskRow | undefined, taskId: string): TaskResult => {
   if (row === undefined) {
-    return { taskId, status: "Pending", attempts: 0, startedAt: undefined, completedAt: undefined, durationMs: undefined, error: undefined, reason: undefined }
+    return {
+      taskId,
+      status: "Pending",
+      attempts: 0,
+      startedAt: undefined,
+      completedAt: undefined,
+      durationMs: undefined,
+      error: undefined,
+      reason: undefined
+    }
   }
   return {
     taskId,

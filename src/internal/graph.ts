@@ -33,7 +33,10 @@ export const compile = (
     throw new WorkflowDefinitionError({ ...fields, workflowName: name })
   }
   if (typeof name !== "string" || name.trim().length === 0 || /[\s/]/.test(name)) {
-    fail({ reason: "InvalidWorkflowName", detail: `workflow name must be a non-empty string without spaces or "/", got ${JSON.stringify(name)}` })
+    fail({
+      reason: "InvalidWorkflowName",
+      detail: `workflow name must be a non-empty string without spaces or "/", got ${JSON.stringify(name)}`
+    })
   }
   if (tasks.length === 0) fail({ reason: "EmptyWorkflow", detail: "a workflow needs at least one task" })
 
@@ -47,7 +50,9 @@ export const compile = (
         detail: `invalid task id ${JSON.stringify(task.id)}: use letters, digits, "_", "-" and "." (at most 200)`
       })
     }
-    if (index.has(task.id)) fail({ reason: "DuplicateTaskId", taskId: task.id, detail: `duplicate task id "${task.id}"` })
+    if (index.has(task.id)) {
+      fail({ reason: "DuplicateTaskId", taskId: task.id, detail: `duplicate task id "${task.id}"` })
+    }
     index.set(task.id, ids.length)
     ids.push(task.id)
   }

@@ -129,7 +129,10 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
     }
     if (options.executionTimeout !== undefined) {
       yield* Effect.forkScoped(
-        Effect.zipRight(Effect.sleep(options.executionTimeout), Queue.offer(mailbox, { _tag: "Cancel", reason: "timed out" }))
+        Effect.zipRight(
+          Effect.sleep(options.executionTimeout),
+          Queue.offer(mailbox, { _tag: "Cancel", reason: "timed out" })
+        )
       )
     }
 

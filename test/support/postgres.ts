@@ -3,11 +3,11 @@
  * not reachable the PostgreSQL tests skip with a message, unless SLUICE_REQUIRE_PG=1: then they
  * fail.
  */
-import { createConnection } from "node:net"
-import { randomBytes } from "node:crypto"
 import { Reactivity } from "@effect/experimental"
 import { PgClient } from "@effect/sql-pg"
 import { Effect, Layer, Redacted } from "effect"
+import { randomBytes } from "node:crypto"
+import { createConnection } from "node:net"
 import { Storage } from "sluice"
 
 export const PG_ADMIN_URL = process.env.SLUICE_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"

@@ -1,8 +1,8 @@
 /** The storages every behaviour test runs against: one suite, each implementation. */
+import { Effect, Layer } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { Effect, Layer } from "effect"
 import { Storage } from "sluice"
 import { layerPostgresFresh, postgresAvailable } from "./postgres.js"
 

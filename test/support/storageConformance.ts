@@ -67,10 +67,22 @@ export const storageConformance = (c: StorageCase) =>
         const storage = yield* Storage
         yield* storage.commit(batch({ executions: [execution("e1")] }))
         yield* storage.commit(batch({
-          executionUpdates: [{ id: "e1", status: "Failed", finalContext: { out: [1, 2] }, errorMessage: "1 task(s) failed", completedAt: 1_700_000_000_500 }]
+          executionUpdates: [{
+            id: "e1",
+            status: "Failed",
+            finalContext: { out: [1, 2] },
+            errorMessage: "1 task(s) failed",
+            completedAt: 1_700_000_000_500
+          }]
         }))
         const row = Option.getOrThrow(yield* storage.execution("e1"))
-        expect(row).toEqual({ ...execution("e1"), status: "Failed", finalContext: { out: [1, 2] }, errorMessage: "1 task(s) failed", completedAt: 1_700_000_000_500 })
+        expect(row).toEqual({
+          ...execution("e1"),
+          status: "Failed",
+          finalContext: { out: [1, 2] },
+          errorMessage: "1 task(s) failed",
+          completedAt: 1_700_000_000_500
+        })
       })))
 
     it.live("upserts task rows: the last row for a task wins, within a batch and across batches", () =>
@@ -94,7 +106,15 @@ export const storageConformance = (c: StorageCase) =>
     it.live("records attempts, forgets deleted ones, and keeps events in commit order", () =>
       run(Effect.gen(function*() {
         const storage = yield* Storage
-        const attempt = { executionId: "e1", taskId: "a", attempt: 1, status: "Running" as const, error: null, startedAt: 5, completedAt: null }
+        const attempt = {
+          executionId: "e1",
+          taskId: "a",
+          attempt: 1,
+          status: "Running" as const,
+          error: null,
+          startedAt: 5,
+          completedAt: null
+        }
         yield* storage.commit(batch({
           executions: [execution("e1")],
           attempts: [attempt, { ...attempt, attempt: 2 }],
@@ -109,8 +129,18 @@ export const storageConformance = (c: StorageCase) =>
           ]
         }))
         expect(yield* storage.attempts("e1")).toEqual([{ ...attempt, status: "Failed", error: "boom", completedAt: 9 }])
-        expect((yield* storage.events("e1")).map((e) => e.type)).toEqual(["ExecutionStarted", "TaskStarted", "TaskFailed"])
-        expect((yield* storage.events("e1"))[2]).toEqual({ executionId: "e1", taskId: "a", type: "TaskFailed", at: 3, data: { attempt: 1, error: "boom" } })
+        expect((yield* storage.events("e1")).map((e) => e.type)).toEqual([
+          "ExecutionStarted",
+          "TaskStarted",
+          "TaskFailed"
+        ])
+        expect((yield* storage.events("e1"))[2]).toEqual({
+          executionId: "e1",
+          taskId: "a",
+          type: "TaskFailed",
+          at: 3,
+          data: { attempt: 1, error: "boom" }
+        })
       })))
 
     it.live("lists executions newest first, filtered by workflow and status, limited", () =>

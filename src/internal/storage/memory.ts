@@ -26,7 +26,9 @@ export const make = (): StorageService => {
       }
       for (const row of batch.tasks) entry(row.executionId)?.tasks.set(row.taskId, row)
       for (const row of batch.attempts) entry(row.executionId)?.attempts.set(`${row.taskId}\u0000${row.attempt}`, row)
-      for (const row of batch.attemptDeletes) entry(row.executionId)?.attempts.delete(`${row.taskId}\u0000${row.attempt}`)
+      for (const row of batch.attemptDeletes) {
+        entry(row.executionId)?.attempts.delete(`${row.taskId}\u0000${row.attempt}`)
+      }
       for (const row of batch.events) entry(row.executionId)?.events.push(row)
     })
 
@@ -49,8 +51,7 @@ export const make = (): StorageService => {
         const rows = [...executions.values()].map((e) => e.row).filter((row) => matches(row, filter)).reverse()
         return filter.limit === undefined ? rows : rows.slice(0, filter.limit)
       }),
-    tasks: (id) =>
-      Effect.sync(() => [...(entry(id)?.tasks.values() ?? [])].sort((a, b) => a.position - b.position)),
+    tasks: (id) => Effect.sync(() => [...(entry(id)?.tasks.values() ?? [])].sort((a, b) => a.position - b.position)),
     attempts: (id) =>
       Effect.sync(() =>
         [...(entry(id)?.attempts.values() ?? [])].sort((a, b) =>

@@ -2,8 +2,8 @@
  * The schema, as numbered forward-only migrations run by the `@effect/sql` Migrator.
  * Times are epoch milliseconds; JSON is stored as text in both dialects.
  */
-import { Effect } from "effect"
 import { SqlClient } from "@effect/sql"
+import { Effect } from "effect"
 
 const init = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient

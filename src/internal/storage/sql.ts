@@ -5,13 +5,22 @@
  */
 import { Reactivity } from "@effect/experimental"
 import { Migrator, SqlClient } from "@effect/sql"
-import type { SqlError } from "@effect/sql/SqlError"
-import type { ParseError } from "effect/ParseResult"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
+import type { SqlError } from "@effect/sql/SqlError"
 import { Deferred, Effect, Layer, Option, Queue, Redacted, Schema } from "effect"
+import type { ParseError } from "effect/ParseResult"
 import { StorageError } from "../../Errors.js"
-import type { AttemptRow, Batch, EventRow, ExecutionRow, ExecutionUpdate, ListFilter, StorageService, TaskRow } from "../../Storage.js"
+import type {
+  AttemptRow,
+  Batch,
+  EventRow,
+  ExecutionRow,
+  ExecutionUpdate,
+  ListFilter,
+  StorageService,
+  TaskRow
+} from "../../Storage.js"
 import { Storage } from "../../Storage.js"
 import type { ContextDelta } from "../../TaskContext.js"
 import type { JsonObject } from "../json.js"
@@ -269,8 +278,10 @@ export const make = Effect.gen(function*() {
   yield* Effect.forkScoped(writer)
 
   const commit = (batch: Batch): Effect.Effect<void, StorageError> =>
-    Effect.flatMap(Deferred.make<void, StorageError>(), (done) =>
-      Effect.zipRight(Queue.offer(queue, { batch, done }), Deferred.await(done)))
+    Effect.flatMap(
+      Deferred.make<void, StorageError>(),
+      (done) => Effect.zipRight(Queue.offer(queue, { batch, done }), Deferred.await(done))
+    )
 
   const query = <S extends Schema.Schema.AnyNoContext, A>(
     operation: string,
@@ -279,7 +290,9 @@ export const make = Effect.gen(function*() {
     to: (row: S["Type"]) => A
   ): Effect.Effect<Array<A>, StorageError> =>
     run.pipe(
-      Effect.flatMap((rows) => Schema.decodeUnknown(Schema.Array(schema))(rows) as Effect.Effect<ReadonlyArray<S["Type"]>, ParseError>),
+      Effect.flatMap((rows) =>
+        Schema.decodeUnknown(Schema.Array(schema))(rows) as Effect.Effect<ReadonlyArray<S["Type"]>, ParseError>
+      ),
       Effect.map((rows) => rows.map(to)),
       Effect.mapError(storageError(operation))
     )
@@ -371,7 +384,8 @@ const runMigrations = (sql: SqlClient.SqlClient) => {
 }
 
 /** SQLITE_BUSY while opening: another process holds the file. */
-const isBusy = (cause: unknown): boolean => /SQLITE_BUSY|database is locked/.test(String((cause as { cause?: unknown })?.cause ?? cause)) ||
+const isBusy = (cause: unknown): boolean =>
+  /SQLITE_BUSY|database is locked/.test(String((cause as { cause?: unknown })?.cause ?? cause)) ||
   (cause as { code?: unknown })?.code === "SQLITE_BUSY"
 
 export const layerSqlite = (options: SqliteOptions): Layer.Layer<Storage, StorageError> =>
@@ -384,10 +398,14 @@ export const layerSqlite = (options: SqliteOptions): Layer.Layer<Storage, Storag
         new StorageError({
           operation: `${operation} ${filename}`,
           cause: isBusy(cause)
-            ? new Error("the database file is in use by another sluice runner process (one runner per SQLite file; PostgreSQL lets runners share work)")
+            ? new Error(
+              "the database file is in use by another sluice runner process (one runner per SQLite file; PostgreSQL lets runners share work)"
+            )
             : cause
         })
-      const client = yield* SqliteClient.make({ filename }).pipe(Effect.catchAllDefect((d) => Effect.fail(failed("open")(d))))
+      const client = yield* SqliteClient.make({ filename }).pipe(
+        Effect.catchAllDefect((d) => Effect.fail(failed("open")(d)))
+      )
       const pragma = (statement: string) => client.unsafe(statement).pipe(Effect.mapError(failed("configure")))
       yield* pragma(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`)
       yield* pragma(`PRAGMA busy_timeout = 2000`)
