@@ -53,7 +53,9 @@ const callback = (name: string, taskId: string, run: () => unknown): Effect.Effe
     return Effect.void
   }).pipe(
     Effect.catchAllCause((cause) =>
-      Effect.logWarning(`${name} callback of task "${taskId}" failed; the task's outcome stands`, Cause.squash(cause))
+      Effect.logWarning(
+        `${name} callback of task "${taskId}" failed (the task's outcome stands): ${errorMessage(Cause.squash(cause))}`
+      )
     ),
     Effect.asVoid
   )
