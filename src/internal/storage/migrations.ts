@@ -1,6 +1,7 @@
 /**
  * The schema, as numbered forward-only migrations run by the `@effect/sql` Migrator.
- * Times are epoch milliseconds; JSON is stored as text in both dialects.
+ * Times are epoch milliseconds; JSON is stored as text in both dialects. Executions are rows
+ * (listed and filtered); what happens inside one is a journal.
  */
 import { SqlClient } from "@effect/sql"
 import { Effect } from "effect"
@@ -24,39 +25,16 @@ const init = Effect.gen(function*() {
   )`)
   yield* sql.unsafe(`CREATE INDEX sluice_executions_status ON sluice_executions (status)`)
   yield* sql.unsafe(`CREATE INDEX sluice_executions_created ON sluice_executions (created_at)`)
-  yield* sql.unsafe(`CREATE TABLE sluice_tasks (
-    execution_id TEXT NOT NULL,
-    task_id TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL,
-    output TEXT,
-    error TEXT,
-    reason TEXT,
-    started_at ${bigint},
-    completed_at ${bigint},
-    retry_at ${bigint},
-    PRIMARY KEY (execution_id, task_id)
-  )`)
-  yield* sql.unsafe(`CREATE TABLE sluice_attempts (
-    execution_id TEXT NOT NULL,
-    task_id TEXT NOT NULL,
-    attempt INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    error TEXT,
-    started_at ${bigint} NOT NULL,
-    completed_at ${bigint},
-    PRIMARY KEY (execution_id, task_id, attempt)
-  )`)
-  yield* sql.unsafe(`CREATE TABLE sluice_events (
+  // Everything that happens inside an execution, appended in order: task rows, attempt rows,
+  // attempts to forget, events. A round of the runner is one multi-row INSERT here, atomic on
+  // its own; readers fold the journal (the last row for a task wins).
+  yield* sql.unsafe(`CREATE TABLE sluice_journal (
     seq ${serial},
     execution_id TEXT NOT NULL,
-    task_id TEXT,
-    type TEXT NOT NULL,
-    at ${bigint} NOT NULL,
-    data TEXT NOT NULL
+    kind TEXT NOT NULL,
+    body TEXT NOT NULL
   )`)
-  yield* sql.unsafe(`CREATE INDEX sluice_events_execution ON sluice_events (execution_id, seq)`)
+  yield* sql.unsafe(`CREATE INDEX sluice_journal_execution ON sluice_journal (execution_id, kind, seq)`)
 })
 
 export const migrations = {

@@ -22,7 +22,6 @@ import type {
   TaskRow
 } from "../../Storage.js"
 import { Storage } from "../../Storage.js"
-import type { ContextDelta } from "../../TaskContext.js"
 import type { JsonObject } from "../json.js"
 import { deepFreeze } from "../json.js"
 import { migrations } from "./migrations.js"
@@ -41,8 +40,6 @@ export interface PostgresOptions {
   readonly url: string
   readonly maxConnections?: number | undefined
 }
-
-const ROWS_PER_STATEMENT = 500
 
 // ---------------------------------------------------------------------------------------------
 // Row decoding: rows are decoded with Schema, never cast.
@@ -69,37 +66,42 @@ const ExecutionSql = Schema.Struct({
   completed_at: NullableInt
 })
 
-const TaskSql = Schema.Struct({
-  execution_id: Schema.String,
-  task_id: Schema.String,
-  position: Int,
+// Journal bodies: the rows as JSON, without their execution id (a column of its own).
+const TaskBody = Schema.parseJson(Schema.Struct({
+  taskId: Schema.String,
+  position: Schema.Number,
   status: TaskStatus,
-  attempts: Int,
-  output: NullableJsonText,
+  attempts: Schema.Number,
+  output: Schema.NullOr(Schema.Struct({
+    set: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+    deleted: Schema.Array(Schema.String)
+  })),
   error: Schema.NullOr(Schema.String),
   reason: Schema.NullOr(Schema.String),
-  started_at: NullableInt,
-  completed_at: NullableInt,
-  retry_at: NullableInt
-})
+  startedAt: Schema.NullOr(Schema.Number),
+  completedAt: Schema.NullOr(Schema.Number),
+  retryAt: Schema.NullOr(Schema.Number)
+}))
 
-const AttemptSql = Schema.Struct({
-  execution_id: Schema.String,
-  task_id: Schema.String,
-  attempt: Int,
+const AttemptBody = Schema.parseJson(Schema.Struct({
+  taskId: Schema.String,
+  attempt: Schema.Number,
   status: Schema.Literal("Running", "Completed", "Failed", "Interrupted"),
   error: Schema.NullOr(Schema.String),
-  started_at: Int,
-  completed_at: NullableInt
-})
+  startedAt: Schema.Number,
+  completedAt: Schema.NullOr(Schema.Number)
+}))
 
-const EventSql = Schema.Struct({
-  execution_id: Schema.String,
-  task_id: Schema.NullOr(Schema.String),
+const ForgetBody = Schema.parseJson(Schema.Struct({ taskId: Schema.String, attempt: Schema.Number }))
+
+const EventBody = Schema.parseJson(Schema.Struct({
+  taskId: Schema.NullOr(Schema.String),
   type: Schema.String,
-  at: Int,
-  data: JsonText
-})
+  at: Schema.Number,
+  data: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+}))
+
+const JournalSql = Schema.Struct({ kind: Schema.Literal("task", "attempt", "forget", "event"), body: Schema.String })
 
 const toExecution = (r: typeof ExecutionSql.Type): ExecutionRow => ({
   id: r.id,
@@ -115,46 +117,8 @@ const toExecution = (r: typeof ExecutionSql.Type): ExecutionRow => ({
   completedAt: r.completed_at
 })
 
-const toTask = (r: typeof TaskSql.Type): TaskRow => ({
-  executionId: r.execution_id,
-  taskId: r.task_id,
-  position: r.position,
-  status: r.status,
-  attempts: r.attempts,
-  output: r.output === null ? null : deepFreeze(r.output as never) as ContextDelta,
-  error: r.error,
-  reason: r.reason,
-  startedAt: r.started_at,
-  completedAt: r.completed_at,
-  retryAt: r.retry_at
-})
-
-const toAttempt = (r: typeof AttemptSql.Type): AttemptRow => ({
-  executionId: r.execution_id,
-  taskId: r.task_id,
-  attempt: r.attempt,
-  status: r.status,
-  error: r.error,
-  startedAt: r.started_at,
-  completedAt: r.completed_at
-})
-
-const toEvent = (r: typeof EventSql.Type): EventRow => ({
-  executionId: r.execution_id,
-  taskId: r.task_id,
-  type: r.type,
-  at: r.at,
-  data: deepFreeze(r.data as JsonObject)
-})
-
 // ---------------------------------------------------------------------------------------------
 // Writing
-
-const lastByKey = <A>(rows: ReadonlyArray<A>, key: (row: A) => string): Array<A> => {
-  const byKey = new Map<string, A>()
-  for (const row of rows) byKey.set(key(row), row)
-  return [...byKey.values()]
-}
 
 const mergeBatches = (batches: ReadonlyArray<Batch>): Batch => {
   if (batches.length === 1) return batches[0]
@@ -170,19 +134,37 @@ const mergeBatches = (batches: ReadonlyArray<Batch>): Batch => {
   }
 }
 
-const chunks = <A>(rows: ReadonlyArray<A>): Array<ReadonlyArray<A>> => {
-  const out: Array<ReadonlyArray<A>> = []
-  for (let i = 0; i < rows.length; i += ROWS_PER_STATEMENT) out.push(rows.slice(i, i + ROWS_PER_STATEMENT))
-  return out
-}
-
 const json = (value: unknown): string | null => value === null ? null : JSON.stringify(value)
 
-const writeBatch = (sql: SqlClient.SqlClient, batch: Batch): Effect.Effect<void, SqlError> =>
-  Effect.gen(function*() {
-    for (const chunk of chunks(batch.executions)) {
-      yield* sql`INSERT INTO sluice_executions ${
-        sql.insert(chunk.map((e) => ({
+/** A batch's journal entries, flattened to statement parameters: execution_id, kind, body. */
+const journalParams = (batch: Batch): Array<string> => {
+  const params: Array<string> = []
+  for (const { executionId, ...body } of batch.tasks) params.push(executionId, "task", JSON.stringify(body))
+  for (const { executionId, ...body } of batch.attempts) params.push(executionId, "attempt", JSON.stringify(body))
+  for (const { executionId, ...body } of batch.attemptDeletes) params.push(executionId, "forget", JSON.stringify(body))
+  for (const { executionId, ...body } of batch.events) params.push(executionId, "event", JSON.stringify(body))
+  return params
+}
+
+const ROWS_PER_INSERT = 5000
+
+const writeBatch = (sql: SqlClient.SqlClient, batch: Batch): Effect.Effect<void, SqlError> => {
+  const params = journalParams(batch)
+  // The journal insert is one prepared text per row count; `?` or `$n` as the dialect wants.
+  const placeholder = sql.onDialectOrElse({ pg: () => (i: number) => `$${i + 1}`, orElse: () => () => "?" })
+  const journal: Array<Effect.Effect<unknown, SqlError>> = []
+  for (let from = 0; from < params.length; from += ROWS_PER_INSERT * 3) {
+    const chunk = params.slice(from, from + ROWS_PER_INSERT * 3)
+    const values: Array<string> = []
+    for (let i = 0; i < chunk.length; i += 3) {
+      values.push(`(${placeholder(i)}, ${placeholder(i + 1)}, ${placeholder(i + 2)})`)
+    }
+    journal.push(sql.unsafe(`INSERT INTO sluice_journal (execution_id, kind, body) VALUES ${values.join(", ")}`, chunk))
+  }
+  const executions: Array<Effect.Effect<unknown, SqlError>> = [
+    ...batch.executions.map((e) =>
+      sql`INSERT INTO sluice_executions ${
+        sql.insert({
           id: e.id,
           workflow_name: e.workflowName,
           workflow_version: e.workflowVersion,
@@ -194,62 +176,20 @@ const writeBatch = (sql: SqlClient.SqlClient, batch: Batch): Effect.Effect<void,
           task_count: e.taskCount,
           created_at: e.createdAt,
           completed_at: e.completedAt
-        })))
+        })
       }`
-    }
-    for (const u of batch.executionUpdates) {
-      yield* sql`UPDATE sluice_executions SET status = ${u.status}, final_context = ${json(u.finalContext)},
+    ),
+    ...batch.executionUpdates.map((u) =>
+      sql`UPDATE sluice_executions SET status = ${u.status}, final_context = ${json(u.finalContext)},
         error_message = ${u.errorMessage}, completed_at = ${u.completedAt} WHERE id = ${u.id}`
-    }
-    for (const chunk of chunks(lastByKey(batch.tasks, (t) => `${t.executionId}/${t.taskId}`))) {
-      yield* sql`INSERT INTO sluice_tasks ${
-        sql.insert(chunk.map((t) => ({
-          execution_id: t.executionId,
-          task_id: t.taskId,
-          position: t.position,
-          status: t.status,
-          attempts: t.attempts,
-          output: json(t.output),
-          error: t.error,
-          reason: t.reason,
-          started_at: t.startedAt,
-          completed_at: t.completedAt,
-          retry_at: t.retryAt
-        })))
-      } ON CONFLICT (execution_id, task_id) DO UPDATE SET status = excluded.status, attempts = excluded.attempts,
-        output = excluded.output, error = excluded.error, reason = excluded.reason, started_at = excluded.started_at,
-        completed_at = excluded.completed_at, retry_at = excluded.retry_at`
-    }
-    for (const chunk of chunks(lastByKey(batch.attempts, (a) => `${a.executionId}/${a.taskId}/${a.attempt}`))) {
-      yield* sql`INSERT INTO sluice_attempts ${
-        sql.insert(chunk.map((a) => ({
-          execution_id: a.executionId,
-          task_id: a.taskId,
-          attempt: a.attempt,
-          status: a.status,
-          error: a.error,
-          started_at: a.startedAt,
-          completed_at: a.completedAt
-        })))
-      } ON CONFLICT (execution_id, task_id, attempt) DO UPDATE SET status = excluded.status, error = excluded.error,
-        started_at = excluded.started_at, completed_at = excluded.completed_at`
-    }
-    for (const d of batch.attemptDeletes) {
-      yield* sql`DELETE FROM sluice_attempts WHERE execution_id = ${d.executionId} AND task_id = ${d.taskId}
-        AND attempt = ${d.attempt}`
-    }
-    for (const chunk of chunks(batch.events)) {
-      yield* sql`INSERT INTO sluice_events ${
-        sql.insert(chunk.map((e) => ({
-          execution_id: e.executionId,
-          task_id: e.taskId,
-          type: e.type,
-          at: e.at,
-          data: JSON.stringify(e.data)
-        })))
-      }`
-    }
-  })
+    )
+  ]
+  const statements = [...executions, ...journal]
+  if (statements.length === 0) return Effect.void
+  // A single statement is atomic on its own: most rounds need no explicit transaction.
+  if (statements.length === 1) return Effect.asVoid(statements[0])
+  return sql.withTransaction(Effect.all(statements, { discard: true }))
+}
 
 interface Pending {
   readonly batch: Batch
@@ -269,7 +209,7 @@ export const make = Effect.gen(function*() {
     const rest = yield* Queue.takeAll(queue)
     const pending = rest.length === 0 ? [first] : [first, ...rest]
     const exit = yield* Effect.exit(
-      sql.withTransaction(writeBatch(sql, mergeBatches(pending.map((p) => p.batch)))).pipe(
+      writeBatch(sql, mergeBatches(pending.map((p) => p.batch))).pipe(
         Effect.mapError(storageError("commit"))
       )
     )
@@ -295,6 +235,27 @@ export const make = Effect.gen(function*() {
       ),
       Effect.map((rows) => rows.map(to)),
       Effect.mapError(storageError(operation))
+    )
+
+  /** The journal entries of one execution, of the given kinds, in the order they were written. */
+  const journal = (id: string, kinds: ReadonlyArray<string>) =>
+    query(
+      "read journal",
+      JournalSql,
+      sql`SELECT kind, body FROM sluice_journal WHERE execution_id = ${id} AND ${sql.in("kind", kinds)} ORDER BY seq`,
+      (row) => row
+    )
+
+  /** Folds journal entries; a body that does not decode is a storage fault, reported as such. */
+  const fold = <A>(
+    operation: string,
+    id: string,
+    kinds: ReadonlyArray<string>,
+    f: (entries: ReadonlyArray<typeof JournalSql.Type>) => A
+  ) =>
+    Effect.flatMap(
+      journal(id, kinds),
+      (entries) => Effect.try({ try: () => f(entries), catch: storageError(operation) })
     )
 
   const service: StorageService = {
@@ -333,26 +294,40 @@ export const make = Effect.gen(function*() {
       )
     },
     tasks: (id) =>
-      query(
-        "read tasks",
-        TaskSql,
-        sql`SELECT * FROM sluice_tasks WHERE execution_id = ${id} ORDER BY position`,
-        toTask
-      ),
+      fold("read tasks", id, ["task"], (entries) => {
+        const byTask = new Map<string, TaskRow>()
+        for (const { body } of entries) {
+          const row = Schema.decodeSync(TaskBody)(body)
+          byTask.set(row.taskId, {
+            executionId: id,
+            ...row,
+            output: row.output === null ? null : deepFreeze(row.output as never)
+          })
+        }
+        return [...byTask.values()].sort((a, b) => a.position - b.position)
+      }),
     attempts: (id) =>
-      query(
-        "read attempts",
-        AttemptSql,
-        sql`SELECT * FROM sluice_attempts WHERE execution_id = ${id} ORDER BY task_id, attempt`,
-        toAttempt
-      ),
+      fold("read attempts", id, ["attempt", "forget"], (entries) => {
+        const byAttempt = new Map<string, AttemptRow>()
+        for (const { body, kind } of entries) {
+          if (kind === "forget") {
+            const { attempt, taskId } = Schema.decodeSync(ForgetBody)(body)
+            byAttempt.delete(`${taskId}\u0000${attempt}`)
+          } else {
+            const row = Schema.decodeSync(AttemptBody)(body)
+            byAttempt.set(`${row.taskId}\u0000${row.attempt}`, { executionId: id, ...row })
+          }
+        }
+        return [...byAttempt.values()].sort((a, b) =>
+          a.taskId === b.taskId ? a.attempt - b.attempt : a.taskId < b.taskId ? -1 : 1
+        )
+      }),
     events: (id) =>
-      query(
-        "read events",
-        EventSql,
-        sql`SELECT execution_id, task_id, type, at, data FROM sluice_events WHERE execution_id = ${id} ORDER BY seq`,
-        toEvent
-      )
+      fold("read events", id, ["event"], (entries) =>
+        entries.map(({ body }): EventRow => {
+          const row = Schema.decodeSync(EventBody)(body)
+          return { executionId: id, ...row, data: deepFreeze(row.data as JsonObject) }
+        }))
   }
   return service
 })
