@@ -142,7 +142,7 @@ export class Runner extends Context.Tag("sluice/Runner")<Runner, RunnerService>(
    * The runner as a layer. Its requirements are `Storage` plus what the workflows' Effect
    * bodies need; closing it interrupts running tasks and leaves their executions resumable.
    */
-  static layer<const W extends ReadonlyArray<Workflow.Workflow<any>>>(
+  static layer<const W extends ReadonlyArray<Workflow.Workflow<any>> = readonly []>(
     config: Config<W> = {}
   ): Layer.Layer<
     Runner,

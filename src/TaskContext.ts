@@ -83,7 +83,6 @@ export interface AttemptMeta {
   readonly executionId: string
   readonly workflowName: string
   readonly attempt: number
-  readonly signal: AbortSignal
 }
 
 /** @internal The one implementation of `TaskContext`: the input plus a log of writes. */
@@ -92,7 +91,9 @@ export class TaskContextImpl implements TaskContext {
   readonly executionId: string
   readonly workflowName: string
   readonly attempt: number
-  readonly signal: AbortSignal
+  /** Made on first use: most bodies never ask for it, and an AbortController is not free. */
+  private controller: AbortController | undefined
+  private aborted = false
   /** undefined marks a deleted key. */
   private readonly writes = new Map<string, Json | undefined>()
 
@@ -101,7 +102,20 @@ export class TaskContextImpl implements TaskContext {
     this.executionId = meta.executionId
     this.workflowName = meta.workflowName
     this.attempt = meta.attempt
-    this.signal = meta.signal
+  }
+
+  get signal(): AbortSignal {
+    if (this.controller === undefined) {
+      this.controller = new AbortController()
+      if (this.aborted) this.controller.abort()
+    }
+    return this.controller.signal
+  }
+
+  /** Called when the attempt ends or is interrupted. */
+  abort(): void {
+    this.aborted = true
+    this.controller?.abort()
   }
 
   get idempotencyKey(): string {

@@ -63,13 +63,11 @@ const callback = (name: string, taskId: string, run: () => unknown): Effect.Effe
 export const runAttempt = (a: AttemptInput): Effect.Effect<AttemptOutcome, never, any> =>
   Effect.gen(function*() {
     const { task } = a
-    const controller = new AbortController()
     const ctx = new TaskContextImpl(a.input, {
       taskId: task.id,
       executionId: a.executionId,
       workflowName: a.workflowName,
-      attempt: a.attempt,
-      signal: controller.signal
+      attempt: a.attempt
     })
     const startedAt = yield* Clock.currentTimeMillis
     let run = body(task, ctx)
@@ -79,14 +77,14 @@ export const runAttempt = (a: AttemptInput): Effect.Effect<AttemptOutcome, never
         onTimeout: () => new TaskTimeoutError({ taskId: task.id, timeoutMs: task.timeoutMs! })
       })
     }
-    const exit = yield* Effect.exit(Effect.onInterrupt(run, () => Effect.sync(() => controller.abort())))
+    const exit = yield* Effect.exit(Effect.onInterrupt(run, () => Effect.sync(() => ctx.abort())))
     const completedAt = yield* Clock.currentTimeMillis
     if (Exit.isSuccess(exit)) {
       const outcome: AttemptOutcome = { _tag: "Succeeded", delta: ctx.delta(), startedAt, completedAt }
       if (task.onSuccess !== undefined) yield* callback("onSuccess", task.id, () => task.onSuccess!(task.id, ctx))
       return outcome
     }
-    controller.abort()
+    ctx.abort()
     // Interrupted from outside (cancel, shutdown), this fiber stops at its next step and reports
     // nothing; a body that interrupted itself is a failed attempt.
     const error = Cause.isInterruptedOnly(exit.cause)

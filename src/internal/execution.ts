@@ -568,16 +568,43 @@ export const toTaskResult = (row: TaskRow | undefined, taskId: string): TaskResu
   }
 }
 
+/** The stored form of an event: its fields other than tag, execution, task and time go to `data`. */
 const toEventRow = (event: ExecutionEvent): EventRow => {
-  const { _tag, at, executionId, ...rest } = event
-  const data: Record<string, unknown> = {}
-  let taskId: string | null = null
-  for (const [k, v] of Object.entries(rest)) {
-    if (k === "taskId") taskId = v as string
-    else if (v instanceof Date) data[k] = v.getTime()
-    else if (v !== undefined) data[k] = v
+  const row = (taskId: string | null, data: JsonObject): EventRow => ({
+    executionId: event.executionId,
+    taskId,
+    type: event._tag,
+    at: event.at.getTime(),
+    data
+  })
+  switch (event._tag) {
+    case "ExecutionStarted":
+      return row(null, { workflowName: event.workflowName, resumed: event.resumed })
+    case "TaskStarted":
+    case "TaskCompleted":
+      return row(event.taskId, { attempt: event.attempt })
+    case "TaskFailed":
+      return row(
+        event.taskId,
+        event.retryAt === undefined
+          ? { attempt: event.attempt, error: event.error }
+          : { attempt: event.attempt, error: event.error, retryAt: event.retryAt.getTime() }
+      )
+    case "TaskSkipped":
+      return row(event.taskId, { reason: event.reason })
+    case "TaskCancelled":
+      return row(event.taskId, {})
+    case "ExecutionPaused":
+    case "ExecutionResumed":
+      return row(null, {})
+    case "ExecutionFinished":
+      return row(
+        null,
+        event.errorMessage === undefined
+          ? { status: event.status }
+          : { status: event.status, errorMessage: event.errorMessage }
+      )
   }
-  return { executionId, taskId, type: _tag, at: at.getTime(), data: data as JsonObject }
 }
 
 /** Rebuilds an event read back from storage. */

@@ -141,14 +141,12 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
     for (;;) {
       const ready = state.takeReady(now)
       yield* flush(env, active)
-      for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined)
+      if (acks.length > 0) { for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined) }
       if (state.isDone) break
       launch(ready)
-      const first = yield* Queue.take(mailbox)
-      const rest = yield* Queue.takeAll(mailbox)
+      const messages = yield* Queue.takeBetween(mailbox, 1, Number.MAX_SAFE_INTEGER)
       now = yield* Clock.currentTimeMillis
-      yield* handle(first, now)
-      for (const message of rest) yield* handle(message, now)
+      for (const message of messages) yield* handle(message, now)
     }
     yield* FiberMap.clear(tasks)
     const result = state.finish(yield* Clock.currentTimeMillis)

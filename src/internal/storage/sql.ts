@@ -134,37 +134,53 @@ const mergeBatches = (batches: ReadonlyArray<Batch>): Batch => {
   }
 }
 
-const json = (value: unknown): string | null => value === null ? null : JSON.stringify(value)
-
-/** A batch's journal entries, flattened to statement parameters: execution_id, kind, body. */
-const journalParams = (batch: Batch): Array<string> => {
-  const params: Array<string> = []
-  for (const { executionId, ...body } of batch.tasks) params.push(executionId, "task", JSON.stringify(body))
-  for (const { executionId, ...body } of batch.attempts) params.push(executionId, "attempt", JSON.stringify(body))
-  for (const { executionId, ...body } of batch.attemptDeletes) params.push(executionId, "forget", JSON.stringify(body))
-  for (const { executionId, ...body } of batch.events) params.push(executionId, "event", JSON.stringify(body))
-  return params
+const chunksOf = <A>(rows: ReadonlyArray<A>, size: number): Array<ReadonlyArray<A>> => {
+  const out: Array<ReadonlyArray<A>> = []
+  for (let i = 0; i < rows.length; i += size) out.push(rows.slice(i, i + size))
+  return out
 }
 
-const ROWS_PER_INSERT = 5000
+const json = (value: unknown): string | null => value === null ? null : JSON.stringify(value)
+
+/** A batch's journal entries as one JSON array of [execution_id, kind, body] triples. */
+const journalEntries = (batch: Batch): string | undefined => {
+  const entries: Array<[string, string, string]> = []
+  for (const { executionId, ...body } of batch.tasks) entries.push([executionId, "task", JSON.stringify(body)])
+  for (const { executionId, ...body } of batch.attempts) entries.push([executionId, "attempt", JSON.stringify(body)])
+  for (const { executionId, ...body } of batch.attemptDeletes) {
+    entries.push([executionId, "forget", JSON.stringify(body)])
+  }
+  for (const { executionId, ...body } of batch.events) entries.push([executionId, "event", JSON.stringify(body)])
+  return entries.length === 0 ? undefined : JSON.stringify(entries)
+}
+
+/**
+ * The journal insert: the rows travel as one JSON parameter, so that the statement text, and
+ * its prepared statement, is the same whatever the number of rows.
+ */
+const insertJournal = (sql: SqlClient.SqlClient, entries: string): Effect.Effect<unknown, SqlError> =>
+  sql.onDialectOrElse({
+    pg: () =>
+      sql.unsafe(
+        `INSERT INTO sluice_journal (execution_id, kind, body)
+         SELECT e->>0, e->>1, e->>2 FROM jsonb_array_elements($1::jsonb) WITH ORDINALITY AS t(e, n) ORDER BY n`,
+        [entries]
+      ),
+    orElse: () =>
+      sql.unsafe(
+        `INSERT INTO sluice_journal (execution_id, kind, body)
+         SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) ORDER BY key`,
+        [entries]
+      )
+  })
 
 const writeBatch = (sql: SqlClient.SqlClient, batch: Batch): Effect.Effect<void, SqlError> => {
-  const params = journalParams(batch)
-  // The journal insert is one prepared text per row count; `?` or `$n` as the dialect wants.
-  const placeholder = sql.onDialectOrElse({ pg: () => (i: number) => `$${i + 1}`, orElse: () => () => "?" })
-  const journal: Array<Effect.Effect<unknown, SqlError>> = []
-  for (let from = 0; from < params.length; from += ROWS_PER_INSERT * 3) {
-    const chunk = params.slice(from, from + ROWS_PER_INSERT * 3)
-    const values: Array<string> = []
-    for (let i = 0; i < chunk.length; i += 3) {
-      values.push(`(${placeholder(i)}, ${placeholder(i + 1)}, ${placeholder(i + 2)})`)
-    }
-    journal.push(sql.unsafe(`INSERT INTO sluice_journal (execution_id, kind, body) VALUES ${values.join(", ")}`, chunk))
-  }
+  const entries = journalEntries(batch)
+  const journal = entries === undefined ? [] : [insertJournal(sql, entries)]
   const executions: Array<Effect.Effect<unknown, SqlError>> = [
-    ...batch.executions.map((e) =>
+    ...chunksOf(batch.executions, 200).map((chunk) =>
       sql`INSERT INTO sluice_executions ${
-        sql.insert({
+        sql.insert(chunk.map((e) => ({
           id: e.id,
           workflow_name: e.workflowName,
           workflow_version: e.workflowVersion,
@@ -176,7 +192,7 @@ const writeBatch = (sql: SqlClient.SqlClient, batch: Batch): Effect.Effect<void,
           task_count: e.taskCount,
           created_at: e.createdAt,
           completed_at: e.completedAt
-        })
+        })))
       }`
     ),
     ...batch.executionUpdates.map((u) =>
