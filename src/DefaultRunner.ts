@@ -36,9 +36,10 @@ export interface Options extends Omit<Config, "workflows"> {
  */
 export interface PromiseHandle {
   readonly executionId: string
-  result(): Promise<WorkflowResult>
+  /** The result, when the execution ends: `await handle.result`. */
+  readonly result: Promise<WorkflowResult>
   /** Every event of this execution from its start, ending with `ExecutionFinished`. */
-  events(): AsyncIterable<ExecutionEvent>
+  readonly events: AsyncIterable<ExecutionEvent>
   cancel(): Promise<void>
   pause(): Promise<void>
   resume(): Promise<void>
@@ -96,14 +97,20 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     if (Exit.isSuccess(exit)) return exit.value
     throw Cause.squash(exit.cause)
   }
-  const toPromiseHandle = (handle: ExecutionHandle): PromiseHandle => ({
-    executionId: handle.executionId,
-    result: () => run(() => handle.result),
-    events: () => Stream.toAsyncIterable(handle.events),
-    cancel: () => run(() => handle.cancel),
-    pause: () => run(() => handle.pause),
-    resume: () => run(() => handle.resume)
-  })
+  const toPromiseHandle = (handle: ExecutionHandle): PromiseHandle => {
+    let result: Promise<WorkflowResult> | undefined
+    return {
+      executionId: handle.executionId,
+      // Made on first use, so that nobody is left with an unobserved rejection.
+      get result() {
+        return (result ??= run(() => handle.result))
+      },
+      events: Stream.toAsyncIterable(handle.events),
+      cancel: () => run(() => handle.cancel),
+      pause: () => run(() => handle.pause),
+      resume: () => run(() => handle.resume)
+    }
+  }
   return {
     execute: (workflow, input, submitOptions) => run((r) => r.execute(workflow, input, submitOptions)),
     submit: (workflow, input, submitOptions) =>

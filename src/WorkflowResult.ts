@@ -15,6 +15,9 @@ export type { ExecutionStatus, FinalStatus, TaskStatus }
  * @category models
  */
 export interface TaskResult {
+  /** The task's id (DESIGN's name for it). */
+  readonly id: string
+  /** The same id, under the name events use. */
   readonly taskId: string
   readonly status: TaskStatus
   readonly attempts: number

@@ -68,10 +68,10 @@ describe("DefaultRunner", () => {
       const handle = await runner.submit("gated")
       expect(await runner.status(handle.executionId)).toBe("Running")
       release()
-      const result = await handle.result()
+      const result = await handle.result
       expect(result.status).toBe("Completed")
       const events: Array<ExecutionEvent["_tag"]> = []
-      for await (const event of handle.events()) events.push(event._tag)
+      for await (const event of handle.events) events.push(event._tag)
       expect(events).toEqual(["ExecutionStarted", "TaskStarted", "TaskCompleted", "ExecutionFinished"])
 
       const never = Workflow.make({
@@ -80,7 +80,7 @@ describe("DefaultRunner", () => {
       })
       const hanging = await runner.submit(never)
       await hanging.cancel()
-      expect((await hanging.result()).status).toBe("Cancelled")
+      expect((await hanging.result).status).toBe("Cancelled")
     } finally {
       await runner.shutdown()
     }

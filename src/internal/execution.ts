@@ -546,6 +546,7 @@ export class ExecutionState {
 export const toTaskResult = (row: TaskRow | undefined, taskId: string): TaskResult => {
   if (row === undefined) {
     return {
+      id: taskId,
       taskId,
       status: "Pending",
       attempts: 0,
@@ -557,6 +558,7 @@ export const toTaskResult = (row: TaskRow | undefined, taskId: string): TaskResu
     }
   }
   return {
+    id: taskId,
     taskId,
     status: row.status,
     attempts: row.attempts,

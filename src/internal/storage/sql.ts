@@ -1,14 +1,14 @@
 /**
  * Storage on `@effect/sql`, for SQLite and PostgreSQL alike (dialect differences are in the
- * migrations). All writes go through one writer fiber: batches committed by many executions at
- * once are merged and written in one transaction with multi-row statements (group commit).
+ * migrations and the journal insert). All writes go through one writer at a time: batches
+ * committed by many executions at once are merged and written together (group commit).
  */
 import { Reactivity } from "@effect/experimental"
 import { Migrator, SqlClient } from "@effect/sql"
 import { PgClient } from "@effect/sql-pg"
 import { SqliteClient } from "@effect/sql-sqlite-node"
 import type { SqlError } from "@effect/sql/SqlError"
-import { Deferred, Effect, Layer, Option, Queue, Redacted, Schema } from "effect"
+import { Deferred, Effect, FiberId, Layer, Option, Redacted, Schema } from "effect"
 import type { ParseError } from "effect/ParseResult"
 import { StorageError } from "../../Errors.js"
 import type {
@@ -219,25 +219,30 @@ export const make = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   yield* runMigrations(sql)
 
-  const queue = yield* Queue.unbounded<Pending>()
-  const writer = Effect.gen(function*() {
-    const first = yield* Queue.take(queue)
-    const rest = yield* Queue.takeAll(queue)
-    const pending = rest.length === 0 ? [first] : [first, ...rest]
-    const exit = yield* Effect.exit(
-      writeBatch(sql, mergeBatches(pending.map((p) => p.batch))).pipe(
-        Effect.mapError(storageError("commit"))
-      )
+  // Group commit with a leader: a caller that gets the writer's permit writes every batch
+  // waiting at that moment (its own included) in one go; callers whose batch was written by
+  // that leader find it done. Uncontended, a commit runs inline, without a hop to another fiber.
+  const waiting: Array<Pending> = []
+  const writer = yield* Effect.makeSemaphore(1)
+  const writeWaiting = Effect.suspend(() => {
+    if (waiting.length === 0) return Effect.void
+    const group = waiting.splice(0)
+    return writeBatch(sql, mergeBatches(group.map((p) => p.batch))).pipe(
+      Effect.mapError(storageError("commit")),
+      Effect.exit,
+      Effect.map((exit) => {
+        for (const p of group) Deferred.unsafeDone(p.done, exit)
+      })
     )
-    for (const p of pending) Deferred.unsafeDone(p.done, exit)
-  }).pipe(Effect.forever)
-  yield* Effect.forkScoped(writer)
+  })
 
   const commit = (batch: Batch): Effect.Effect<void, StorageError> =>
-    Effect.flatMap(
-      Deferred.make<void, StorageError>(),
-      (done) => Effect.zipRight(Queue.offer(queue, { batch, done }), Deferred.await(done))
-    )
+    Effect.suspend(() => {
+      const done = Deferred.unsafeMake<void, StorageError>(FiberId.none)
+      waiting.push({ batch, done })
+      // Uninterruptible: a leader stopped half-way would leave the others of its group waiting.
+      return Effect.zipRight(writer.withPermits(1)(Effect.uninterruptible(writeWaiting)), Deferred.await(done))
+    })
 
   const query = <S extends Schema.Schema.AnyNoContext, A>(
     operation: string,
