@@ -36,14 +36,6 @@ export const errorMessage = (error: unknown): string => {
   }
 }
 
-const body = (task: Task<any>, ctx: TaskContextImpl): Effect.Effect<unknown, unknown, any> =>
-  Effect.suspend(() => {
-    const returned = task.run(ctx)
-    if (Effect.isEffect(returned)) return returned
-    if (isPromiseLike(returned)) return Effect.tryPromise({ try: () => returned as Promise<unknown>, catch: (e) => e })
-    return Effect.void
-  })
-
 /** Runs a callback; what it throws or rejects with is logged, never propagated. */
 const callback = (name: string, taskId: string, run: () => unknown): Effect.Effect<void> =>
   Effect.suspend(() => {
@@ -60,8 +52,8 @@ const callback = (name: string, taskId: string, run: () => unknown): Effect.Effe
     Effect.asVoid
   )
 
-export const runAttempt = (a: AttemptInput): Effect.Effect<AttemptOutcome, never, any> =>
-  Effect.gen(function*() {
+export const runAttempt = (a: AttemptInput, clock: Clock.Clock): Effect.Effect<AttemptOutcome, never, any> =>
+  Effect.suspend(() => {
     const { task } = a
     const ctx = new TaskContextImpl(a.input, {
       taskId: task.id,
@@ -69,27 +61,45 @@ export const runAttempt = (a: AttemptInput): Effect.Effect<AttemptOutcome, never
       workflowName: a.workflowName,
       attempt: a.attempt
     })
-    const startedAt = yield* Clock.currentTimeMillis
-    let run = body(task, ctx)
+    const startedAt = clock.unsafeCurrentTimeMillis()
+
+    const finish = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<AttemptOutcome> => {
+      const completedAt = clock.unsafeCurrentTimeMillis()
+      if (Exit.isSuccess(exit)) {
+        const outcome: AttemptOutcome = { _tag: "Succeeded", delta: ctx.delta(), startedAt, completedAt }
+        return task.onSuccess === undefined
+          ? Effect.succeed(outcome)
+          : Effect.as(callback("onSuccess", task.id, () => task.onSuccess!(task.id, ctx)), outcome)
+      }
+      ctx.abort()
+      // Interrupted from outside (cancel, shutdown), this fiber stops at its next step and
+      // reports nothing; a body that interrupted itself is a failed attempt.
+      const error = Cause.isInterruptedOnly(exit.cause)
+        ? new Error("the task body was interrupted")
+        : Cause.squash(exit.cause)
+      const outcome: AttemptOutcome = { _tag: "Failed", error, message: errorMessage(error), startedAt, completedAt }
+      return task.onFailure === undefined
+        ? Effect.succeed(outcome)
+        : Effect.as(callback("onFailure", task.id, () => task.onFailure!(task.id, error, ctx)), outcome)
+    }
+
+    // A plain function runs right here: there is nothing to wrap and nothing to interrupt.
+    let returned: unknown
+    try {
+      returned = task.run(ctx)
+    } catch (error) {
+      return finish(Exit.die(error))
+    }
+    if (!Effect.isEffect(returned) && !isPromiseLike(returned)) return finish(Exit.void)
+
+    let run: Effect.Effect<unknown, unknown, any> = Effect.isEffect(returned)
+      ? returned
+      : Effect.tryPromise({ try: () => returned as Promise<unknown>, catch: (e) => e })
     if (task.timeoutMs !== undefined) {
       run = Effect.timeoutFail(run, {
         duration: task.timeoutMs,
         onTimeout: () => new TaskTimeoutError({ taskId: task.id, timeoutMs: task.timeoutMs! })
       })
     }
-    const exit = yield* Effect.exit(Effect.onInterrupt(run, () => Effect.sync(() => ctx.abort())))
-    const completedAt = yield* Clock.currentTimeMillis
-    if (Exit.isSuccess(exit)) {
-      const outcome: AttemptOutcome = { _tag: "Succeeded", delta: ctx.delta(), startedAt, completedAt }
-      if (task.onSuccess !== undefined) yield* callback("onSuccess", task.id, () => task.onSuccess!(task.id, ctx))
-      return outcome
-    }
-    ctx.abort()
-    // Interrupted from outside (cancel, shutdown), this fiber stops at its next step and reports
-    // nothing; a body that interrupted itself is a failed attempt.
-    const error = Cause.isInterruptedOnly(exit.cause)
-      ? new Error("the task body was interrupted")
-      : Cause.squash(exit.cause)
-    if (task.onFailure !== undefined) yield* callback("onFailure", task.id, () => task.onFailure!(task.id, error, ctx))
-    return { _tag: "Failed", error, message: errorMessage(error), startedAt, completedAt } satisfies AttemptOutcome
+    return Effect.flatMap(Effect.exit(Effect.onInterrupt(run, () => Effect.sync(() => ctx.abort()))), finish)
   })

@@ -4,7 +4,7 @@
  * publishes the events, and only then forks the tasks that became ready. Task fibers never fork
  * their successors; they report back and end.
  */
-import { Clock, Deferred, type Duration, Effect, FiberMap, PubSub, Queue } from "effect"
+import { Deferred, type Duration, Effect, FiberMap, PubSub, Queue } from "effect"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type { StorageError } from "../Errors.js"
@@ -73,6 +73,7 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
     const tasks = yield* FiberMap.make<number>()
     const fork = yield* FiberMap.runtime(tasks)<never>()
     const { workflow } = state
+    const clock = yield* Effect.clock
     const acks: Array<Deferred.Deferred<void>> = []
 
     const sleepThenRetry = (task: number, delayMs: number) =>
@@ -87,22 +88,23 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
           executionId: state.executionId,
           workflowName: workflow.name,
           attempt
-        }).pipe(
+        }, clock).pipe(
           env.semaphore.withPermits(1),
-          Effect.flatMap((outcome) => Queue.offer(mailbox, { _tag: "AttemptEnded", task, attempt, outcome }))
+          Effect.map((outcome) => Queue.unsafeOffer(mailbox, { _tag: "AttemptEnded", task, attempt, outcome }))
         )
         // The services task bodies need are in this fiber's context: the runner provided them.
         fork(task, run as Effect.Effect<boolean>)
       }
     }
 
-    const handle = (message: Message, now: number): Effect.Effect<void> => {
+    /** Applies a message; returns an Effect only when applying it needs one. */
+    const handle = (message: Message, now: number): Effect.Effect<void> | undefined => {
       switch (message._tag) {
         case "AttemptEnded": {
           const { attempt, outcome, task } = message
           if (outcome._tag === "Succeeded" || !state.mayRetry(task, outcome.error)) {
             state.attemptEnded(task, attempt, outcome, undefined, now)
-            return Effect.void
+            return undefined
           }
           return Effect.map(nextDelay(active, task, outcome.error, now), (delay) => {
             state.attemptEnded(task, attempt, outcome, delay, now)
@@ -111,21 +113,21 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
         }
         case "RetryDue":
           state.retryDue(message.task)
-          return Effect.void
+          return undefined
         case "Cancel":
           if (message.ack) acks.push(message.ack)
-          if (state.cancelled || state.isDone) return Effect.void
+          if (state.cancelled || state.isDone) return undefined
           return Effect.zipRight(FiberMap.clear(tasks), Effect.sync(() => state.cancel(message.reason, now)))
         case "Pause":
         case "Resume":
           if (message.ack) acks.push(message.ack)
           state.setPaused(message._tag === "Pause", now)
-          return Effect.void
+          return undefined
       }
     }
 
     for (const { dueAt, task } of options.waiting ?? []) {
-      sleepThenRetry(task, Math.max(0, dueAt - (yield* Clock.currentTimeMillis)))
+      sleepThenRetry(task, Math.max(0, dueAt - clock.unsafeCurrentTimeMillis()))
     }
     if (options.executionTimeout !== undefined) {
       yield* Effect.forkScoped(
@@ -137,7 +139,7 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
     }
 
     // Each round: decide, record the attempts about to start, commit, and only then fork them.
-    let now = yield* Clock.currentTimeMillis
+    let now = clock.unsafeCurrentTimeMillis()
     for (;;) {
       const ready = state.takeReady(now)
       yield* flush(env, active)
@@ -145,11 +147,14 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
       if (state.isDone) break
       launch(ready)
       const messages = yield* Queue.takeBetween(mailbox, 1, Number.MAX_SAFE_INTEGER)
-      now = yield* Clock.currentTimeMillis
-      for (const message of messages) yield* handle(message, now)
+      now = clock.unsafeCurrentTimeMillis()
+      for (const message of messages) {
+        const effect = handle(message, now)
+        if (effect !== undefined) yield* effect
+      }
     }
     yield* FiberMap.clear(tasks)
-    const result = state.finish(yield* Clock.currentTimeMillis)
+    const result = state.finish(clock.unsafeCurrentTimeMillis())
     yield* flush(env, active)
     yield* Deferred.succeed(active.done, result)
     return result

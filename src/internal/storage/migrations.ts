@@ -25,16 +25,16 @@ const init = Effect.gen(function*() {
   )`)
   yield* sql.unsafe(`CREATE INDEX sluice_executions_status ON sluice_executions (status)`)
   yield* sql.unsafe(`CREATE INDEX sluice_executions_created ON sluice_executions (created_at)`)
-  // Everything that happens inside an execution, appended in order: task rows, attempt rows,
-  // attempts to forget, events. A round of the runner is one multi-row INSERT here, atomic on
-  // its own; readers fold the journal (the last row for a task wins).
+  // Everything that happens inside an execution, appended in order: one row per round of the
+  // runner (its task rows, attempt rows, attempts to forget and events, as JSON). A commit is
+  // one INSERT here, atomic on its own; readers fold the rounds (the last row for a task wins).
   yield* sql.unsafe(`CREATE TABLE sluice_journal (
     seq ${serial},
     execution_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     body TEXT NOT NULL
   )`)
-  yield* sql.unsafe(`CREATE INDEX sluice_journal_execution ON sluice_journal (execution_id, kind, seq)`)
+  yield* sql.unsafe(`CREATE INDEX sluice_journal_execution ON sluice_journal (execution_id, seq)`)
 })
 
 export const migrations = {

@@ -67,7 +67,7 @@ const ExecutionSql = Schema.Struct({
 })
 
 // Journal bodies: the rows as JSON, without their execution id (a column of its own).
-const TaskBody = Schema.parseJson(Schema.Struct({
+const TaskBody = Schema.Struct({
   taskId: Schema.String,
   position: Schema.Number,
   status: TaskStatus,
@@ -81,27 +81,35 @@ const TaskBody = Schema.parseJson(Schema.Struct({
   startedAt: Schema.NullOr(Schema.Number),
   completedAt: Schema.NullOr(Schema.Number),
   retryAt: Schema.NullOr(Schema.Number)
-}))
+})
 
-const AttemptBody = Schema.parseJson(Schema.Struct({
+const AttemptBody = Schema.Struct({
   taskId: Schema.String,
   attempt: Schema.Number,
   status: Schema.Literal("Running", "Completed", "Failed", "Interrupted"),
   error: Schema.NullOr(Schema.String),
   startedAt: Schema.Number,
   completedAt: Schema.NullOr(Schema.Number)
-}))
+})
 
-const ForgetBody = Schema.parseJson(Schema.Struct({ taskId: Schema.String, attempt: Schema.Number }))
+const ForgetBody = Schema.Struct({ taskId: Schema.String, attempt: Schema.Number })
 
-const EventBody = Schema.parseJson(Schema.Struct({
+const EventBody = Schema.Struct({
   taskId: Schema.NullOr(Schema.String),
   type: Schema.String,
   at: Schema.Number,
   data: Schema.Record({ key: Schema.String, value: Schema.Unknown })
+})
+
+/** What one round changed in one execution: task rows, attempt rows, attempts to forget, events. */
+const RoundBody = Schema.parseJson(Schema.Struct({
+  t: Schema.optional(Schema.Array(TaskBody)),
+  a: Schema.optional(Schema.Array(AttemptBody)),
+  f: Schema.optional(Schema.Array(ForgetBody)),
+  e: Schema.optional(Schema.Array(EventBody))
 }))
 
-const JournalSql = Schema.Struct({ kind: Schema.Literal("task", "attempt", "forget", "event"), body: Schema.String })
+const JournalSql = Schema.Struct({ body: Schema.String })
 
 const toExecution = (r: typeof ExecutionSql.Type): ExecutionRow => ({
   id: r.id,
@@ -142,16 +150,33 @@ const chunksOf = <A>(rows: ReadonlyArray<A>, size: number): Array<ReadonlyArray<
 
 const json = (value: unknown): string | null => value === null ? null : JSON.stringify(value)
 
-/** A batch's journal entries as one JSON array of [execution_id, kind, body] triples. */
+interface Round {
+  t?: Array<Omit<TaskRow, "executionId">>
+  a?: Array<Omit<AttemptRow, "executionId">>
+  f?: Array<{ taskId: string; attempt: number }>
+  e?: Array<Omit<EventRow, "executionId">>
+}
+
+/**
+ * A batch's journal entries: one per execution it touches, holding everything the round changed
+ * there, as one JSON array of [execution_id, kind, body] triples. One row per execution and
+ * round keeps the database's work per round small, whatever the number of tasks it moved.
+ */
 const journalEntries = (batch: Batch): string | undefined => {
-  const entries: Array<[string, string, string]> = []
-  for (const { executionId, ...body } of batch.tasks) entries.push([executionId, "task", JSON.stringify(body)])
-  for (const { executionId, ...body } of batch.attempts) entries.push([executionId, "attempt", JSON.stringify(body)])
-  for (const { executionId, ...body } of batch.attemptDeletes) {
-    entries.push([executionId, "forget", JSON.stringify(body)])
+  const rounds = new Map<string, Round>()
+  const round = (id: string): Round => {
+    let r = rounds.get(id)
+    if (r === undefined) rounds.set(id, r = {})
+    return r
   }
-  for (const { executionId, ...body } of batch.events) entries.push([executionId, "event", JSON.stringify(body)])
-  return entries.length === 0 ? undefined : JSON.stringify(entries)
+  for (const { executionId, ...row } of batch.tasks) (round(executionId).t ??= []).push(row)
+  for (const { executionId, ...row } of batch.attempts) (round(executionId).a ??= []).push(row)
+  for (const { executionId, ...row } of batch.attemptDeletes) (round(executionId).f ??= []).push(row)
+  for (const { executionId, ...row } of batch.events) (round(executionId).e ??= []).push(row)
+  if (rounds.size === 0) return undefined
+  const entries: Array<[string, string, string]> = []
+  for (const [id, r] of rounds) entries.push([id, "round", JSON.stringify(r)])
+  return JSON.stringify(entries)
 }
 
 /**
@@ -258,25 +283,21 @@ export const make = Effect.gen(function*() {
       Effect.mapError(storageError(operation))
     )
 
-  /** The journal entries of one execution, of the given kinds, in the order they were written. */
-  const journal = (id: string, kinds: ReadonlyArray<string>) =>
+  /** The rounds of one execution, in the order they were written. */
+  const rounds = (id: string) =>
     query(
       "read journal",
       JournalSql,
-      sql`SELECT kind, body FROM sluice_journal WHERE execution_id = ${id} AND ${sql.in("kind", kinds)} ORDER BY seq`,
-      (row) => row
+      sql`SELECT body FROM sluice_journal WHERE execution_id = ${id} ORDER BY seq`,
+      (row) => row.body
     )
 
-  /** Folds journal entries; a body that does not decode is a storage fault, reported as such. */
-  const fold = <A>(
-    operation: string,
-    id: string,
-    kinds: ReadonlyArray<string>,
-    f: (entries: ReadonlyArray<typeof JournalSql.Type>) => A
-  ) =>
+  /** Folds an execution's rounds; a body that does not decode is a storage fault, reported as such. */
+  const fold = <A>(operation: string, id: string, f: (rounds: ReadonlyArray<typeof RoundBody.Type>) => A) =>
     Effect.flatMap(
-      journal(id, kinds),
-      (entries) => Effect.try({ try: () => f(entries), catch: storageError(operation) })
+      rounds(id),
+      (bodies) =>
+        Effect.try({ try: () => f(bodies.map((b) => Schema.decodeSync(RoundBody)(b))), catch: storageError(operation) })
     )
 
   const service: StorageService = {
@@ -315,40 +336,45 @@ export const make = Effect.gen(function*() {
       )
     },
     tasks: (id) =>
-      fold("read tasks", id, ["task"], (entries) => {
+      fold("read tasks", id, (rounds) => {
         const byTask = new Map<string, TaskRow>()
-        for (const { body } of entries) {
-          const row = Schema.decodeSync(TaskBody)(body)
-          byTask.set(row.taskId, {
-            executionId: id,
-            ...row,
-            output: row.output === null ? null : deepFreeze(row.output as never)
-          })
+        for (const round of rounds) {
+          for (const row of round.t ?? []) {
+            byTask.set(row.taskId, {
+              executionId: id,
+              ...row,
+              output: row.output === null ? null : deepFreeze(row.output as never)
+            })
+          }
         }
         return [...byTask.values()].sort((a, b) => a.position - b.position)
       }),
     attempts: (id) =>
-      fold("read attempts", id, ["attempt", "forget"], (entries) => {
+      fold("read attempts", id, (rounds) => {
         const byAttempt = new Map<string, AttemptRow>()
-        for (const { body, kind } of entries) {
-          if (kind === "forget") {
-            const { attempt, taskId } = Schema.decodeSync(ForgetBody)(body)
-            byAttempt.delete(`${taskId}\u0000${attempt}`)
-          } else {
-            const row = Schema.decodeSync(AttemptBody)(body)
+        for (const round of rounds) {
+          for (const row of round.a ?? []) {
             byAttempt.set(`${row.taskId}\u0000${row.attempt}`, { executionId: id, ...row })
           }
+          for (const { attempt, taskId } of round.f ?? []) byAttempt.delete(`${taskId}\u0000${attempt}`)
         }
         return [...byAttempt.values()].sort((a, b) =>
           a.taskId === b.taskId ? a.attempt - b.attempt : a.taskId < b.taskId ? -1 : 1
         )
       }),
     events: (id) =>
-      fold("read events", id, ["event"], (entries) =>
-        entries.map(({ body }): EventRow => {
-          const row = Schema.decodeSync(EventBody)(body)
-          return { executionId: id, ...row, data: deepFreeze(row.data as JsonObject) }
-        }))
+      fold(
+        "read events",
+        id,
+        (rounds) =>
+          rounds.flatMap((round) =>
+            (round.e ?? []).map((row): EventRow => ({
+              executionId: id,
+              ...row,
+              data: deepFreeze(row.data as JsonObject)
+            }))
+          )
+      )
   }
   return service
 })
