@@ -409,10 +409,11 @@ const make = (config: Config) =>
           log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined
         }
         state.begin(state.meta.createdAt)
-        // The execution exists in storage before anyone is told its id.
+        const committed = state.takeReady(state.meta.createdAt)
+        // The execution, and its first attempts, exist in storage before anyone is told its id.
         yield* flush(env, execution)
         active.set(executionId, execution)
-        yield* start(execution, { executionTimeout: timeout })
+        yield* start(execution, { executionTimeout: timeout, committed })
         return handleOf(executionId, execution)
       })
 

@@ -61,6 +61,8 @@ const nextDelay = (active: Active, task: number, error: unknown, now: number): E
 }
 
 export interface SuperviseOptions {
+  /** Tasks whose attempts the caller already recorded and committed: fork them first. */
+  readonly committed?: ReadonlyArray<number> | undefined
   /** Retries that were waiting when the execution was restored. */
   readonly waiting?: ReadonlyArray<{ readonly task: number; readonly dueAt: number }> | undefined
   /** Ends the execution `Cancelled` with reason "timed out" after this long. */
@@ -139,12 +141,22 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
     }
 
     // Each round: decide, record the attempts about to start, commit, and only then fork them.
+    // The round that finishes the execution commits its end with its last transitions.
     let now = clock.unsafeCurrentTimeMillis()
+    let ready = options.committed ?? []
+    let skipCommit = options.committed !== undefined
     for (;;) {
-      const ready = state.takeReady(now)
-      yield* flush(env, active)
-      if (acks.length > 0) { for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined) }
-      if (state.isDone) break
+      if (!skipCommit) {
+        ready = state.takeReady(now)
+        const result = state.isDone ? state.finish(now) : undefined
+        yield* flush(env, active)
+        if (acks.length > 0) { for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined) }
+        if (result !== undefined) {
+          yield* Deferred.succeed(active.done, result)
+          return result
+        }
+      }
+      skipCommit = false
       launch(ready)
       const messages = yield* Queue.takeBetween(mailbox, 1, Number.MAX_SAFE_INTEGER)
       now = clock.unsafeCurrentTimeMillis()
@@ -153,11 +165,6 @@ export const supervise = (env: SupervisorEnv, active: Active, options: Supervise
         if (effect !== undefined) yield* effect
       }
     }
-    yield* FiberMap.clear(tasks)
-    const result = state.finish(clock.unsafeCurrentTimeMillis())
-    yield* flush(env, active)
-    yield* Deferred.succeed(active.done, result)
-    return result
   }).pipe(
     Effect.scoped,
     Effect.tapError((error) => Deferred.fail(active.done, error)),
