@@ -395,13 +395,13 @@ const markdown = (when: string): string => {
   lines.push("")
   lines.push("## Per-task overhead on DAG shapes (no-op tasks)")
   lines.push("")
-  lines.push("| shape | implementation | median ms | min–max ms | µs/task | × raw Effect |")
-  lines.push("|---|---|---:|---:|---:|---:|")
+  lines.push("| shape | implementation | median ms | min–max ms | runs | µs/task | × raw Effect |")
+  lines.push("|---|---|---:|---:|---:|---:|---:|")
   for (const r of rows.filter((x) => x.section === "shapes")) {
     lines.push(
       `| ${r.case} | ${r.impl} | ${fmt(r.stats!.median)} | ${fmt(r.stats!.min)}–${fmt(r.stats!.max)} | ${
-        fmt(r.perTaskUs!)
-      } | ${fmt(r.ratio!)} |`
+        r.stats!.runs
+      } | ${fmt(r.perTaskUs!)} | ${fmt(r.ratio!)} |`
     )
   }
   lines.push("")
@@ -447,16 +447,17 @@ const markdown = (when: string): string => {
 const main = async () => {
   const started = new Date()
   log(`sluice bench${quick ? " (quick)" : ""}: ${process.version}${gc === undefined ? "" : ", gc exposed"}`)
-  log("shapes:")
-  await shapesSection()
-  log("cloacina shapes:")
-  await cloacinaSection()
+  // Small workflows first: the 100k shapes leave a large, fragmented heap behind them.
   log("15-task workflow:")
   await complexSection()
-  log("memory:")
-  await memorySection()
+  log("cloacina shapes:")
+  await cloacinaSection()
   log("peer:")
   await peerSection()
+  log("shapes:")
+  await shapesSection()
+  log("memory:")
+  await memorySection()
   const stamp = started.toISOString().replace(/[:.]/g, "-")
   const dir = fileURLToPath(new URL("./results/", import.meta.url))
   mkdirSync(dir, { recursive: true })
