@@ -47,8 +47,9 @@ const stats = (samples: ReadonlyArray<number>): Stats => {
 const measure = async (once: () => Promise<unknown>, reps: number, warmup = 1): Promise<Stats> => {
   for (let i = 0; i < warmup; i++) await once()
   const samples: Array<number> = []
+  // No forced GC between samples: measured here, a gc() before each run doubles the time of the
+  // run after it (V8 starts again from a cold, shrunk young generation).
   for (let i = 0; i < reps; i++) {
-    gc()
     const start = performance.now()
     await once()
     samples.push(performance.now() - start)
