@@ -67,6 +67,9 @@ export interface Options<Ret> {
   readonly onFailure?: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined
 }
 
+/** The phantom type marker, shared: one object for every task. */
+const variance = { _R: (_: never) => _ }
+
 const invalidOption = (id: string, detail: string): never => {
   throw new WorkflowDefinitionError({ reason: "InvalidOption", taskId: id, detail: `task "${id}": ${detail}` })
 }
@@ -102,7 +105,7 @@ export const make = <Ret>(options: Options<Ret>): Task<Requirements<Ret>> => {
   }
   const dependencies = (options.dependencies ?? []).map((d) => typeof d === "string" ? d : d.id)
   return {
-    [TypeId]: { _R: (_: never) => _ },
+    [TypeId]: variance,
     id,
     description: options.description,
     dependencies,
