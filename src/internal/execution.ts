@@ -221,6 +221,13 @@ export class ExecutionState {
     }
   }
 
+  /** A task reached its end: decide every successor that was waiting only for it. */
+  private settle(task: number, now: number): void {
+    const work: Array<number> = []
+    this.terminal(task, work)
+    for (const s of work) this.decideFrom(s, now)
+  }
+
   private terminal(i: number, work: Array<number>): void {
     this.terminalCount++
     for (const s of this.workflow.graph.succs[i]) {
@@ -330,9 +337,7 @@ export class ExecutionState {
         attempt,
         at: new Date(outcome.completedAt)
       })
-      const work: Array<number> = []
-      this.terminal(task, work)
-      for (const s of work) this.decideFrom(s, now)
+      this.settle(task, now)
       return
     }
     this.attemptRows.push({
@@ -344,19 +349,19 @@ export class ExecutionState {
       startedAt: outcome.startedAt,
       completedAt: outcome.completedAt
     })
-    if (retryDelay !== undefined) {
-      const retryAt = now + retryDelay
+    const retryAt = retryDelay === undefined ? undefined : now + retryDelay
+    this.event({
+      _tag: "TaskFailed",
+      executionId: this.executionId,
+      taskId,
+      attempt,
+      error: outcome.message,
+      retryAt: retryAt === undefined ? undefined : new Date(retryAt),
+      at: new Date(outcome.completedAt)
+    })
+    if (retryAt !== undefined) {
       this.status[task] = "Retrying"
       this.setRow(task, { status: "Retrying", error: outcome.message, startedAt: firstStart, retryAt })
-      this.event({
-        _tag: "TaskFailed",
-        executionId: this.executionId,
-        taskId,
-        attempt,
-        error: outcome.message,
-        retryAt: new Date(retryAt),
-        at: new Date(outcome.completedAt)
-      })
       return
     }
     this.status[task] = "Failed"
@@ -366,18 +371,7 @@ export class ExecutionState {
       startedAt: firstStart,
       completedAt: outcome.completedAt
     })
-    this.event({
-      _tag: "TaskFailed",
-      executionId: this.executionId,
-      taskId,
-      attempt,
-      error: outcome.message,
-      retryAt: undefined,
-      at: new Date(outcome.completedAt)
-    })
-    const work: Array<number> = []
-    this.terminal(task, work)
-    for (const s of work) this.decideFrom(s, now)
+    this.settle(task, now)
   }
 
   /** A retry's wait is over: the task runs again. */
