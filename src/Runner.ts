@@ -256,7 +256,8 @@ const make = (config: Config) =>
     const env: SupervisorEnv = {
       storage,
       semaphore: yield* Effect.makeSemaphore(maxConcurrentTasks),
-      events: yield* PubSub.unbounded<ExecutionEvent>()
+      events: yield* PubSub.unbounded<ExecutionEvent>(),
+      listeners: { count: 0 }
     }
     const supervisors = yield* FiberMap.make<string>()
     const registry = new Map<string, Workflow.Workflow<any>>()
@@ -464,7 +465,16 @@ const make = (config: Config) =>
       cancel: control("Cancel"),
       pause: control("Pause"),
       resume: control("Resume"),
-      events: Stream.fromPubSub(env.events),
+      // Counted while it runs, so that rounds publish only when someone listens.
+      events: Stream.unwrapScoped(
+        Effect.as(
+          Effect.acquireRelease(
+            Effect.sync(() => void env.listeners.count++),
+            () => Effect.sync(() => void env.listeners.count--)
+          ),
+          Stream.fromPubSub(env.events)
+        )
+      ),
       register: (workflow) =>
         Workflow.isWorkflow(workflow)
           ? Effect.sync(() => void registry.set(workflow.name, workflow))

@@ -25,6 +25,8 @@ export interface SupervisorEnv {
   readonly storage: StorageService
   readonly semaphore: Effect.Semaphore
   readonly events: PubSub.PubSub<ExecutionEvent>
+  /** How many `Runner.events` streams are running: with none, nothing is published. */
+  readonly listeners: { count: number }
 }
 
 /** One execution as the runner tracks it while it runs. */
@@ -43,8 +45,8 @@ export const flush = (env: SupervisorEnv, active: Active): Effect.Effect<void, S
   return Effect.zipRight(
     env.storage.commit(round.batch),
     Effect.suspend(() => {
-      const publish = PubSub.publishAll(env.events, round.events)
-      return active.log === undefined ? publish : Effect.zipRight(publish, PubSub.publishAll(active.log, round.events))
+      const toLog = active.log === undefined ? Effect.void : PubSub.publishAll(active.log, round.events)
+      return env.listeners.count === 0 ? toLog : Effect.zipRight(PubSub.publishAll(env.events, round.events), toLog)
     })
   )
 }
