@@ -16,7 +16,7 @@ import { toFrozenJsonObject } from "./internal/json.js"
 import type { Active, Message, SupervisorEnv } from "./internal/supervisor.js"
 import { flush, supervise } from "./internal/supervisor.js"
 import type { ExecutionRow, ListFilter, TaskRow } from "./Storage.js"
-import { Storage } from "./Storage.js"
+import { emptyBatch, Storage } from "./Storage.js"
 import * as Workflow from "./Workflow.js"
 import type { ExecutionInfo, ExecutionStatus, ExecutionSummary, WorkflowResult } from "./WorkflowResult.js"
 import { isFinal } from "./WorkflowResult.js"
@@ -321,18 +321,14 @@ const make = (config: Config) =>
         const status: ExecutionStatus = tag === "Cancel" ? "Cancelled" : tag === "Pause" ? "Paused" : "Running"
         const now = yield* Clock.currentTimeMillis
         yield* storage.commit({
-          executions: [],
+          ...emptyBatch,
           executionUpdates: [{
             id: executionId,
             status,
             finalContext: null,
             errorMessage: tag === "Cancel" ? "cancelled" : null,
             completedAt: tag === "Cancel" ? now : null
-          }],
-          tasks: [],
-          attempts: [],
-          attemptDeletes: [],
-          events: []
+          }]
         })
       })
 
@@ -354,6 +350,10 @@ const make = (config: Config) =>
             : Effect.fail(new WorkflowNotFoundError({ workflowName: info.workflowName, known: [...registry.keys()] })))
       })
 
+    /** A handle's controls: the handle exists, so its execution does. */
+    const handleControl = (tag: "Cancel" | "Pause" | "Resume", executionId: string) =>
+      Effect.catchTag(control(tag)(executionId), "ExecutionNotFoundError", () => Effect.void)
+
     const handleOf = (executionId: string, execution: Active | undefined): ExecutionHandle => ({
       executionId,
       result: execution === undefined
@@ -362,13 +362,9 @@ const make = (config: Config) =>
       events: execution?.log === undefined
         ? Stream.fromIterableEffect(Effect.orDie(history(executionId)))
         : Stream.fromPubSub(execution.log).pipe(Stream.takeUntil(isFinished)),
-      cancel: Effect.asVoid(
-        Effect.catchTag(control("Cancel")(executionId), "ExecutionNotFoundError", () => Effect.void)
-      ),
-      pause: Effect.asVoid(Effect.catchTag(control("Pause")(executionId), "ExecutionNotFoundError", () => Effect.void)),
-      resume: Effect.asVoid(
-        Effect.catchTag(control("Resume")(executionId), "ExecutionNotFoundError", () => Effect.void)
-      )
+      cancel: handleControl("Cancel", executionId),
+      pause: handleControl("Pause", executionId),
+      resume: handleControl("Resume", executionId)
     })
 
     const history = (executionId: string) =>

@@ -4,14 +4,14 @@
  * process on the same file, and checks what ran again.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Effect } from "effect"
 import type { ChildProcess } from "node:child_process"
 import { spawn } from "node:child_process"
 import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionInfo } from "sluice"
-import { Runner, Storage } from "sluice"
+import { withRunnerOn } from "./support/runner.js"
 import { tempDir } from "./support/storage.js"
 
 const worker = fileURLToPath(new URL("./fixtures/ledger-worker.ts", import.meta.url))
@@ -64,12 +64,7 @@ const until = (what: string, condition: () => boolean, timeoutMs = 30_000) =>
 
 /** Reads the execution as stored, with a runner that knows no workflow (so resumes nothing). */
 const readExecution = (db: string, executionId: string): Effect.Effect<ExecutionInfo, unknown> =>
-  Effect.scoped(
-    Effect.flatMap(
-      Layer.build(Runner.layer({ workflows: [] }).pipe(Layer.provide(Storage.layerSqlite({ filename: db })))),
-      (ctx) => Context.get(ctx, Runner).get(executionId)
-    )
-  )
+  withRunnerOn(db, [], (runner) => runner.get(executionId))
 
 const ALL_TASKS = Array.from({ length: 20 }, (_, i) => `c${Math.floor(i / 5)}_s${i % 5}`)
 

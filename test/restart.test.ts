@@ -3,21 +3,11 @@
  * unfinished ones resume (in this process; test/recovery.test.ts kills real processes).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Context, Deferred, Effect, Layer, Stream } from "effect"
+import { Deferred, Effect, Stream } from "effect"
 import { join } from "node:path"
-import type { Workflow as WorkflowType } from "sluice"
-import { RetryPolicy, Runner, Storage, Task, Workflow } from "sluice"
+import { RetryPolicy, Task, Workflow } from "sluice"
+import { withRunnerOn } from "./support/runner.js"
 import { tempDir } from "./support/storage.js"
-
-const runnerOn = (filename: string, workflows: ReadonlyArray<WorkflowType.Workflow<never>>) =>
-  Runner.layer({ workflows }).pipe(Layer.provide(Storage.layerSqlite({ filename })))
-
-/** Builds a runner, gives it to `f`, and shuts it down when `f` ends (or is interrupted). */
-const withRunnerOn = <A, E>(
-  filename: string,
-  workflows: ReadonlyArray<WorkflowType.Workflow<never>>,
-  f: (runner: Runner["Type"]) => Effect.Effect<A, E>
-) => Effect.scoped(Effect.flatMap(Layer.build(runnerOn(filename, workflows)), (ctx) => f(Context.get(ctx, Runner))))
 
 describe("restart on the same SQLite file", () => {
   it.scopedLive("a new runner returns the same results from get and list", () =>

@@ -215,10 +215,9 @@ export class ExecutionState {
 
   /** Keeps a finished task's context only while a successor may still need it. */
   private release(task: number): void {
-    if (this.status[task] !== "Retrying" && this.status[task] !== "Running") {
-      this.inputs[task] = undefined
-      this.outputs[task] = undefined
-    }
+    // Only called once every successor is decided, which needs this task finished.
+    this.inputs[task] = undefined
+    this.outputs[task] = undefined
   }
 
   /** A task reached its end: decide every successor that was waiting only for it. */

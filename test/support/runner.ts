@@ -1,7 +1,7 @@
 /** Running programs against a runner on a given storage. */
-import { Effect, Layer } from "effect"
+import { Context, Effect, Layer } from "effect"
 import type { RunnerConfig, RunnerService, Workflow } from "sluice"
-import { Runner, type Storage } from "sluice"
+import { Runner, Storage } from "sluice"
 import type { StorageCase } from "./storage.js"
 
 /** Runs `f` with a runner on a fresh instance of the storage; `f` may use that Storage too. */
@@ -10,6 +10,22 @@ export const withRunner = <A, E>(
   config: RunnerConfig<ReadonlyArray<Workflow.Workflow<never>>>,
   f: (runner: RunnerService) => Effect.Effect<A, E, Storage>
 ) => Effect.flatMap(Runner, f).pipe(Effect.provide(Runner.layer(config).pipe(Layer.provideMerge(storage.layer))))
+
+/**
+ * A runner on a SQLite file, given to `f` and shut down when `f` ends (or is interrupted): for
+ * tests that stop a runner and start another on the same file.
+ */
+export const withRunnerOn = <A, E>(
+  filename: string,
+  workflows: ReadonlyArray<Workflow.Workflow<never>>,
+  f: (runner: RunnerService) => Effect.Effect<A, E>
+) =>
+  Effect.scoped(
+    Effect.flatMap(
+      Layer.build(Runner.layer({ workflows }).pipe(Layer.provide(Storage.layerSqlite({ filename })))),
+      (ctx) => f(Context.get(ctx, Runner))
+    )
+  )
 
 /** A log of what task bodies did, in the order they did it. */
 export const trace = () => {
