@@ -80,7 +80,7 @@ let files = 0
 
 const engine = (name: string, storage: Layer.Layer<Storage, unknown>, maxConcurrentTasks = CONCURRENCY): Engine => {
   const runtime = ManagedRuntime.make(
-    Runner.layer<ReadonlyArray<WorkflowType.Workflow<never>>>({ maxConcurrentTasks }).pipe(Layer.provide(storage))
+    Runner.layer({ maxConcurrentTasks }).pipe(Layer.provide(storage))
   )
   return {
     name,

@@ -10,7 +10,8 @@
  *
  * @since 0.1.0
  */
-import { Cause, Effect, Exit, Layer, ManagedRuntime, Stream } from "effect"
+import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Stream } from "effect"
+import { RunnerShutdownError } from "./Errors.js"
 import type { ExecutionEvent } from "./ExecutionEvent.js"
 import type { Config, ExecutionHandle, SubmitOptions } from "./Runner.js"
 import { Runner } from "./Runner.js"
@@ -70,7 +71,14 @@ export interface DefaultRunner {
   pause(executionId: string): Promise<void>
   resume(executionId: string): Promise<void>
   register(workflow: Workflow.Workflow<never>): Promise<void>
-  /** Interrupts running tasks (their executions stay resumable) and closes the storage. */
+  /** Names of the registered workflows. */
+  workflows(): Promise<ReadonlyArray<string>>
+  /** Live events of every execution, from the moment iteration starts (each loop subscribes anew). */
+  readonly events: AsyncIterable<ExecutionEvent>
+  /**
+   * Interrupts running tasks (their executions stay resumable) and closes the storage. Calls
+   * made afterwards reject with `RunnerShutdownError`.
+   */
   shutdown(): Promise<void>
 }
 
@@ -92,7 +100,7 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
   }
   let closed = false
   const run = async <A, E>(f: (runner: Runner["Type"]) => Effect.Effect<A, E>): Promise<A> => {
-    if (closed) throw new Error("this runner was shut down")
+    if (closed) throw new RunnerShutdownError()
     const exit = await runtime.runPromiseExit(Effect.flatMap(Runner, f))
     if (Exit.isSuccess(exit)) return exit.value
     throw Cause.squash(exit.cause)
@@ -124,6 +132,10 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     pause: (id) => run((r) => r.pause(id)),
     resume: (id) => run((r) => r.resume(id)),
     register: (workflow) => run((r) => r.register(workflow)),
+    workflows: () => run((r) => r.workflows),
+    events: Stream.toAsyncIterable(
+      Stream.unwrap(Effect.map(runtime.runtimeEffect, (rt) => Context.get(rt.context, Runner).events))
+    ),
     shutdown: async () => {
       if (closed) return
       closed = true

@@ -86,10 +86,15 @@ export class ContextDecodeError extends Data.TaggedError("ContextDecodeError")<{
 export class WorkflowNotFoundError extends Data.TaggedError("WorkflowNotFoundError")<{
   readonly workflowName: string
   readonly known: ReadonlyArray<string>
+  /** Set when the workflow was looked up for an unfinished execution, which this runner cannot run. */
+  readonly executionId?: string | undefined
 }> {
   override get message(): string {
     const known = this.known.length === 0 ? "none registered" : `registered: ${this.known.join(", ")}`
-    return `unknown workflow "${this.workflowName}" (${known})`
+    const execution = this.executionId === undefined
+      ? ""
+      : `: execution "${this.executionId}" is unfinished, and this runner cannot run it`
+    return `unknown workflow "${this.workflowName}" (${known})${execution}`
   }
 }
 
@@ -137,6 +142,38 @@ export class InvalidOptionError extends Data.TaggedError("InvalidOptionError")<{
   }
 }
 
+/** One line for an error of any shape, never throwing (some causes cannot even be printed). */
+const messageOf = (u: unknown): string => {
+  try {
+    if (u instanceof AggregateError && u.errors.length > 0) {
+      return [...new Set(u.errors.map(messageOf))].join("; ")
+    }
+    if (u instanceof Error) return u.message === "" ? u.name : u.message
+    if (typeof u === "string") return u
+    return JSON.stringify(u) ?? String(u)
+  } catch {
+    return Object.prototype.toString.call(u)
+  }
+}
+
+/**
+ * The messages along an error's chain of causes, outermost first: "PgClient: Failed to connect:
+ * database \"x\" does not exist" rather than the outermost alone.
+ *
+ * @since 0.2.0
+ * @category utils
+ */
+export const describeCause = (cause: unknown): string => {
+  const parts: Array<string> = []
+  let current = cause
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth++) {
+    const message = messageOf(current)
+    if (message !== "" && !parts.some((p) => p.includes(message))) parts.push(message)
+    current = typeof current === "object" ? (current as { cause?: unknown }).cause : undefined
+  }
+  return parts.length === 0 ? "unknown cause" : parts.join(": ")
+}
+
 /**
  * The storage failed to read or write.
  *
@@ -148,8 +185,36 @@ export class StorageError extends Data.TaggedError("StorageError")<{
   readonly cause: unknown
 }> {
   override get message(): string {
-    const cause = this.cause instanceof Error ? this.cause.message : String(this.cause)
-    return `storage ${this.operation} failed: ${cause}`
+    return `storage ${this.operation} failed: ${describeCause(this.cause)}`
+  }
+}
+
+/**
+ * A call to a runner that was shut down (or is shutting down).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class RunnerShutdownError extends Data.TaggedError("RunnerShutdownError")<{}> {
+  override get message(): string {
+    return "the runner was shut down"
+  }
+}
+
+/**
+ * An unfinished execution that this runner cannot run: its workflow is registered, but not with
+ * the tasks the execution recorded (its definition changed since).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class ExecutionNotRunnableError extends Data.TaggedError("ExecutionNotRunnableError")<{
+  readonly executionId: string
+  readonly workflowName: string
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `execution "${this.executionId}" of workflow "${this.workflowName}" cannot run here: ${this.detail}`
   }
 }
 

@@ -1,41 +1,80 @@
 /**
  * What happens during an execution, as it happens: `Runner.events` streams these for every
- * execution, a submit handle's `events` for its own. They are also persisted.
+ * execution, a submit handle's `events` for its own, and `history(id)` reads them back from
+ * storage. Each is a Schema: `Schema.encode(ExecutionEvent)` gives its JSON form (times as epoch
+ * milliseconds), `Schema.decodeUnknown(ExecutionEvent)` reads it back.
  *
  * @since 0.1.0
  */
-import type { FinalStatus } from "./internal/rules.js"
+import { Schema } from "effect"
+import { FinalStatus } from "./Status.js"
 
-interface Base {
-  readonly executionId: string
-  readonly at: Date
-}
+const base = { executionId: Schema.String, at: Schema.DateFromNumber }
+const task = { ...base, taskId: Schema.String }
+
+/** @since 0.2.0 @category schemas */
+export const ExecutionStarted = Schema.TaggedStruct("ExecutionStarted", {
+  ...base,
+  workflowName: Schema.String,
+  /** True when a runner took it up again from storage (after a restart). */
+  resumed: Schema.Boolean
+})
+
+/** @since 0.2.0 @category schemas */
+export const TaskStarted = Schema.TaggedStruct("TaskStarted", { ...task, attempt: Schema.Number })
+
+/** @since 0.2.0 @category schemas */
+export const TaskCompleted = Schema.TaggedStruct("TaskCompleted", { ...task, attempt: Schema.Number })
+
+/** @since 0.2.0 @category schemas */
+export const TaskFailed = Schema.TaggedStruct("TaskFailed", {
+  ...task,
+  attempt: Schema.Number,
+  error: Schema.String,
+  /** When another attempt follows: the time it is due. */
+  retryAt: Schema.optional(Schema.DateFromNumber)
+})
+
+/** @since 0.2.0 @category schemas */
+export const TaskSkipped = Schema.TaggedStruct("TaskSkipped", { ...task, reason: Schema.String })
+
+/** @since 0.2.0 @category schemas */
+export const TaskCancelled = Schema.TaggedStruct("TaskCancelled", { ...task, reason: Schema.String })
+
+/** @since 0.2.0 @category schemas */
+export const ExecutionPaused = Schema.TaggedStruct("ExecutionPaused", base)
+
+/** @since 0.2.0 @category schemas */
+export const ExecutionResumed = Schema.TaggedStruct("ExecutionResumed", base)
+
+/** @since 0.2.0 @category schemas */
+export const ExecutionFinished = Schema.TaggedStruct("ExecutionFinished", {
+  ...base,
+  status: FinalStatus,
+  errorMessage: Schema.optional(Schema.String)
+})
+
+/**
+ * @since 0.2.0
+ * @category schemas
+ */
+export const ExecutionEvent = Schema.Union(
+  ExecutionStarted,
+  TaskStarted,
+  TaskCompleted,
+  TaskFailed,
+  TaskSkipped,
+  TaskCancelled,
+  ExecutionPaused,
+  ExecutionResumed,
+  ExecutionFinished
+)
 
 /**
  * @since 0.1.0
  * @category models
  */
-export type ExecutionEvent =
-  | (Base & { readonly _tag: "ExecutionStarted"; readonly workflowName: string; readonly resumed: boolean })
-  | (Base & { readonly _tag: "TaskStarted"; readonly taskId: string; readonly attempt: number })
-  | (Base & { readonly _tag: "TaskCompleted"; readonly taskId: string; readonly attempt: number })
-  | (Base & {
-    readonly _tag: "TaskFailed"
-    readonly taskId: string
-    readonly attempt: number
-    readonly error: string
-    /** When another attempt follows: the time it is due. */
-    readonly retryAt: Date | undefined
-  })
-  | (Base & { readonly _tag: "TaskSkipped"; readonly taskId: string; readonly reason: string })
-  | (Base & { readonly _tag: "TaskCancelled"; readonly taskId: string })
-  | (Base & { readonly _tag: "ExecutionPaused" })
-  | (Base & { readonly _tag: "ExecutionResumed" })
-  | (Base & {
-    readonly _tag: "ExecutionFinished"
-    readonly status: FinalStatus
-    readonly errorMessage: string | undefined
-  })
+export type ExecutionEvent = typeof ExecutionEvent.Type
 
 /**
  * @since 0.1.0
@@ -49,5 +88,5 @@ export type Tag = ExecutionEvent["_tag"]
  * @since 0.1.0
  * @category guards
  */
-export const isFinished = (event: ExecutionEvent): event is Extract<ExecutionEvent, { _tag: "ExecutionFinished" }> =>
+export const isFinished = (event: ExecutionEvent): event is typeof ExecutionFinished.Type =>
   event._tag === "ExecutionFinished"

@@ -4,8 +4,9 @@
  *
  * @since 0.1.0
  */
-import { Duration, Option, Schedule } from "effect"
-import { WorkflowDefinitionError } from "./Errors.js"
+import { Duration, Either, Schedule } from "effect"
+import { ContextDecodeError, ContextValueError, WorkflowDefinitionError } from "./Errors.js"
+import { decodeDuration } from "./internal/duration.js"
 
 /**
  * @since 0.1.0
@@ -63,11 +64,8 @@ const checkAttempts = (n: unknown): number => {
 }
 
 const checkDuration = (name: string, input: unknown): Duration.Duration => {
-  if (typeof input === "number" && input < 0) return invalid(`${name} must not be negative, got ${input}`)
-  const decoded = Duration.decodeUnknown(input)
-  if (Option.isNone(decoded)) return invalid(`${name} is not a duration: ${JSON.stringify(input)}`)
-  if (!Duration.isFinite(decoded.value)) return invalid(`${name} must be finite`)
-  return decoded.value
+  const decoded = decodeDuration(input)
+  return Either.isLeft(decoded) ? invalid(`${name} ${decoded.left}`) : decoded.right
 }
 
 const checkRetryIf = (retryIf: unknown): ((error: unknown) => boolean) | undefined => {
@@ -230,3 +228,30 @@ export const make = (
  */
 export const isRetryPolicy = (u: unknown): u is RetryPolicy =>
   typeof u === "object" && u !== null && (u as { _tag?: unknown })._tag === "RetryPolicy"
+
+/**
+ * Errors that no retry can fix, not retried unless `retryIf` says so: a value that is not JSON
+ * (`ContextValueError`) and a typed read that does not decode (`ContextDecodeError`).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isPermanent = (error: unknown): boolean =>
+  error instanceof ContextValueError || error instanceof ContextDecodeError
+
+/**
+ * Whether attempt number `attempt`, which failed with `error`, may be followed by another
+ * (before the schedule is asked for the wait, which may still end the retries).
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const allowsRetry = (policy: RetryPolicy, attempt: number, error: unknown): boolean => {
+  if (attempt >= policy.maxAttempts) return false
+  if (policy.retryIf === undefined) return !isPermanent(error)
+  try {
+    return policy.retryIf(error) === true
+  } catch {
+    return false
+  }
+}

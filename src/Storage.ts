@@ -3,154 +3,35 @@
  * transaction) before it acts on it, and reads executions back after a restart.
  *
  * Implementations: `layerMemory` (fast, gone with the process), `layerSqlite` (a file or
- * `:memory:`), `layerPostgres`; `layerFromUrl` picks one from a URL.
+ * `:memory:`), `layerPostgres`, `layerSql` (the SQL storage on a `SqlClient` you provide);
+ * `layerFromUrl` picks one from a URL.
  *
  * @since 0.1.0
  */
+import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
-import type * as Option from "effect/Option"
-import type { InvalidStorageUrlError, StorageError } from "./Errors.js"
-import type { JsonObject } from "./internal/json.js"
-import type { ExecutionStatus, TaskStatus } from "./internal/rules.js"
+import type { InvalidOptionError, InvalidStorageUrlError, StorageError } from "./Errors.js"
 import * as memory from "./internal/storage/memory.js"
-import * as sql from "./internal/storage/sql.js"
+import type { PostgresOptions } from "./internal/storage/postgres.js"
+import * as postgres from "./internal/storage/postgres.js"
+import type { StorageService } from "./internal/storage/service.js"
+import type { SqliteOptions } from "./internal/storage/sqlite.js"
+import * as sqlite from "./internal/storage/sqlite.js"
 import { parseStorageUrl } from "./internal/storage/url.js"
-import type { ContextDelta } from "./TaskContext.js"
+import * as SqlStorage from "./SqlStorage.js"
 
-/**
- * @since 0.1.0
- * @category rows
- */
-export interface ExecutionRow {
-  readonly id: string
-  readonly workflowName: string
-  readonly workflowVersion: string
-  readonly status: ExecutionStatus
-  readonly input: JsonObject
-  readonly finalContext: JsonObject | null
-  readonly errorMessage: string | null
-  readonly idempotencyKey: string | null
-  readonly taskCount: number
-  readonly createdAt: number
-  readonly completedAt: number | null
-}
-
-/**
- * The fields of an execution that change after it is created.
- *
- * @since 0.1.0
- * @category rows
- */
-export type ExecutionUpdate = Pick<ExecutionRow, "id" | "status" | "finalContext" | "errorMessage" | "completedAt">
-
-/**
- * One task of one execution. Tasks that never left `Pending` have no row. `output` holds what
- * the task changed in its context; its output context is its input (rebuilt from its
- * dependencies) with these changes applied.
- *
- * @since 0.1.0
- * @category rows
- */
-export interface TaskRow {
-  readonly executionId: string
-  readonly taskId: string
-  /** Position in the workflow's topological order. */
-  readonly position: number
-  readonly status: TaskStatus
-  readonly attempts: number
-  readonly output: ContextDelta | null
-  readonly error: string | null
-  readonly reason: string | null
-  readonly startedAt: number | null
-  readonly completedAt: number | null
-  /** When a waiting retry is due. */
-  readonly retryAt: number | null
-}
-
-/**
- * @since 0.1.0
- * @category rows
- */
-export interface AttemptRow {
-  readonly executionId: string
-  readonly taskId: string
-  readonly attempt: number
-  readonly status: "Running" | "Completed" | "Failed" | "Interrupted"
-  readonly error: string | null
-  readonly startedAt: number
-  readonly completedAt: number | null
-}
-
-/**
- * @since 0.1.0
- * @category rows
- */
-export interface EventRow {
-  readonly executionId: string
-  readonly taskId: string | null
-  readonly type: string
-  readonly at: number
-  /** The event's other fields. */
-  readonly data: JsonObject
-}
-
-/**
- * Everything one round of the runner changed, committed atomically.
- * Rows with the same key within a batch: the last one wins.
- *
- * @since 0.1.0
- * @category rows
- */
-export interface Batch {
-  readonly executions: ReadonlyArray<ExecutionRow>
-  readonly executionUpdates: ReadonlyArray<ExecutionUpdate>
-  readonly tasks: ReadonlyArray<TaskRow>
-  readonly attempts: ReadonlyArray<AttemptRow>
-  /** Attempts to forget: interrupted by a shutdown, so they do not count. */
-  readonly attemptDeletes: ReadonlyArray<Pick<AttemptRow, "executionId" | "taskId" | "attempt">>
-  readonly events: ReadonlyArray<EventRow>
-}
-
-/**
- * @since 0.1.0
- * @category rows
- */
-export interface ListFilter {
-  readonly workflowName?: string | undefined
-  readonly status?: ExecutionStatus | ReadonlyArray<ExecutionStatus> | undefined
-  readonly limit?: number | undefined
-}
-
-/**
- * @since 0.1.0
- * @category models
- */
-export interface StorageService {
-  readonly commit: (batch: Batch) => Effect.Effect<void, StorageError>
-  readonly execution: (id: string) => Effect.Effect<Option.Option<ExecutionRow>, StorageError>
-  readonly executionByIdempotencyKey: (key: string) => Effect.Effect<Option.Option<ExecutionRow>, StorageError>
-  /** Newest first. */
-  readonly executions: (filter: ListFilter) => Effect.Effect<ReadonlyArray<ExecutionRow>, StorageError>
-  readonly tasks: (executionId: string) => Effect.Effect<ReadonlyArray<TaskRow>, StorageError>
-  readonly attempts: (executionId: string) => Effect.Effect<ReadonlyArray<AttemptRow>, StorageError>
-  /** In the order they were committed. */
-  readonly events: (executionId: string) => Effect.Effect<ReadonlyArray<EventRow>, StorageError>
-}
-
-/**
- * An empty batch, to build on.
- *
- * @since 0.1.0
- * @category rows
- */
-export const emptyBatch: Batch = {
-  executions: [],
-  executionUpdates: [],
-  tasks: [],
-  attempts: [],
-  attemptDeletes: [],
-  events: []
-}
+export type { AttemptRow, Entry as JournalEntry, TaskRow } from "./internal/storage/journal.js"
+export type {
+  Batch,
+  ExecutionRow,
+  ExecutionUpdate,
+  ListFilter,
+  Round,
+  StorageService,
+  WorkflowDefinition
+} from "./internal/storage/service.js"
+export { emptyBatch } from "./internal/storage/service.js"
+export type { PostgresOptions, SqliteOptions }
 
 /**
  * The storage service. Pick an implementation with one of its layers:
@@ -166,23 +47,36 @@ export class Storage extends Context.Tag("sluice/Storage")<Storage, StorageServi
 
   /**
    * SQLite through `@effect/sql-sqlite-node`: `":memory:"` or a file path (WAL journal). Runs
-   * the migrations when it starts.
+   * the migrations when it starts. One runner per file; `readOnly: true` opens a file that a
+   * runner holds, to read it.
    */
-  static layerSqlite(options: sql.SqliteOptions): Layer.Layer<Storage, StorageError> {
-    return sql.layerSqlite(options)
+  static layerSqlite(options: SqliteOptions): Layer.Layer<Storage, StorageError | InvalidOptionError> {
+    return Layer.scoped(Storage, sqlite.make(options))
   }
 
-  /** PostgreSQL through `@effect/sql-pg`. Runs the migrations when it starts. */
-  static layerPostgres(options: sql.PostgresOptions): Layer.Layer<Storage, StorageError> {
-    return sql.layerPostgres(options)
+  /**
+   * PostgreSQL through `@effect/sql-pg`. Runs the migrations when it starts (serialized between
+   * processes); `schema` keeps everything in that PostgreSQL schema (a tenant).
+   */
+  static layerPostgres(options: PostgresOptions): Layer.Layer<Storage, StorageError | InvalidOptionError> {
+    return Layer.scoped(Storage, postgres.make(options))
+  }
+
+  /** The SQL storage on the `SqlClient` you provide (SQLite or PostgreSQL). */
+  static layerSql(
+    options: SqlStorage.Options = {}
+  ): Layer.Layer<Storage, StorageError | InvalidOptionError, SqlClient.SqlClient> {
+    return Layer.effect(Storage, SqlStorage.make(options))
   }
 
   /**
    * Storage from a URL: `sqlite://:memory:`, `sqlite://relative.db`, `sqlite:///absolute.db`,
-   * a bare file path, `postgres://…` / `postgresql://…`, or `memory://`. An unusable URL fails
-   * the layer with `InvalidStorageUrlError`.
+   * a bare file path, `postgres://…` / `postgresql://…` (with `?schema=tenant` for a tenant),
+   * or `memory://`. An unusable URL fails the layer with `InvalidStorageUrlError`.
    */
-  static layerFromUrl(url: string): Layer.Layer<Storage, StorageError | InvalidStorageUrlError> {
+  static layerFromUrl(
+    url: string
+  ): Layer.Layer<Storage, StorageError | InvalidStorageUrlError | InvalidOptionError> {
     return Layer.unwrapEffect(Effect.map(parseStorageUrl(url), (target) => {
       switch (target._tag) {
         case "Memory":
@@ -190,42 +84,19 @@ export class Storage extends Context.Tag("sluice/Storage")<Storage, StorageServi
         case "Sqlite":
           return Storage.layerSqlite({ filename: target.filename })
         case "Postgres":
-          return Storage.layerPostgres({ url: target.url })
+          return Storage.layerPostgres({ url: target.url, schema: target.schema })
       }
     }))
   }
 }
 
-/**
- * @since 0.1.0
- * @category layers
- */
+/** @since 0.1.0 @category layers */
 export const layerMemory: Layer.Layer<Storage> = Storage.layerMemory
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerSqlite = (options: SqliteOptions): Layer.Layer<Storage, StorageError> => Storage.layerSqlite(options)
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerPostgres = (options: PostgresOptions): Layer.Layer<Storage, StorageError> =>
-  Storage.layerPostgres(options)
-/**
- * @since 0.1.0
- * @category layers
- */
-export const layerFromUrl = (url: string): Layer.Layer<Storage, StorageError | InvalidStorageUrlError> =>
-  Storage.layerFromUrl(url)
-
-/**
- * @since 0.1.0
- * @category models
- */
-export type SqliteOptions = sql.SqliteOptions
-/**
- * @since 0.1.0
- * @category models
- */
-export type PostgresOptions = sql.PostgresOptions
+/** @since 0.1.0 @category layers */
+export const layerSqlite = (options: SqliteOptions) => Storage.layerSqlite(options)
+/** @since 0.1.0 @category layers */
+export const layerPostgres = (options: PostgresOptions) => Storage.layerPostgres(options)
+/** @since 0.2.0 @category layers */
+export const layerSql = (options?: SqlStorage.Options) => Storage.layerSql(options)
+/** @since 0.1.0 @category layers */
+export const layerFromUrl = (url: string) => Storage.layerFromUrl(url)

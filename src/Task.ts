@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { Duration, Option } from "effect"
+import { Duration, Either } from "effect"
 import type * as Effect from "effect/Effect"
 import { WorkflowDefinitionError } from "./Errors.js"
+import { decodeDuration } from "./internal/duration.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { TaskContext } from "./TaskContext.js"
 import * as TriggerRule from "./TriggerRule.js"
@@ -29,7 +30,7 @@ export interface Task<out R = never> {
   readonly description: string | undefined
   /** Ids of the tasks this one waits for, in declaration order (the order their contexts merge). */
   readonly dependencies: ReadonlyArray<string>
-  readonly run: (ctx: TaskContext) => unknown
+  readonly run: (ctx: TaskContext) => Body<R>
   readonly retry: RetryPolicy.RetryPolicy
   /** Per-attempt timeout in milliseconds. */
   readonly timeoutMs: number | undefined
@@ -37,6 +38,14 @@ export interface Task<out R = never> {
   readonly onSuccess: ((taskId: string, ctx: TaskContext) => unknown) | undefined
   readonly onFailure: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined
 }
+
+/**
+ * What a body returns: an Effect needing `R`, a Promise, or anything else (a sync body).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Body<R> = Effect.Effect<unknown, unknown, R> | PromiseLike<unknown> | void
 
 /**
  * The services an Effect body needs, from its return type.
@@ -92,13 +101,9 @@ export const make = <Ret>(options: Options<Ret>): Task<Requirements<Ret>> => {
   if (!RetryPolicy.isRetryPolicy(retry)) invalidOption(id, "retry must be a RetryPolicy")
   let timeoutMs: number | undefined
   if (options.timeout !== undefined) {
-    const decoded = Duration.decodeUnknown(options.timeout)
-    if (Option.isNone(decoded) || (typeof options.timeout === "number" && options.timeout < 0)) {
-      invalidOption(id, `timeout is not a duration: ${JSON.stringify(options.timeout)}`)
-    } else {
-      timeoutMs = Duration.toMillis(decoded.value)
-      if (!(timeoutMs > 0) || !Number.isFinite(timeoutMs)) invalidOption(id, "timeout must be positive and finite")
-    }
+    const decoded = decodeDuration(options.timeout, { positive: true })
+    if (Either.isLeft(decoded)) invalidOption(id, `timeout ${decoded.left}`)
+    else timeoutMs = Duration.toMillis(decoded.right)
   }
   for (const cb of ["onSuccess", "onFailure"] as const) {
     if (options[cb] !== undefined && typeof options[cb] !== "function") invalidOption(id, `${cb} must be a function`)
@@ -109,7 +114,8 @@ export const make = <Ret>(options: Options<Ret>): Task<Requirements<Ret>> => {
     id,
     description: options.description,
     dependencies,
-    run: options.run as (ctx: TaskContext) => unknown,
+    // The one place the body's type is widened: `R` was inferred from what `run` returns.
+    run: options.run as (ctx: TaskContext) => Body<Requirements<Ret>>,
     retry,
     timeoutMs,
     triggerRule: options.triggerRule ?? TriggerRule.noneFailed,

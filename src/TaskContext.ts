@@ -7,8 +7,8 @@
 import * as Either from "effect/Either"
 import * as ContextKey from "./ContextKey.js"
 import { ContextDecodeError, ContextValueError } from "./Errors.js"
-import type { Json, JsonObject } from "./internal/json.js"
-import { toFrozenJson } from "./internal/json.js"
+import type { Json, JsonObject } from "./internal/dag/json.js"
+import { toFrozenJson } from "./internal/dag/json.js"
 
 /**
  * @since 0.1.0

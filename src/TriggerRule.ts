@@ -4,21 +4,12 @@
  *
  * @since 0.1.0
  */
+import { Schema } from "effect"
 import * as ContextKey from "./ContextKey.js"
-import { WorkflowDefinitionError } from "./Errors.js"
+import { ContextValueError, WorkflowDefinitionError } from "./Errors.js"
+import { toFrozenJson } from "./internal/dag/json.js"
 
-/** @since 0.1.0 @category models */
-export type ContextOperator =
-  | "equals"
-  | "notEquals"
-  | "greaterThan"
-  | "lessThan"
-  | "contains"
-  | "notContains"
-  | "exists"
-  | "notExists"
-
-const operators: ReadonlyArray<ContextOperator> = [
+const operators = [
   "equals",
   "notEquals",
   "greaterThan",
@@ -27,7 +18,10 @@ const operators: ReadonlyArray<ContextOperator> = [
   "notContains",
   "exists",
   "notExists"
-]
+] as const
+
+/** @since 0.1.0 @category models */
+export type ContextOperator = typeof operators[number]
 
 /**
  * @since 0.1.0
@@ -52,6 +46,35 @@ export type TriggerRule =
     readonly op: ContextOperator
     readonly value?: unknown
   }
+
+const tag = <T extends string>(t: T) => Schema.TaggedStruct(t, {})
+const nested: Schema.Schema<ReadonlyArray<TriggerRule>> = Schema.Array(Schema.suspend(() => schema))
+
+/**
+ * A rule as data: how a workflow's stored definition holds it.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const schema: Schema.Schema<TriggerRule> = Schema.Union(
+  tag("AllSuccess"),
+  tag("NoneFailed"),
+  tag("AllDone"),
+  tag("OneSuccess"),
+  tag("OneFailed"),
+  tag("AllFailed"),
+  Schema.TaggedStruct("All", { rules: nested }),
+  Schema.TaggedStruct("Any", { rules: nested }),
+  Schema.TaggedStruct("None", { rules: nested }),
+  Schema.TaggedStruct("TaskSucceeded", { taskId: Schema.String }),
+  Schema.TaggedStruct("TaskFailed", { taskId: Schema.String }),
+  Schema.TaggedStruct("TaskSkipped", { taskId: Schema.String }),
+  Schema.TaggedStruct("ContextValue", {
+    key: Schema.String,
+    op: Schema.Literal(...operators),
+    value: Schema.optional(Schema.Unknown)
+  })
+)
 
 /** Run unless a dependency failed (or was skipped because its own upstream failed). The default. @since 0.1.0 */
 export const noneFailed: TriggerRule = { _tag: "NoneFailed" }
@@ -105,13 +128,24 @@ export const contextValue = (
   op: ContextOperator,
   value?: unknown
 ): TriggerRule => {
-  if (!operators.includes(op)) {
+  if (!(operators as ReadonlyArray<string>).includes(op)) {
     throw new WorkflowDefinitionError({
       reason: "InvalidTriggerRule",
       detail: `unknown context operator "${String(op)}" (one of ${operators.join(", ")})`
     })
   }
-  if (typeof key === "string") return { _tag: "ContextValue", key, op, value }
+  const json = (name: string, v: unknown): unknown => {
+    if (v === undefined) return undefined
+    try {
+      return toFrozenJson(name, v)
+    } catch (e) {
+      throw new WorkflowDefinitionError({
+        reason: "InvalidTriggerRule",
+        detail: `contextValue("${name}"): ${e instanceof ContextValueError ? e.message : String(e)}`
+      })
+    }
+  }
+  if (typeof key === "string") return { _tag: "ContextValue", key, op, value: json(key, value) }
   let encoded = value
   if (value !== undefined) {
     const result = key.encode(value)
@@ -123,7 +157,7 @@ export const contextValue = (
     }
     encoded = result.right
   }
-  return { _tag: "ContextValue", key: key.name, op, value: encoded }
+  return { _tag: "ContextValue", key: key.name, op, value: json(key.name, encoded) }
 }
 
 /** The task ids a rule refers to, for validation. @internal */

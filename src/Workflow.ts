@@ -7,8 +7,9 @@
 import { Effect } from "effect"
 import { createHash } from "node:crypto"
 import { WorkflowDefinitionError } from "./Errors.js"
-import type { Graph } from "./internal/graph.js"
-import { compile } from "./internal/graph.js"
+import type { Graph } from "./internal/dag/graph.js"
+import { compile } from "./internal/dag/graph.js"
+import type { WorkflowDefinition } from "./internal/storage/service.js"
 import type { Task } from "./Task.js"
 import * as TriggerRule from "./TriggerRule.js"
 
@@ -30,7 +31,7 @@ export interface Workflow<out R = never> {
   readonly description: string | undefined
   readonly tags: ReadonlyArray<string>
   /** In declaration order. */
-  readonly tasks: ReadonlyArray<Task<any>>
+  readonly tasks: ReadonlyArray<Task<R>>
   /** Content hash of the definition: the same definition always gives the same version. */
   readonly version: string
   /** @internal */
@@ -49,7 +50,7 @@ export type Requirements<W> = W extends Workflow<infer R> ? R : never
  * @since 0.1.0
  * @category models
  */
-export interface Options<Tasks extends ReadonlyArray<Task<any>>> {
+export interface Options<Tasks extends ReadonlyArray<Task<unknown>>> {
   readonly name: string
   readonly description?: string | undefined
   readonly tags?: ReadonlyArray<string> | undefined
@@ -58,10 +59,18 @@ export interface Options<Tasks extends ReadonlyArray<Task<any>>> {
 
 type TaskRequirements<T> = T extends Task<infer R> ? R : never
 
-const hashDefinition = (name: string, tasks: ReadonlyArray<Task<any>>): string => {
+/** The phantom type marker, shared by every workflow. */
+const variance = { _R: (_: never) => _ }
+
+/**
+ * The version: a hash of the DAG (ids, dependencies in their order, rules, retries, timeouts,
+ * bodies), taken in task-id order so that listing the same tasks in another order gives the same
+ * version.
+ */
+const hashDefinition = (name: string, tasks: ReadonlyArray<Task<unknown>>): string => {
   const hash = createHash("sha256")
   hash.update(name)
-  for (const t of tasks) {
+  for (const t of [...tasks].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     hash.update(
       JSON.stringify([
         t.id,
@@ -88,13 +97,14 @@ const hashDefinition = (name: string, tasks: ReadonlyArray<Task<any>>): string =
  * @since 0.1.0
  * @category constructors
  */
-export const make = <const Tasks extends ReadonlyArray<Task<any>>>(
+export const make = <const Tasks extends ReadonlyArray<Task<unknown>>>(
   options: Options<Tasks>
 ): Workflow<TaskRequirements<Tasks[number]>> => {
-  const tasks = [...new Set(options.tasks ?? [])]
+  // Each task needs some of the workflow's requirements: the union is what the workflow needs.
+  const tasks = [...new Set(options.tasks ?? [])] as Array<Task<TaskRequirements<Tasks[number]>>>
   const graph = compile(options.name, tasks)
   return {
-    [TypeId]: { _R: (_: never) => _ },
+    [TypeId]: variance,
     name: options.name,
     description: options.description,
     tags: options.tags ?? [],
@@ -110,7 +120,7 @@ export const make = <const Tasks extends ReadonlyArray<Task<any>>>(
  * @since 0.1.0
  * @category constructors
  */
-export const validate = <const Tasks extends ReadonlyArray<Task<any>>>(
+export const validate = <const Tasks extends ReadonlyArray<Task<unknown>>>(
   options: Options<Tasks>
 ): Effect.Effect<Workflow<TaskRequirements<Tasks[number]>>, WorkflowDefinitionError> =>
   Effect.try({
@@ -127,7 +137,7 @@ export const validate = <const Tasks extends ReadonlyArray<Task<any>>>(
  */
 export const isWorkflow = (u: unknown): u is Workflow<unknown> => typeof u === "object" && u !== null && TypeId in u
 
-const idsOf = (workflow: Workflow<any>, indices: ReadonlyArray<number>): Array<string> =>
+const idsOf = (workflow: Workflow<unknown>, indices: ReadonlyArray<number>): Array<string> =>
   indices.map((i) => workflow.graph.ids[i])
 
 /**
@@ -137,7 +147,7 @@ const idsOf = (workflow: Workflow<any>, indices: ReadonlyArray<number>): Array<s
  * @since 0.1.0
  * @category inspection
  */
-export const topologicalOrder = (workflow: Workflow<any>): Array<string> => idsOf(workflow, workflow.graph.topo)
+export const topologicalOrder = (workflow: Workflow<unknown>): Array<string> => idsOf(workflow, workflow.graph.topo)
 
 /**
  * Task ids grouped by execution level: level 0 holds the roots, level k the tasks whose deepest
@@ -146,7 +156,7 @@ export const topologicalOrder = (workflow: Workflow<any>): Array<string> => idsO
  * @since 0.1.0
  * @category inspection
  */
-export const levels = (workflow: Workflow<any>): Array<Array<string>> =>
+export const levels = (workflow: Workflow<unknown>): Array<Array<string>> =>
   workflow.graph.levels.map((level) => idsOf(workflow, level))
 
 /**
@@ -155,7 +165,7 @@ export const levels = (workflow: Workflow<any>): Array<Array<string>> =>
  * @since 0.1.0
  * @category inspection
  */
-export const roots = (workflow: Workflow<any>): Array<string> => idsOf(workflow, workflow.graph.roots)
+export const roots = (workflow: Workflow<unknown>): Array<string> => idsOf(workflow, workflow.graph.roots)
 
 /**
  * Tasks nothing depends on: their outputs make the final context.
@@ -163,7 +173,7 @@ export const roots = (workflow: Workflow<any>): Array<string> => idsOf(workflow,
  * @since 0.1.0
  * @category inspection
  */
-export const leaves = (workflow: Workflow<any>): Array<string> => idsOf(workflow, workflow.graph.leaves)
+export const leaves = (workflow: Workflow<unknown>): Array<string> => idsOf(workflow, workflow.graph.leaves)
 
 /**
  * The content hash of the definition (ids, dependencies, rules, retries, timeouts, bodies).
@@ -171,7 +181,7 @@ export const leaves = (workflow: Workflow<any>): Array<string> => idsOf(workflow
  * @since 0.1.0
  * @category inspection
  */
-export const version = (workflow: Workflow<any>): string => workflow.version
+export const version = (workflow: Workflow<unknown>): string => workflow.version
 
 /**
  * A Mermaid `graph TD` of the workflow; tasks with a trigger rule other than the default show it.
@@ -179,7 +189,7 @@ export const version = (workflow: Workflow<any>): string => workflow.version
  * @since 0.1.0
  * @category inspection
  */
-export const toMermaid = (workflow: Workflow<any>): string => {
+export const toMermaid = (workflow: Workflow<unknown>): string => {
   const { graph } = workflow
   const label = (i: number): string => {
     const task = workflow.tasks[i]
@@ -194,3 +204,16 @@ export const toMermaid = (workflow: Workflow<any>): string => {
   }
   return lines.join("\n")
 }
+
+/**
+ * The workflow's shape as storage keeps it, once per version: ids, dependencies and rules.
+ *
+ * @since 0.2.0
+ * @category conversions
+ */
+export const toDefinition = (workflow: Workflow<unknown>): WorkflowDefinition => ({
+  name: workflow.name,
+  version: workflow.version,
+  description: workflow.description ?? null,
+  tasks: workflow.tasks.map((t) => ({ id: t.id, dependencies: t.dependencies, triggerRule: t.triggerRule }))
+})

@@ -3,9 +3,11 @@
  *
  * @since 0.1.0
  */
-import type { ExecutionStatus, FinalStatus, TaskStatus } from "./internal/rules.js"
+import type { AttemptStatus, ExecutionStatus, FinalStatus, TaskStatus } from "./Status.js"
+import { isFinal } from "./Status.js"
 
 export type { ExecutionStatus, FinalStatus, TaskStatus }
+export { isFinal }
 
 /**
  * One task of an execution. `attempts` counts the attempts started; `error` is the last
@@ -80,8 +82,16 @@ export interface ExecutionInfo {
 export type ExecutionSummary = Omit<ExecutionInfo, "tasks" | "input" | "finalContext">
 
 /**
- * @since 0.1.0
- * @category guards
+ * One attempt of a task, as recorded: when it started and ended, and how.
+ *
+ * @since 0.2.0
+ * @category models
  */
-export const isFinal = (status: ExecutionStatus): status is FinalStatus =>
-  status === "Completed" || status === "Failed" || status === "Cancelled"
+export interface AttemptInfo {
+  readonly taskId: string
+  readonly attempt: number
+  readonly status: AttemptStatus
+  readonly error: string | undefined
+  readonly startedAt: Date
+  readonly completedAt: Date | undefined
+}

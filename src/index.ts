@@ -10,6 +10,10 @@ export * as ContextKey from "./ContextKey.js"
 export * as DefaultRunner from "./DefaultRunner.js"
 /** @since 0.1.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
+/** @since 0.2.0 */
+export * as SqlStorage from "./SqlStorage.js"
+/** @since 0.2.0 */
+export * as Status from "./Status.js"
 /** @since 0.1.0 */
 export * as Task from "./Task.js"
 /** @since 0.1.0 */
@@ -20,30 +24,39 @@ export * as Workflow from "./Workflow.js"
 /** @since 0.1.0 */
 export { Runner } from "./Runner.js"
 /** @since 0.1.0 */
-export type { Config as RunnerConfig, ExecutionHandle, RunnerService, SubmitError, SubmitOptions } from "./Runner.js"
+export type {
+  Config as RunnerConfig,
+  ExecutionHandle,
+  ResultError,
+  RunnerService,
+  SubmitError,
+  SubmitOptions
+} from "./Runner.js"
 /** @since 0.1.0 */
-export { Storage } from "./Storage.js"
+export { emptyBatch, Storage } from "./Storage.js"
 /** @since 0.1.0 */
 export type {
   AttemptRow,
   Batch,
-  EventRow,
   ExecutionRow,
+  ExecutionUpdate,
+  JournalEntry,
   ListFilter,
   PostgresOptions,
+  Round,
   SqliteOptions,
   StorageService,
-  TaskRow
+  TaskRow,
+  WorkflowDefinition
 } from "./Storage.js"
 
 /** @since 0.1.0 */
 export type { ContextDelta, Key, TaskContext } from "./TaskContext.js"
 /** @since 0.1.0 */
-export type { ExecutionEvent } from "./ExecutionEvent.js"
-/** @since 0.1.0 */
-export { isFinished as isExecutionFinished } from "./ExecutionEvent.js"
+export { ExecutionEvent, isFinished as isExecutionFinished } from "./ExecutionEvent.js"
 /** @since 0.1.0 */
 export type {
+  AttemptInfo,
   ExecutionInfo,
   ExecutionStatus,
   ExecutionSummary,

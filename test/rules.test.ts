@@ -1,8 +1,8 @@
 /** The pure DAG rules: merge, trigger rules, final context, final status and summary. */
 import { describe, expect, it } from "@effect/vitest"
 import { TriggerRule } from "sluice"
-import { mergeAll, mergeObjects, toFrozenJson } from "../src/internal/json.js"
-import type { Outcome } from "../src/internal/rules.js"
+import { mergeAll, mergeObjects, toFrozenJson } from "../src/internal/dag/json.js"
+import type { Outcome } from "../src/internal/dag/rules.js"
 import {
   countStatuses,
   decide,
@@ -11,7 +11,7 @@ import {
   inputOf,
   summarize,
   UPSTREAM_FAILED
-} from "../src/internal/rules.js"
+} from "../src/internal/dag/rules.js"
 
 describe("context merge", () => {
   it("merges objects deeply, concatenates arrays without duplicates, lets later scalars win", () => {

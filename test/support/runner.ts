@@ -7,7 +7,7 @@ import type { StorageCase } from "./storage.js"
 /** Runs `f` with a runner on a fresh instance of the storage; `f` may use that Storage too. */
 export const withRunner = <A, E>(
   storage: StorageCase,
-  config: RunnerConfig<ReadonlyArray<Workflow.Workflow<never>>>,
+  config: RunnerConfig,
   f: (runner: RunnerService) => Effect.Effect<A, E, Storage>
 ) => Effect.flatMap(Runner, f).pipe(Effect.provide(Runner.layer(config).pipe(Layer.provideMerge(storage.layer))))
 

@@ -3,19 +3,11 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
-import type { Batch, ExecutionRow, TaskRow } from "sluice"
-import { Storage } from "sluice"
+import type { Batch, ExecutionRow, JournalEntry, WorkflowDefinition } from "sluice"
+import { emptyBatch, Storage, TriggerRule } from "sluice"
 import type { StorageCase } from "./storage.js"
 
-const batch = (part: Partial<Batch>): Batch => ({
-  executions: [],
-  executionUpdates: [],
-  tasks: [],
-  attempts: [],
-  attemptDeletes: [],
-  events: [],
-  ...part
-})
+const batch = (part: Partial<Batch>): Batch => ({ ...emptyBatch, ...part })
 
 const execution = (id: string, over: Partial<ExecutionRow> = {}): ExecutionRow => ({
   id,
@@ -32,20 +24,7 @@ const execution = (id: string, over: Partial<ExecutionRow> = {}): ExecutionRow =
   ...over
 })
 
-const task = (executionId: string, taskId: string, over: Partial<TaskRow> = {}): TaskRow => ({
-  executionId,
-  taskId,
-  position: 0,
-  status: "Running",
-  attempts: 1,
-  output: null,
-  error: null,
-  reason: null,
-  startedAt: 1_700_000_000_001,
-  completedAt: null,
-  retryAt: null,
-  ...over
-})
+const round = (executionId: string, ...entries: Array<JournalEntry>) => ({ executionId, entries })
 
 export const storageConformance = (c: StorageCase) =>
   describe(`Storage conformance: ${c.name}`, () => {
@@ -75,8 +54,7 @@ export const storageConformance = (c: StorageCase) =>
             completedAt: 1_700_000_000_500
           }]
         }))
-        const row = Option.getOrThrow(yield* storage.execution("e1"))
-        expect(row).toEqual({
+        expect(Option.getOrThrow(yield* storage.execution("e1"))).toEqual({
           ...execution("e1"),
           status: "Failed",
           finalContext: { out: [1, 2] },
@@ -85,62 +63,29 @@ export const storageConformance = (c: StorageCase) =>
         })
       })))
 
-    it.live("upserts task rows: the last row for a task wins, within a batch and across batches", () =>
+    it.live("appends journal entries in commit order, exactly as committed", () =>
       run(Effect.gen(function*() {
         const storage = yield* Storage
-        yield* storage.commit(batch({
-          executions: [execution("e1")],
-          tasks: [task("e1", "b", { position: 1 }), task("e1", "a"), task("e1", "b", { position: 1, attempts: 2 })]
-        }))
-        const done = task("e1", "a", {
-          status: "Completed",
-          output: { set: { x: { deep: [1, 2] } }, deleted: ["y"] },
-          completedAt: 1_700_000_000_009
-        })
-        yield* storage.commit(batch({ tasks: [done] }))
-        const tasks = yield* storage.tasks("e1")
-        expect(tasks).toEqual([done, task("e1", "b", { position: 1, attempts: 2 })])
-        expect(yield* storage.tasks("other")).toEqual([])
-      })))
-
-    it.live("records attempts, forgets deleted ones, and keeps events in commit order", () =>
-      run(Effect.gen(function*() {
-        const storage = yield* Storage
-        const attempt = {
-          executionId: "e1",
-          taskId: "a",
-          attempt: 1,
-          status: "Running" as const,
-          error: null,
-          startedAt: 5,
-          completedAt: null
-        }
-        yield* storage.commit(batch({
-          executions: [execution("e1")],
-          attempts: [attempt, { ...attempt, attempt: 2 }],
-          events: [{ executionId: "e1", taskId: null, type: "ExecutionStarted", at: 1, data: { workflowName: "wf" } }]
-        }))
-        yield* storage.commit(batch({
-          attempts: [{ ...attempt, status: "Failed", error: "boom", completedAt: 9 }],
-          attemptDeletes: [{ executionId: "e1", taskId: "a", attempt: 2 }],
-          events: [
-            { executionId: "e1", taskId: "a", type: "TaskStarted", at: 2, data: { attempt: 1 } },
-            { executionId: "e1", taskId: "a", type: "TaskFailed", at: 3, data: { attempt: 1, error: "boom" } }
-          ]
-        }))
-        expect(yield* storage.attempts("e1")).toEqual([{ ...attempt, status: "Failed", error: "boom", completedAt: 9 }])
-        expect((yield* storage.events("e1")).map((e) => e.type)).toEqual([
-          "ExecutionStarted",
-          "TaskStarted",
-          "TaskFailed"
-        ])
-        expect((yield* storage.events("e1"))[2]).toEqual({
-          executionId: "e1",
-          taskId: "a",
-          type: "TaskFailed",
-          at: 3,
-          data: { attempt: 1, error: "boom" }
-        })
+        const first: Array<JournalEntry> = [
+          { _tag: "ExecutionStarted", at: 1, workflowName: "wf", resumed: false },
+          { _tag: "TaskStarted", at: 2, taskId: "a", attempt: 1 }
+        ]
+        const second: Array<JournalEntry> = [
+          { _tag: "TaskFailed", at: 3, taskId: "a", attempt: 1, error: "boom \"quoted\" \u00e9", retryAt: 9 },
+          { _tag: "TaskStarted", at: 9, taskId: "a", attempt: 2 },
+          {
+            _tag: "TaskCompleted",
+            at: 10,
+            taskId: "a",
+            attempt: 2,
+            output: { set: { x: { deep: [1, 2] }, s: "it's" }, deleted: ["y"] }
+          },
+          { _tag: "ExecutionFinished", at: 11, status: "Completed" }
+        ]
+        yield* storage.commit(batch({ executions: [execution("e1")], rounds: [round("e1", ...first)] }))
+        yield* storage.commit(batch({ rounds: [round("e1", ...second)] }))
+        expect(yield* storage.journal("e1")).toEqual([...first, ...second])
+        expect(yield* storage.journal("other")).toEqual([])
       })))
 
     it.live("lists executions newest first, filtered by workflow and status, limited", () =>
@@ -161,6 +106,28 @@ export const storageConformance = (c: StorageCase) =>
         expect(ids(yield* storage.executions({ limit: 2 }))).toEqual(["e3", "e2"])
       })))
 
+    it.live("keeps one definition per workflow version", () =>
+      run(Effect.gen(function*() {
+        const storage = yield* Storage
+        const definition: WorkflowDefinition = {
+          name: "wf",
+          version: "v1",
+          description: null,
+          tasks: [
+            { id: "a", dependencies: [], triggerRule: TriggerRule.noneFailed },
+            {
+              id: "b",
+              dependencies: ["a"],
+              triggerRule: TriggerRule.all(TriggerRule.taskSucceeded("a"), TriggerRule.contextValue("k", "equals", 3))
+            }
+          ]
+        }
+        yield* storage.saveWorkflow(definition)
+        yield* storage.saveWorkflow({ ...definition, description: "a second save of v1 changes nothing" })
+        expect(Option.getOrThrow(yield* storage.workflow("wf", "v1"))).toEqual(definition)
+        expect(Option.isNone(yield* storage.workflow("wf", "v2"))).toBe(true)
+      })))
+
     it.live("commits batches sent at the same time, each completely", () =>
       run(Effect.gen(function*() {
         const storage = yield* Storage
@@ -169,11 +136,19 @@ export const storageConformance = (c: StorageCase) =>
           (i) =>
             storage.commit(batch({
               executions: [execution(`c${i}`, { createdAt: i })],
-              tasks: Array.from({ length: 20 }, (_, t) => task(`c${i}`, `t${t}`, { position: t }))
+              rounds: [round(
+                `c${i}`,
+                ...Array.from({ length: 20 }, (_, t): JournalEntry => ({
+                  _tag: "TaskStarted",
+                  at: t,
+                  taskId: `t${t}`,
+                  attempt: 1
+                }))
+              )]
             })),
           { concurrency: "unbounded" }
         )
         expect((yield* storage.executions({})).length).toBe(50)
-        for (const i of [0, 17, 49]) expect((yield* storage.tasks(`c${i}`)).length).toBe(20)
+        for (const i of [0, 17, 49]) expect((yield* storage.journal(`c${i}`)).length).toBe(20)
       })))
   })

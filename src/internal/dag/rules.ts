@@ -2,18 +2,11 @@
  * The DAG rules, as pure functions shared by the live supervisor and by recovery: trigger-rule
  * evaluation, what a task receives as input, the final context, the final status and its summary.
  */
-import type { TriggerRule } from "../TriggerRule.js"
-import * as TriggerRuleModule from "../TriggerRule.js"
+import type { FinalStatus, TaskStatus } from "../../Status.js"
+import type { TriggerRule } from "../../TriggerRule.js"
+import * as TriggerRuleModule from "../../TriggerRule.js"
 import type { Json, JsonObject } from "./json.js"
 import { emptyObject, jsonEquals, mergeObjects } from "./json.js"
-
-/** A task's state as stored. `Running` covers a task handed to the scheduler (its attempt counted). */
-export type TaskStatus = "Pending" | "Running" | "Retrying" | "Completed" | "Failed" | "Skipped" | "Cancelled"
-
-export type TerminalTaskStatus = "Completed" | "Failed" | "Skipped" | "Cancelled"
-
-export const isTerminal = (status: TaskStatus): status is TerminalTaskStatus =>
-  status === "Completed" || status === "Failed" || status === "Skipped" || status === "Cancelled"
 
 /** The reason a task skipped because something upstream failed; it cascades like a failure. */
 export const UPSTREAM_FAILED = "upstream failed"
@@ -158,9 +151,6 @@ export const finalContext = (
   for (const leaf of leavesInTopoOrder) if (completed(leaf)) out = mergeObjects(out, outputOf(leaf))
   return out
 }
-
-export type ExecutionStatus = "Pending" | "Running" | "Paused" | "Completed" | "Failed" | "Cancelled"
-export type FinalStatus = "Completed" | "Failed" | "Cancelled"
 
 export interface StatusCounts {
   readonly completed: number

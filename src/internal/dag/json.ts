@@ -3,7 +3,8 @@
  * caller's object is never shared, and frozen so that tasks running in parallel can share one
  * copy without a defensive clone on every read.
  */
-import { ContextValueError } from "../Errors.js"
+import { Schema } from "effect"
+import { ContextValueError } from "../../Errors.js"
 
 export type Json = null | boolean | number | string | ReadonlyArray<Json> | { readonly [key: string]: Json }
 export type JsonObject = { readonly [key: string]: Json }
@@ -137,3 +138,12 @@ export const mergeAll = (contexts: ReadonlyArray<JsonObject>): JsonObject => {
   for (const c of contexts) out = mergeObjects(out, c)
   return out
 }
+
+/**
+ * JSON read back from storage: it came out of `JSON.parse`, so it is JSON by construction; only
+ * its outer shape is checked.
+ */
+export const JsonObjectFromSelf: Schema.Schema<JsonObject> = Schema.declare(
+  (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u),
+  { identifier: "JsonObject" }
+)

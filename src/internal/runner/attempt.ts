@@ -4,14 +4,14 @@
  * Interruption from outside (cancel, shutdown) is not an outcome: it propagates.
  */
 import { Cause, Clock, Effect, Exit } from "effect"
-import { TaskTimeoutError } from "../Errors.js"
-import type { Task } from "../Task.js"
-import { TaskContextImpl } from "../TaskContext.js"
-import type { AttemptOutcome } from "./execution.js"
-import type { JsonObject } from "./json.js"
+import { TaskTimeoutError } from "../../Errors.js"
+import type * as Task from "../../Task.js"
+import { TaskContextImpl } from "../../TaskContext.js"
+import type { JsonObject } from "../dag/json.js"
+import type { AttemptOutcome } from "../execution/state.js"
 
-export interface AttemptInput {
-  readonly task: Task<any>
+export interface AttemptInput<R> {
+  readonly task: Task.Task<R>
   readonly input: JsonObject
   readonly executionId: string
   readonly workflowName: string
@@ -52,7 +52,7 @@ const callback = (name: string, taskId: string, run: () => unknown): Effect.Effe
     Effect.asVoid
   )
 
-export const runAttempt = (a: AttemptInput, clock: Clock.Clock): Effect.Effect<AttemptOutcome, never, any> =>
+export const runAttempt = <R>(a: AttemptInput<R>, clock: Clock.Clock): Effect.Effect<AttemptOutcome, never, R> =>
   Effect.suspend(() => {
     const { task } = a
     const ctx = new TaskContextImpl(a.input, {
@@ -61,12 +61,11 @@ export const runAttempt = (a: AttemptInput, clock: Clock.Clock): Effect.Effect<A
       workflowName: a.workflowName,
       attempt: a.attempt
     })
-    const startedAt = clock.unsafeCurrentTimeMillis()
 
     const finish = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<AttemptOutcome> => {
       const completedAt = clock.unsafeCurrentTimeMillis()
       if (Exit.isSuccess(exit)) {
-        const outcome: AttemptOutcome = { _tag: "Succeeded", delta: ctx.delta(), startedAt, completedAt }
+        const outcome: AttemptOutcome = { _tag: "Succeeded", delta: ctx.delta(), completedAt }
         return task.onSuccess === undefined
           ? Effect.succeed(outcome)
           : Effect.as(callback("onSuccess", task.id, () => task.onSuccess!(task.id, ctx)), outcome)
@@ -77,14 +76,14 @@ export const runAttempt = (a: AttemptInput, clock: Clock.Clock): Effect.Effect<A
       const error = Cause.isInterruptedOnly(exit.cause)
         ? new Error("the task body was interrupted")
         : Cause.squash(exit.cause)
-      const outcome: AttemptOutcome = { _tag: "Failed", error, message: errorMessage(error), startedAt, completedAt }
+      const outcome: AttemptOutcome = { _tag: "Failed", error, message: errorMessage(error), completedAt }
       return task.onFailure === undefined
         ? Effect.succeed(outcome)
         : Effect.as(callback("onFailure", task.id, () => task.onFailure!(task.id, error, ctx)), outcome)
     }
 
     // A plain function runs right here: there is nothing to wrap and nothing to interrupt.
-    let returned: unknown
+    let returned: Task.Body<R>
     try {
       returned = task.run(ctx)
     } catch (error) {
@@ -92,9 +91,9 @@ export const runAttempt = (a: AttemptInput, clock: Clock.Clock): Effect.Effect<A
     }
     if (!Effect.isEffect(returned) && !isPromiseLike(returned)) return finish(Exit.void)
 
-    let run: Effect.Effect<unknown, unknown, any> = Effect.isEffect(returned)
+    let run: Effect.Effect<unknown, unknown, R> = Effect.isEffect(returned)
       ? returned
-      : Effect.tryPromise({ try: () => returned as Promise<unknown>, catch: (e) => e })
+      : Effect.tryPromise({ try: () => returned, catch: (e) => e })
     if (task.timeoutMs !== undefined) {
       run = Effect.timeoutFail(run, {
         duration: task.timeoutMs,

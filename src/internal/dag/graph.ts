@@ -3,9 +3,17 @@
  * made. Everything the runtime asks of the graph (successors, readiness counts, leaves) is then
  * an array lookup.
  */
-import { WorkflowDefinitionError } from "../Errors.js"
-import type { Task } from "../Task.js"
-import * as TriggerRule from "../TriggerRule.js"
+import { WorkflowDefinitionError } from "../../Errors.js"
+import type { TriggerRule } from "../../TriggerRule.js"
+import { referencedTasks } from "../../TriggerRule.js"
+
+/** What the graph needs of a task: a `Task`, or a task of a stored definition. */
+export interface TaskShape {
+  readonly id: string
+  /** In declaration order: the order in which their contexts merge. */
+  readonly dependencies: ReadonlyArray<string>
+  readonly triggerRule: TriggerRule
+}
 
 export interface Graph {
   /** Task ids in declaration order; every other array is indexed the same way. */
@@ -20,15 +28,13 @@ export interface Graph {
   readonly levels: ReadonlyArray<ReadonlyArray<number>>
   readonly roots: ReadonlyArray<number>
   readonly leaves: ReadonlyArray<number>
+  readonly rules: ReadonlyArray<TriggerRule>
 }
 
 const idPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/
 export const isValidId = (id: unknown): id is string => typeof id === "string" && id.length <= 200 && idPattern.test(id)
 
-export const compile = (
-  name: string,
-  tasks: ReadonlyArray<Task<any>>
-): Graph => {
+export const compile = (name: string, tasks: ReadonlyArray<TaskShape>): Graph => {
   const fail = (fields: Omit<ConstructorParameters<typeof WorkflowDefinitionError>[0], "workflowName">): never => {
     throw new WorkflowDefinitionError({ ...fields, workflowName: name })
   }
@@ -106,7 +112,7 @@ export const compile = (
   topo.forEach((task, at) => position[task] = at)
 
   for (let i = 0; i < n; i++) {
-    const refs = TriggerRule.referencedTasks(tasks[i].triggerRule)
+    const refs = referencedTasks(tasks[i].triggerRule)
     if (refs.length === 0) continue
     const ancestors = ancestorsOf(i, deps)
     for (const ref of refs) {
@@ -130,7 +136,8 @@ export const compile = (
     position,
     levels,
     roots: levels[0],
-    leaves: topo.filter((i) => succs[i].length === 0)
+    leaves: topo.filter((i) => succs[i].length === 0),
+    rules: tasks.map((t) => t.triggerRule)
   }
 }
 

@@ -1,0 +1,108 @@
+/**
+ * Reading executions back: `get`, `list`, `history`, and `result` of any execution (a running
+ * one is awaited on its Deferred; an unfinished one that no runner runs is taken up, when this
+ * runner can run it).
+ */
+import { Deferred, Effect, Option } from "effect"
+import type { StorageError, WorkflowNotFoundError } from "../../Errors.js"
+import { ExecutionNotFoundError, ExecutionNotRunnableError } from "../../Errors.js"
+import type { ExecutionEvent } from "../../ExecutionEvent.js"
+import type { AttemptInfo, ExecutionInfo, ExecutionSummary, WorkflowResult } from "../../WorkflowResult.js"
+import type { TaskRow } from "../storage/journal.js"
+import { fold, toEvent } from "../storage/journal.js"
+import type { ExecutionRow, ListFilter } from "../storage/service.js"
+import { isFinished } from "../storage/service.js"
+import { taskResults, toInfo, toResult, toSummary } from "./projection.js"
+import { takeUp, tasksOf } from "./recovery.js"
+import type { Runtime } from "./runtime.js"
+
+const row = (rt: Runtime, executionId: string): Effect.Effect<ExecutionRow, ExecutionNotFoundError | StorageError> =>
+  Effect.flatMap(
+    rt.env.storage.execution(executionId),
+    Option.match({
+      onNone: () => Effect.fail(new ExecutionNotFoundError({ executionId })),
+      onSome: Effect.succeed
+    })
+  )
+
+const tasksIn = (rt: Runtime, execution: ExecutionRow, tasks: ReadonlyMap<string, TaskRow>) =>
+  Effect.map(rt.registry.dagOf(execution), (dag) => taskResults(dag?.graph, tasks))
+
+export const get = (
+  rt: Runtime,
+  executionId: string
+): Effect.Effect<ExecutionInfo, ExecutionNotFoundError | StorageError> =>
+  Effect.gen(function*() {
+    const execution = yield* row(rt, executionId)
+    const tasks = yield* tasksOf(rt, executionId)
+    return toInfo(execution, yield* tasksIn(rt, execution, tasks))
+  })
+
+export const list = (
+  rt: Runtime,
+  filter: ListFilter | undefined
+): Effect.Effect<ReadonlyArray<ExecutionSummary>, StorageError> =>
+  Effect.map(rt.env.storage.executions(filter ?? {}), (rows) => rows.map(toSummary))
+
+export const history = (
+  rt: Runtime,
+  executionId: string
+): Effect.Effect<ReadonlyArray<ExecutionEvent>, ExecutionNotFoundError | StorageError> =>
+  Effect.gen(function*() {
+    yield* row(rt, executionId)
+    const events: Array<ExecutionEvent> = []
+    for (const entry of yield* rt.env.storage.journal(executionId)) {
+      const event = toEvent(executionId, entry)
+      if (event !== undefined) events.push(event)
+    }
+    return events
+  })
+
+/** Every recorded attempt of every task, by task in the order they first started, then by number. */
+export const attempts = (
+  rt: Runtime,
+  executionId: string
+): Effect.Effect<ReadonlyArray<AttemptInfo>, ExecutionNotFoundError | StorageError> =>
+  Effect.gen(function*() {
+    yield* row(rt, executionId)
+    return fold(yield* rt.env.storage.journal(executionId)).attempts.map((a) => ({
+      taskId: a.taskId,
+      attempt: a.attempt,
+      status: a.status,
+      error: a.error ?? undefined,
+      startedAt: new Date(a.startedAt),
+      completedAt: a.completedAt === null ? undefined : new Date(a.completedAt)
+    }))
+  })
+
+export type ResultError = ExecutionNotFoundError | WorkflowNotFoundError | ExecutionNotRunnableError | StorageError
+
+export const result = (rt: Runtime, executionId: string): Effect.Effect<WorkflowResult, ResultError> => {
+  /** Finished: its result; running here: its Deferred; unfinished and runnable here: taken up. */
+  const lookUp = (takeUpIfIdle: boolean) =>
+    Effect.gen(function*() {
+      const running = rt.active.get(executionId)
+      if (running !== undefined) return Deferred.await(running.done)
+      const execution = yield* row(rt, executionId)
+      const { tasks } = fold(yield* rt.env.storage.journal(executionId))
+      if (isFinished(execution)) return Effect.succeed(toResult(execution, yield* tasksIn(rt, execution, tasks)))
+      const found = rt.registry.forExecution(execution, tasks)
+      if (found._tag === "Unknown") return yield* rt.registry.notFound(execution.workflowName, executionId)
+      const cannot = (detail: string) =>
+        new ExecutionNotRunnableError({ executionId, workflowName: execution.workflowName, detail })
+      if (found._tag === "Changed") {
+        return yield* cannot(`the registered workflow no longer has its tasks ${found.missing.join(", ")}`)
+      }
+      if (rt.env.storage.readOnly) return yield* cannot("this runner's storage is open read-only")
+      if (!takeUpIfIdle) return undefined
+      const active = yield* takeUp(rt, found.runnable, execution, tasks, { resume: false })
+      return Deferred.await(active.done)
+    })
+  return Effect.gen(function*() {
+    const known = yield* lookUp(false)
+    if (known !== undefined) return yield* known
+    // Nobody runs it: take it up, serialized with controls and other take-ups, reading it again.
+    const taken = yield* rt.adopting.withPermits(1)(lookUp(true))
+    return yield* taken!
+  })
+}

@@ -1,0 +1,65 @@
+/** The runner's options and `submit`'s, defaulted and checked in one place. */
+import type { Duration } from "effect"
+import { Effect, Either } from "effect"
+import { InvalidOptionError } from "../../Errors.js"
+import type { Workflow } from "../../Workflow.js"
+import { decodeDuration } from "../duration.js"
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface RunnerConfig<R = never> {
+  /** The workflows this runner can run by name (and resume after a restart). */
+  readonly workflows?: ReadonlyArray<Workflow<R>> | undefined
+  /** Task attempts running at once, over all executions. Default 4, as in cloaca. */
+  readonly maxConcurrentTasks?: number | undefined
+  /** Resume unfinished executions found in storage when the runner starts. Default true. */
+  readonly recover?: boolean | undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface SubmitOptions {
+  /** A second submit with the same key returns the first execution instead of starting one. */
+  readonly idempotencyKey?: string | undefined
+  /** The execution is cancelled (status `Cancelled`, reason "timed out") after this long. */
+  readonly executionTimeout?: Duration.DurationInput | undefined
+}
+
+export const DEFAULT_MAX_CONCURRENT_TASKS = 4
+
+export const checkMaxConcurrentTasks = (value: unknown): Effect.Effect<number, InvalidOptionError> => {
+  const max = value ?? DEFAULT_MAX_CONCURRENT_TASKS
+  return typeof max === "number" && Number.isInteger(max) && max >= 1
+    ? Effect.succeed(max)
+    : Effect.fail(
+      new InvalidOptionError({ option: "maxConcurrentTasks", detail: `must be an integer ≥ 1, got ${String(max)}` })
+    )
+}
+
+export interface CheckedSubmitOptions {
+  readonly key: string | undefined
+  readonly timeout: Duration.Duration | undefined
+}
+
+export const checkSubmitOptions = (
+  options: SubmitOptions | undefined
+): Effect.Effect<CheckedSubmitOptions, InvalidOptionError> =>
+  Effect.suspend(() => {
+    let timeout: Duration.Duration | undefined
+    if (options?.executionTimeout !== undefined) {
+      const decoded = decodeDuration(options.executionTimeout, { positive: true })
+      if (Either.isLeft(decoded)) {
+        return Effect.fail(new InvalidOptionError({ option: "executionTimeout", detail: decoded.left }))
+      }
+      timeout = decoded.right
+    }
+    const key = options?.idempotencyKey
+    if (key !== undefined && (typeof key !== "string" || key.length === 0)) {
+      return Effect.fail(new InvalidOptionError({ option: "idempotencyKey", detail: "must be a non-empty string" }))
+    }
+    return Effect.succeed({ key, timeout })
+  })

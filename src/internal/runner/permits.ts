@@ -1,0 +1,82 @@
+/**
+ * The runner's concurrency limit (`maxConcurrentTasks`), shared by all its executions.
+ *
+ * Supervisors take permits before they record an attempt, so that a task waiting for a permit
+ * stays `Pending` (nothing is recorded for it) and its attempt is counted only when it starts.
+ * A supervisor that cannot get all it wants queues; a permit given back goes to the first one
+ * queued (first come, first served between executions) and wakes it. Taking and giving back are
+ * plain counter operations: the attempt fibers never wait on a semaphore.
+ */
+export interface Waiter {
+  /** Permits handed over while queued, not yet used. */
+  granted: number
+  /** Permits still wanted while queued. */
+  wanted: number
+  /** Called when permits were handed over: the supervisor should look again. */
+  readonly wake: () => void
+}
+
+export const makeWaiter = (wake: () => void): Waiter => ({ granted: 0, wanted: 0, wake })
+
+export class Permits {
+  private free: number
+  /** Insertion-ordered: the first is served first. */
+  private readonly queue = new Set<Waiter>()
+
+  constructor(readonly total: number) {
+    this.free = total
+  }
+
+  /**
+   * Gives `waiter` up to `want` permits now, and queues it for the rest. Returns how many it
+   * holds now; wanting 0 takes it out of the queue and gives back what it was handed.
+   */
+  take(waiter: Waiter, want: number): number {
+    let got = Math.min(waiter.granted, want)
+    const extra = waiter.granted - got
+    waiter.granted = 0
+    this.dequeue(waiter)
+    if (extra > 0) this.give(extra)
+    const first = this.queue.values().next().value
+    // Queued executions come first: take from the free permits only when none waits.
+    if (got < want && first === undefined) {
+      const taken = Math.min(want - got, this.free)
+      this.free -= taken
+      got += taken
+    }
+    if (got < want) {
+      waiter.wanted = want - got
+      this.queue.add(waiter)
+    }
+    return got
+  }
+
+  /** Gives permits back: to the queued supervisors first, in order. */
+  give(n: number): void {
+    while (n > 0) {
+      const first: Waiter | undefined = this.queue.values().next().value
+      if (first === undefined) {
+        this.free += n
+        return
+      }
+      const handed = Math.min(n, first.wanted)
+      first.granted += handed
+      first.wanted -= handed
+      n -= handed
+      if (first.wanted === 0) this.queue.delete(first)
+      first.wake()
+    }
+  }
+
+  /** The waiter is gone (its execution ended): out of the queue, and what it held back. */
+  leave(waiter: Waiter): void {
+    this.dequeue(waiter)
+    const held = waiter.granted
+    waiter.granted = 0
+    if (held > 0) this.give(held)
+  }
+
+  private dequeue(waiter: Waiter): void {
+    if (this.queue.delete(waiter)) waiter.wanted = 0
+  }
+}

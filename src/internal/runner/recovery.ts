@@ -1,0 +1,67 @@
+/**
+ * Taking up executions found unfinished in storage: at start (recovery after a restart), and
+ * when `result` or `resume` asks for one that no runner is running. Completed tasks keep their
+ * outputs, tasks that were running run again with the next attempt, waiting retries keep their
+ * due times (see ExecutionState.restore).
+ */
+import { Clock, Effect } from "effect"
+import type { StorageError } from "../../Errors.js"
+import { ExecutionState } from "../execution/state.js"
+import type { TaskRow } from "../storage/journal.js"
+import { fold } from "../storage/journal.js"
+import type { ExecutionRow } from "../storage/service.js"
+import type { Runnable } from "./registry.js"
+import type { Runtime } from "./runtime.js"
+import { prepare, start } from "./runtime.js"
+import type { Active } from "./supervisor.js"
+
+export const metaOf = (row: ExecutionRow) => ({
+  executionId: row.id,
+  input: row.input,
+  createdAt: row.createdAt,
+  idempotencyKey: row.idempotencyKey
+})
+
+/** An execution's task rows, folded from its journal. */
+export const tasksOf = (rt: Runtime, executionId: string): Effect.Effect<ReadonlyMap<string, TaskRow>, StorageError> =>
+  Effect.map(rt.env.storage.journal(executionId), (entries) => fold(entries).tasks)
+
+/** Restores a stored execution and runs it here; `resume` also lifts a pause. */
+export const takeUp = (
+  rt: Runtime,
+  runnable: Runnable,
+  row: ExecutionRow,
+  tasks: ReadonlyMap<string, TaskRow>,
+  options: { readonly resume: boolean }
+): Effect.Effect<Active> =>
+  Effect.gen(function*() {
+    const state = new ExecutionState(runnable.workflow, metaOf(row))
+    const now = yield* Clock.currentTimeMillis
+    const waiting = state.restore(tasks, { paused: row.status === "Paused", resumed: true }, now)
+    if (options.resume) state.setPaused(false, now)
+    if (row.idempotencyKey !== null) rt.keys.set(row.idempotencyKey, row.id)
+    const active = yield* prepare(state, false)
+    yield* start(rt, runnable, active, { waiting })
+    return active
+  })
+
+/** At start: takes up every unfinished execution of a workflow this runner knows. */
+export const recover = (rt: Runtime): Effect.Effect<void, StorageError> =>
+  Effect.gen(function*() {
+    const unfinished = yield* rt.env.storage.executions({ status: ["Pending", "Running", "Paused"] })
+    for (const row of unfinished.toReversed()) {
+      const tasks = yield* tasksOf(rt, row.id)
+      const found = rt.registry.forExecution(row, tasks)
+      if (found._tag === "Unknown") {
+        yield* Effect.logWarning(`execution ${row.id} of unknown workflow "${row.workflowName}" is left as it is`)
+      } else if (found._tag === "Changed") {
+        yield* Effect.logWarning(
+          `execution ${row.id}: workflow "${row.workflowName}" no longer has its tasks ${
+            found.missing.join(", ")
+          }; left as it is`
+        )
+      } else {
+        yield* takeUp(rt, found.runnable, row, tasks, { resume: false })
+      }
+    }
+  })

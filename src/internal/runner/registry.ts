@@ -1,0 +1,104 @@
+/**
+ * The workflows a runner knows, each with the services its task bodies need (captured when it
+ * was registered, so that the types checked them), and the DAG of any stored execution.
+ */
+import type { Context } from "effect"
+import { Effect, Option } from "effect"
+import { StorageError, WorkflowDefinitionError, WorkflowNotFoundError } from "../../Errors.js"
+import type { Workflow } from "../../Workflow.js"
+import { toDefinition } from "../../Workflow.js"
+import type { WorkflowResult } from "../../WorkflowResult.js"
+import { compile } from "../dag/graph.js"
+import type { Dag } from "../execution/state.js"
+import type { TaskRow } from "../storage/journal.js"
+import type { ExecutionRow, StorageService } from "../storage/service.js"
+import type { Active, RuntimeEnv, SuperviseOptions } from "./supervisor.js"
+import { supervise } from "./supervisor.js"
+
+/** A workflow with what it takes to run it: its supervisor, given the services it needs. */
+export interface Runnable {
+  readonly workflow: Workflow<unknown>
+  readonly run: (active: Active, options: SuperviseOptions) => Effect.Effect<WorkflowResult, StorageError>
+}
+
+export const runnable = <R>(env: RuntimeEnv, workflow: Workflow<R>, services: Context.Context<R>): Runnable => ({
+  workflow,
+  run: (active, options) => Effect.provide(supervise(env, workflow, active, options), services)
+})
+
+/** The one answer to a value that is not a workflow. */
+export const notAWorkflow = () =>
+  new WorkflowDefinitionError({ reason: "InvalidOption", detail: "not a workflow: make it with Workflow.make" })
+
+export class Registry {
+  private readonly byName = new Map<string, Runnable>()
+  private readonly byVersion = new Map<string, Runnable>()
+
+  constructor(private readonly storage: StorageService) {}
+
+  /** Registers a workflow (the last one registered under a name runs by that name). */
+  add(entry: Runnable): Effect.Effect<void, StorageError> {
+    const { workflow } = entry
+    this.byName.set(workflow.name, entry)
+    this.byVersion.set(`${workflow.name}\u0000${workflow.version}`, entry)
+    return this.storage.readOnly ? Effect.void : this.storage.saveWorkflow(toDefinition(workflow))
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name)
+  }
+
+  names(): Array<string> {
+    return [...this.byName.keys()]
+  }
+
+  byNameOrFail(name: string): Effect.Effect<Runnable, WorkflowNotFoundError> {
+    const entry = this.byName.get(name)
+    return entry === undefined ? Effect.fail(this.notFound(name)) : Effect.succeed(entry)
+  }
+
+  notFound(name: string, executionId?: string): WorkflowNotFoundError {
+    return new WorkflowNotFoundError({ workflowName: name, known: this.names(), executionId })
+  }
+
+  /**
+   * What would run a stored execution: its own version if registered, else the workflow of its
+   * name, provided it still has every task the execution recorded.
+   */
+  forExecution(
+    row: ExecutionRow,
+    tasks: ReadonlyMap<string, TaskRow>
+  ): { readonly _tag: "Runnable"; readonly runnable: Runnable } | { readonly _tag: "Unknown" } | {
+    readonly _tag: "Changed"
+    readonly missing: ReadonlyArray<string>
+  } {
+    const exact = this.byVersion.get(`${row.workflowName}\u0000${row.workflowVersion}`)
+    if (exact !== undefined) return { _tag: "Runnable", runnable: exact }
+    const named = this.byName.get(row.workflowName)
+    if (named === undefined) return { _tag: "Unknown" }
+    const missing = [...tasks.keys()].filter((id) => !named.workflow.graph.index.has(id))
+    return missing.length === 0 ? { _tag: "Runnable", runnable: named } : { _tag: "Changed", missing }
+  }
+
+  /** The DAG of a stored execution: its registered version's, else its stored definition's. */
+  dagOf(row: ExecutionRow): Effect.Effect<Dag | undefined, StorageError> {
+    const exact = this.byVersion.get(`${row.workflowName}\u0000${row.workflowVersion}`)
+    if (exact !== undefined) return Effect.succeed(exact.workflow)
+    return Effect.flatMap(
+      this.storage.workflow(row.workflowName, row.workflowVersion),
+      (stored) =>
+        Option.match(stored, {
+          onNone: () => Effect.succeed(undefined),
+          onSome: (definition) =>
+            Effect.try({
+              try: (): Dag => ({
+                name: definition.name,
+                version: definition.version,
+                graph: compile(definition.name, definition.tasks)
+              }),
+              catch: (cause) => new StorageError({ operation: "read workflow definition", cause })
+            })
+        })
+    )
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * The runner service, assembled from the runtime's parts: registry, submit, recovery, control,
+ * inspection. `Runner.ts` holds its tag, its public types and its layer.
+ */
+import { Deferred, Effect, FiberMap } from "effect"
+import { Storage } from "../../Storage.js"
+import type * as Workflow from "../../Workflow.js"
+import { isWorkflow } from "../../Workflow.js"
+import { control } from "./control.js"
+import type { HandleOps } from "./handle.js"
+import { makeHandle } from "./handle.js"
+import { makeHub } from "./hub.js"
+import { attempts, get, history, list, result } from "./inspect.js"
+import type { RunnerConfig, SubmitOptions } from "./options.js"
+import { checkMaxConcurrentTasks } from "./options.js"
+import { Permits } from "./permits.js"
+import { recover } from "./recovery.js"
+import { notAWorkflow, Registry, runnable } from "./registry.js"
+import type { Runtime } from "./runtime.js"
+import type { Submitted } from "./submit.js"
+import { submit } from "./submit.js"
+
+export const make = <R>(config: RunnerConfig<R>) =>
+  Effect.gen(function*() {
+    const maxConcurrentTasks = yield* checkMaxConcurrentTasks(config.maxConcurrentTasks)
+    const storage = yield* Storage
+    // The services the configured workflows' tasks need: the layer's own requirements.
+    const services = yield* Effect.context<R>()
+    const env = { storage, permits: new Permits(maxConcurrentTasks), hub: yield* makeHub }
+    const rt: Runtime = {
+      env,
+      registry: new Registry(storage),
+      active: new Map(),
+      supervisors: yield* FiberMap.make<string>(),
+      adopting: yield* Effect.makeSemaphore(1),
+      keys: new Map()
+    }
+    for (const workflow of config.workflows ?? []) {
+      if (!isWorkflow(workflow)) return yield* notAWorkflow()
+      yield* rt.registry.add(runnable(env, workflow, services))
+    }
+    if (config.recover !== false && !storage.readOnly) yield* recover(rt)
+
+    const controlOf = (tag: "Cancel" | "Pause" | "Resume") => control(rt, tag)
+    const handleOf = ({ active, executionId }: Submitted) => {
+      const ops: HandleOps = {
+        result: active === undefined
+          ? Effect.catchTag(result(rt, executionId), "ExecutionNotFoundError", Effect.die)
+          : Deferred.await(active.done),
+        history: Effect.catchTag(history(rt, executionId), "ExecutionNotFoundError", Effect.die),
+        // The handle exists, so its execution does.
+        control: (tag) => Effect.catchTag(controlOf(tag)(executionId), "ExecutionNotFoundError", () => Effect.void)
+      }
+      return makeHandle(executionId, active, ops)
+    }
+    // An execution found by its idempotency key exists: it cannot be missing.
+    const awaitDone = (submitted: Submitted) =>
+      submitted.active === undefined
+        ? Effect.catchTag(result(rt, submitted.executionId), "ExecutionNotFoundError", Effect.die)
+        : Deferred.await(submitted.active.done)
+
+    return {
+      execute: <R2 = never>(
+        workflow: Workflow.Workflow<R2> | string,
+        input?: Record<string, unknown>,
+        options?: SubmitOptions
+      ) => Effect.flatMap(submit(rt, workflow, input, options, false), awaitDone),
+      submit: <R2 = never>(
+        workflow: Workflow.Workflow<R2> | string,
+        input?: Record<string, unknown>,
+        options?: SubmitOptions
+      ) => Effect.map(submit(rt, workflow, input, options, true), handleOf),
+      get: (executionId: string) => get(rt, executionId),
+      status: (executionId: string) => Effect.map(get(rt, executionId), (info) => info.status),
+      list: (filter?: Parameters<typeof list>[1]) => list(rt, filter),
+      history: (executionId: string) => history(rt, executionId),
+      attempts: (executionId: string) => attempts(rt, executionId),
+      result: (executionId: string) => result(rt, executionId),
+      cancel: controlOf("Cancel"),
+      pause: controlOf("Pause"),
+      resume: controlOf("Resume"),
+      events: env.hub.stream,
+      register: <R2>(workflow: Workflow.Workflow<R2>) =>
+        isWorkflow(workflow)
+          ? Effect.flatMap(Effect.context<R2>(), (ctx) => rt.registry.add(runnable(env, workflow, ctx)))
+          : Effect.fail(notAWorkflow()),
+      workflows: Effect.sync(() => rt.registry.names())
+    }
+  })

@@ -1,0 +1,51 @@
+/**
+ * What the runner's operations share, and the one way an execution becomes one this runner runs
+ * (`prepare`, then `start`): used by submit, by recovery, and by `result`/`resume` for an
+ * execution found unfinished in storage.
+ */
+import type { Effect as Fx } from "effect"
+import { Deferred, Effect, FiberMap, PubSub, Queue } from "effect"
+import type { StorageError } from "../../Errors.js"
+import type { ExecutionEvent } from "../../ExecutionEvent.js"
+import type { WorkflowResult } from "../../WorkflowResult.js"
+import type { ExecutionState } from "../execution/state.js"
+import { makeWaiter } from "./permits.js"
+import type { Registry, Runnable } from "./registry.js"
+import type { Active, Message, RuntimeEnv, SuperviseOptions } from "./supervisor.js"
+
+export interface Runtime {
+  readonly env: RuntimeEnv
+  readonly registry: Registry
+  /** Executions this runner runs now, by id. */
+  readonly active: Map<string, Active>
+  readonly supervisors: FiberMap.FiberMap<string>
+  /** Serializes taking up stored executions, so that one is never taken up twice. */
+  readonly adopting: Fx.Semaphore
+  /** Idempotency keys of executions submitted through this runner. */
+  readonly keys: Map<string, string>
+}
+
+/** An execution's mailbox, result and place in the permit queue, before it runs. */
+export const prepare = (state: ExecutionState, withLog: boolean): Effect.Effect<Active> =>
+  Effect.gen(function*() {
+    const mailbox = yield* Queue.unbounded<Message>()
+    return {
+      state,
+      mailbox,
+      done: yield* Deferred.make<WorkflowResult, StorageError>(),
+      log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined,
+      waiter: makeWaiter(() => Queue.unsafeOffer(mailbox, { _tag: "Permits" }))
+    }
+  })
+
+/** Runs the execution's supervisor: from now on the runner knows it as running. */
+export const start = (rt: Runtime, runnable: Runnable, active: Active, options: SuperviseOptions) =>
+  Effect.suspend(() => {
+    const id = active.state.executionId
+    rt.active.set(id, active)
+    return FiberMap.run(
+      rt.supervisors,
+      id,
+      runnable.run(active, options).pipe(Effect.ensuring(Effect.sync(() => rt.active.delete(id))))
+    )
+  })

@@ -1,0 +1,223 @@
+/**
+ * The workflow supervisor: one fiber per execution, the only owner of its state. It receives the
+ * outcomes of task attempts as messages, lets the state machine decide, takes permits for the
+ * tasks that may start, commits what changed, publishes the events, and only then forks those
+ * tasks. Task fibers never fork their successors; they report back and end. See
+ * docs/ARCHITECTURE.md, "The hot path".
+ */
+import { Clock, Deferred, type Duration, Effect, FiberMap, PubSub, Queue } from "effect"
+import * as ScheduleDecision from "effect/ScheduleDecision"
+import * as ScheduleIntervals from "effect/ScheduleIntervals"
+import type { StorageError } from "../../Errors.js"
+import type { ExecutionEvent } from "../../ExecutionEvent.js"
+import * as RetryPolicy from "../../RetryPolicy.js"
+import type { Workflow } from "../../Workflow.js"
+import type { WorkflowResult } from "../../WorkflowResult.js"
+import type { AttemptOutcome, ExecutionState } from "../execution/state.js"
+import type { StorageService } from "../storage/service.js"
+import { runAttempt } from "./attempt.js"
+import type { Hub } from "./hub.js"
+import { eventsOf } from "./hub.js"
+import type { Permits, Waiter } from "./permits.js"
+import { resultOf } from "./projection.js"
+
+export type Message =
+  | { readonly _tag: "AttemptEnded"; readonly task: number; readonly attempt: number; readonly outcome: AttemptOutcome }
+  | { readonly _tag: "RetryDue"; readonly task: number }
+  /** Permits were handed over to this execution. */
+  | { readonly _tag: "Permits" }
+  | { readonly _tag: "Cancel"; readonly reason: string; readonly ack?: Deferred.Deferred<void> | undefined }
+  | { readonly _tag: "Pause" | "Resume"; readonly ack?: Deferred.Deferred<void> | undefined }
+
+/** What every supervisor of a runner shares. */
+export interface RuntimeEnv {
+  readonly storage: StorageService
+  readonly permits: Permits
+  readonly hub: Hub
+}
+
+/** One execution as the runner tracks it while it runs. */
+export interface Active {
+  readonly state: ExecutionState
+  readonly mailbox: Queue.Queue<Message>
+  readonly done: Deferred.Deferred<WorkflowResult, StorageError>
+  /** Replays the execution's events to late subscribers (submit handles). */
+  readonly log: PubSub.PubSub<ExecutionEvent> | undefined
+  /** Its place in the queue for permits. */
+  readonly waiter: Waiter
+}
+
+/** Commits what the state machine changed, then publishes its events. */
+export const flush = (
+  env: RuntimeEnv,
+  state: ExecutionState,
+  log: PubSub.PubSub<ExecutionEvent> | undefined
+): Effect.Effect<void, StorageError> => {
+  const round = state.round.take()
+  if (round === undefined) return Effect.void
+  return Effect.zipRight(
+    env.storage.commit(round.batch),
+    Effect.suspend(() => {
+      const listening = env.hub.listening()
+      if (log === undefined && !listening) return Effect.void
+      const events = eventsOf(state.executionId, round.entries)
+      const toLog = log === undefined ? Effect.void : PubSub.publishAll(log, events)
+      return listening ? Effect.zipRight(env.hub.publish(events), toLog) : toLog
+    })
+  )
+}
+
+/** Takes the permits for as many ready tasks as may start, and records their attempts. */
+export const startReady = (env: RuntimeEnv, active: Active, now: number): Array<number> => {
+  const { state } = active
+  const held = env.permits.take(active.waiter, state.startable)
+  const started = state.start(held, now)
+  if (started.length < held) env.permits.give(held - started.length)
+  return started
+}
+
+export interface SuperviseOptions {
+  /** Tasks whose attempts the caller already recorded and committed: fork them first. */
+  readonly committed?: ReadonlyArray<number> | undefined
+  /** Retries that were waiting when the execution was restored. */
+  readonly waiting?: ReadonlyArray<{ readonly task: number; readonly dueAt: number }> | undefined
+  /** Ends the execution `Cancelled` with reason "timed out" after this long. */
+  readonly executionTimeout?: Duration.Duration | undefined
+}
+
+export const supervise = <R>(
+  env: RuntimeEnv,
+  workflow: Workflow<R>,
+  active: Active,
+  options: SuperviseOptions
+): Effect.Effect<WorkflowResult, StorageError, R> =>
+  Effect.gen(function*() {
+    const { mailbox, state } = active
+    const tasks = yield* FiberMap.make<number>()
+    const fork = yield* FiberMap.runtime(tasks)<R>()
+    const clock = yield* Effect.clock
+    const acks: Array<Deferred.Deferred<void>> = []
+    // Retry schedules are stepped here, one state per task that failed.
+    const scheduleStates = new Map<number, unknown>()
+    const givePermit = Effect.sync(() => env.permits.give(1))
+
+    const sleepThenRetry = (task: number, delayMs: number) =>
+      fork(-1 - task, Effect.zipRight(Effect.sleep(delayMs), Queue.offer(mailbox, { _tag: "RetryDue", task })))
+
+    const launch = (started: ReadonlyArray<number>) => {
+      for (const task of started) {
+        const attempt = state.tasks.attempts[task]
+        const run = runAttempt({
+          task: workflow.tasks[task],
+          input: state.inputOf(task),
+          executionId: state.executionId,
+          workflowName: workflow.name,
+          attempt
+        }, clock).pipe(
+          Effect.map((outcome) => Queue.unsafeOffer(mailbox, { _tag: "AttemptEnded", task, attempt, outcome })),
+          // Whatever the end (outcome, cancel, shutdown), the permit goes back.
+          Effect.ensuring(givePermit)
+        )
+        fork(task, run)
+      }
+    }
+
+    /** The wait before the next attempt, or none when the retry schedule is done. */
+    const nextDelay = (task: number, error: unknown, now: number): Effect.Effect<number | undefined> => {
+      const { schedule } = workflow.tasks[task].retry
+      return Effect.map(
+        schedule.step(now, error, scheduleStates.get(task) ?? schedule.initial),
+        ([next, , decision]) => {
+          scheduleStates.set(task, next)
+          if (ScheduleDecision.isDone(decision)) return undefined
+          return Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
+        }
+      )
+    }
+
+    /** Applies a message; returns an Effect only when applying it needs one. */
+    const handle = (message: Message, now: number): Effect.Effect<void> | undefined => {
+      switch (message._tag) {
+        case "AttemptEnded": {
+          const { attempt, outcome, task } = message
+          if (
+            outcome._tag === "Succeeded" ||
+            !RetryPolicy.allowsRetry(workflow.tasks[task].retry, attempt, outcome.error)
+          ) {
+            state.attemptEnded(task, attempt, outcome, undefined, now)
+            return undefined
+          }
+          return Effect.map(nextDelay(task, outcome.error, now), (delay) => {
+            if (state.attemptEnded(task, attempt, outcome, delay, now) && delay !== undefined) {
+              sleepThenRetry(task, delay)
+            }
+          })
+        }
+        case "RetryDue":
+          state.retryDue(message.task)
+          return undefined
+        case "Permits":
+          return undefined
+        case "Cancel":
+          if (message.ack) acks.push(message.ack)
+          if (state.cancelled || state.isDone) return undefined
+          return Effect.zipRight(FiberMap.clear(tasks), Effect.sync(() => state.cancel(message.reason, now)))
+        case "Pause":
+        case "Resume":
+          if (message.ack) acks.push(message.ack)
+          state.setPaused(message._tag === "Pause", now)
+          return undefined
+      }
+    }
+
+    for (const { dueAt, task } of options.waiting ?? []) {
+      sleepThenRetry(task, Math.max(0, dueAt - clock.unsafeCurrentTimeMillis()))
+    }
+    if (options.executionTimeout !== undefined) {
+      yield* Effect.forkScoped(
+        Effect.zipRight(
+          Effect.sleep(options.executionTimeout),
+          Queue.offer(mailbox, { _tag: "Cancel", reason: "timed out" })
+        )
+      )
+    }
+
+    // Each round: decide, take permits and record the attempts about to start, commit, and only
+    // then fork them. The round that finishes the execution commits its end with its last
+    // transitions.
+    let now = clock.unsafeCurrentTimeMillis()
+    let started: ReadonlyArray<number> = options.committed ?? []
+    let committed = options.committed !== undefined
+    for (;;) {
+      if (!committed) {
+        started = startReady(env, active, now)
+        const row = state.isDone ? state.finish(now) : undefined
+        yield* Effect.onError(flush(env, state, active.log), () => Effect.sync(() => env.permits.give(started.length)))
+        if (acks.length > 0) { for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined) }
+        if (row !== undefined) {
+          const result = resultOf(row, state)
+          yield* Deferred.succeed(active.done, result)
+          return result
+        }
+      }
+      committed = false
+      launch(started)
+      const messages = yield* Queue.takeBetween(mailbox, 1, Number.MAX_SAFE_INTEGER)
+      now = clock.unsafeCurrentTimeMillis()
+      for (const message of messages) {
+        const effect = handle(message, now)
+        if (effect !== undefined) yield* effect
+      }
+    }
+  }).pipe(
+    Effect.scoped,
+    Effect.ensuring(Effect.sync(() => env.permits.leave(active.waiter))),
+    Effect.tapError((error) => Deferred.fail(active.done, error)),
+    // Shutdown: the task fibers were interrupted with the scope; their attempts do not count.
+    Effect.onInterrupt(() =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        active.state.suspend(now)
+        return flush(env, active.state, active.log)
+      }).pipe(Effect.ignoreLogged, Effect.zipRight(Deferred.interrupt(active.done)))
+    )
+  )

@@ -1,0 +1,78 @@
+/**
+ * The schema, as numbered forward-only migrations run by the `@effect/sql` Migrator. Times are
+ * epoch milliseconds; JSON is stored as text in both dialects. Executions are rows (listed and
+ * filtered); what happens inside one is its journal; workflow definitions are kept per version.
+ */
+import { Migrator, SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect } from "effect"
+import type { Tables } from "./tables.js"
+
+const init = (t: Tables) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const bigint = sql.onDialectOrElse({ pg: () => "BIGINT", orElse: () => "INTEGER" })
+    const serial = sql.onDialectOrElse({ pg: () => "BIGSERIAL PRIMARY KEY", orElse: () => "INTEGER PRIMARY KEY" })
+    yield* sql.unsafe(`CREATE TABLE ${t.executions} (
+      id TEXT PRIMARY KEY,
+      workflow_name TEXT NOT NULL,
+      workflow_version TEXT NOT NULL,
+      status TEXT NOT NULL,
+      input TEXT NOT NULL,
+      final_context TEXT,
+      error_message TEXT,
+      idempotency_key TEXT UNIQUE,
+      task_count INTEGER NOT NULL,
+      created_at ${bigint} NOT NULL,
+      completed_at ${bigint}
+    )`)
+    yield* sql.unsafe(`CREATE INDEX ${t.index("executions_status")} ON ${t.executions} (status)`)
+    yield* sql.unsafe(`CREATE INDEX ${t.index("executions_created")} ON ${t.executions} (created_at)`)
+    // One row per round of an execution: the JSON array of the transitions it committed.
+    // Appending is one INSERT, atomic on its own; readers fold the rows in `seq` order.
+    yield* sql.unsafe(`CREATE TABLE ${t.journal} (
+      seq ${serial},
+      execution_id TEXT NOT NULL,
+      body TEXT NOT NULL
+    )`)
+    yield* sql.unsafe(`CREATE INDEX ${t.index("journal_execution")} ON ${t.journal} (execution_id, seq)`)
+    yield* sql.unsafe(`CREATE TABLE ${t.workflows} (
+      name TEXT NOT NULL,
+      version TEXT NOT NULL,
+      definition TEXT NOT NULL,
+      created_at ${bigint} NOT NULL,
+      PRIMARY KEY (name, version)
+    )`)
+  })
+
+/**
+ * Runs the migrations. On PostgreSQL many runners may boot at once: one migrates under an
+ * advisory lock while the others wait, and the migrations table is created under the lock too
+ * (the Migrator's own check-then-create would race). The search path points at the tenant's
+ * schema, so that the Migrator finds its table there.
+ */
+export const migrate = (sql: SqlClient.SqlClient, t: Tables): Effect.Effect<void, unknown> => {
+  const run = Migrator.make({})({ loader: Migrator.fromRecord({ "0001_init": init(t) }), table: t.migrations })
+  const onPg = () => {
+    const lockKey = `sluice_migrations:${t.schema ?? ""}:${t.prefix}`
+    const statements: Array<Effect.Effect<unknown, SqlError>> = [
+      sql`SELECT pg_advisory_xact_lock(hashtext(${lockKey}))`
+    ]
+    if (t.schema !== undefined) {
+      statements.push(sql.unsafe(`CREATE SCHEMA IF NOT EXISTS "${t.schema}"`))
+      statements.push(sql.unsafe(`SET LOCAL search_path TO "${t.schema}"`))
+    }
+    statements.push(sql.unsafe(`CREATE TABLE IF NOT EXISTS ${qualified(t, t.migrations)} (
+      migration_id integer primary key,
+      created_at timestamp with time zone not null default now(),
+      name text not null
+    )`))
+    return sql.withTransaction(Effect.zipRight(Effect.all(statements, { discard: true }), run))
+  }
+  return sql.onDialectOrElse({ pg: onPg, orElse: () => run }).pipe(
+    Effect.asVoid,
+    Effect.provideService(SqlClient.SqlClient, sql)
+  )
+}
+
+const qualified = (t: Tables, table: string) => t.schema === undefined ? `"${table}"` : `"${t.schema}"."${table}"`

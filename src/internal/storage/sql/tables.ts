@@ -1,0 +1,51 @@
+/**
+ * Where the SQL storage's tables are: an optional PostgreSQL schema (a tenant) and an optional
+ * table-name prefix. Names are checked once here and quoted everywhere, so that the statement
+ * texts are fixed for the storage's lifetime (one prepared statement each).
+ */
+import { Either } from "effect"
+
+export interface Tables {
+  readonly schema: string | undefined
+  readonly prefix: string
+  readonly executions: string
+  readonly journal: string
+  readonly workflows: string
+  /** Unqualified: the Migrator finds it through the search path (see migrations.ts). */
+  readonly migrations: string
+  /** Index names, which PostgreSQL keeps per schema. */
+  readonly index: (name: string) => string
+}
+
+/** A PostgreSQL schema name as DESIGN allows it (and PostgreSQL's 63-byte identifiers). */
+export const schemaPattern = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
+/** Lower case: PostgreSQL folds unquoted names, and the Migrator looks its table up unquoted. */
+const prefixPattern = /^[a-z_][a-z0-9_]{0,39}$/
+
+export const tables = (
+  options: { readonly schema?: string | undefined; readonly tablePrefix?: string | undefined }
+): Either.Either<Tables, { readonly option: string; readonly detail: string }> => {
+  const { schema, tablePrefix: prefix = "sluice_" } = options
+  if (schema !== undefined && (typeof schema !== "string" || !schemaPattern.test(schema))) {
+    return Either.left({
+      option: "schema",
+      detail: `must match ${schemaPattern.source}, got ${JSON.stringify(schema)}`
+    })
+  }
+  if (typeof prefix !== "string" || !prefixPattern.test(prefix)) {
+    return Either.left({
+      option: "tablePrefix",
+      detail: `must match ${prefixPattern.source}, got ${JSON.stringify(prefix)}`
+    })
+  }
+  const name = (table: string) => schema === undefined ? `"${prefix}${table}"` : `"${schema}"."${prefix}${table}"`
+  return Either.right({
+    schema,
+    prefix,
+    executions: name("executions"),
+    journal: name("journal"),
+    workflows: name("workflows"),
+    migrations: `${prefix}migrations`,
+    index: (index) => `"${prefix}${index}"`
+  })
+}
