@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionInfo } from "sluice"
-import { withRunnerOn } from "./support/runner.js"
+import { withRunnerOnFile } from "./support/runner.js"
 import { tempDir } from "./support/storage.js"
 
 const worker = fileURLToPath(new URL("./fixtures/ledger-worker.ts", import.meta.url))
@@ -64,7 +64,7 @@ const until = (what: string, condition: () => boolean, timeoutMs = 30_000) =>
 
 /** Reads the execution as stored, with a runner that knows no workflow (so resumes nothing). */
 const readExecution = (db: string, executionId: string): Effect.Effect<ExecutionInfo, unknown> =>
-  withRunnerOn(db, [], (runner) => runner.get(executionId))
+  withRunnerOnFile(db, [], (runner) => runner.get(executionId))
 
 const ALL_TASKS = Array.from({ length: 20 }, (_, i) => `c${Math.floor(i / 5)}_s${i % 5}`)
 

@@ -12,20 +12,27 @@ export const withRunner = <A, E>(
 ) => Effect.flatMap(Runner, f).pipe(Effect.provide(Runner.layer(config).pipe(Layer.provideMerge(storage.layer))))
 
 /**
- * A runner on a SQLite file, given to `f` and shut down when `f` ends (or is interrupted): for
- * tests that stop a runner and start another on the same file.
+ * A runner on a storage, given to `f` and shut down when `f` ends (or is interrupted): for
+ * tests that stop a runner and start another on the same storage.
  */
 export const withRunnerOn = <A, E>(
-  filename: string,
+  storage: Layer.Layer<Storage, unknown>,
   workflows: ReadonlyArray<Workflow.Workflow<never>>,
   f: (runner: RunnerService) => Effect.Effect<A, E>
 ) =>
   Effect.scoped(
     Effect.flatMap(
-      Layer.build(Runner.layer({ workflows }).pipe(Layer.provide(Storage.layerSqlite({ filename })))),
+      Layer.build(Runner.layer({ workflows }).pipe(Layer.provide(storage))),
       (ctx) => f(Context.get(ctx, Runner))
     )
   )
+
+/** A runner on a SQLite file (see `withRunnerOn`). */
+export const withRunnerOnFile = <A, E>(
+  filename: string,
+  workflows: ReadonlyArray<Workflow.Workflow<never>>,
+  f: (runner: RunnerService) => Effect.Effect<A, E>
+) => withRunnerOn(Storage.layerSqlite({ filename }), workflows, f)
 
 /** A log of what task bodies did, in the order they did it. */
 export const trace = () => {
