@@ -1,8 +1,8 @@
 /** Retries, timeouts, cancellation, pause/resume, callbacks (DESIGN §3), in one process. */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Schedule, Stream } from "effect"
+import { Deferred, Effect, Queue, Schedule, Stream, TestClock } from "effect"
 import { RetryPolicy, Task, Workflow } from "sluice"
-import { trace, withRunner } from "./support/runner.js"
+import { trace, untilSleeping, withRunner } from "./support/runner.js"
 import { storageCases } from "./support/storage.js"
 
 const failingTimes = (n: number, message = "connection reset") => {
@@ -83,28 +83,42 @@ for (const storage of storageCases) {
         }))
     })
 
-    it.live("waits its backoff: each retry is due at least its delay after the failure", () => {
-      const wf = Workflow.make({
-        name: "backoff",
-        tasks: [
-          Task.make({
+    it.effect("waits its backoff before each retry, measured on the TestClock", () =>
+      Effect.gen(function*() {
+        const started = yield* Queue.unbounded<number>()
+        const wf = Workflow.make({
+          name: "backoff",
+          tasks: [Task.make({
             id: "t",
             retry: RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "20 millis" }),
-            run: failingTimes(2)
-          })
-        ]
-      })
-      return withRunner(storage, { workflows: [wf] }, (r) =>
-        Effect.gen(function*() {
-          const result = yield* r.execute(wf)
-          const failures = (yield* r.history(result.executionId)).flatMap((e) => e._tag === "TaskFailed" ? [e] : [])
-          expect(failures).toHaveLength(2)
-          expect(failures[0].retryAt!.getTime() - failures[0].at.getTime()).toBeGreaterThanOrEqual(20)
-          expect(failures[1].retryAt!.getTime() - failures[1].at.getTime()).toBeGreaterThanOrEqual(40)
-        }))
-    })
+            run: (ctx) =>
+              Effect.zipRight(
+                Queue.offer(started, ctx.attempt),
+                ctx.attempt < 3 ? Effect.fail(new Error("unavailable")) : Effect.void
+              )
+          })]
+        })
+        yield* withRunner(storage, { workflows: [wf] }, (r) =>
+          Effect.gen(function*() {
+            const handle = yield* r.submit(wf)
+            for (const [attempt, wait] of [[1, 20], [2, 40]] as const) {
+              expect(yield* Queue.take(started)).toBe(attempt)
+              yield* untilSleeping(wait)
+              yield* TestClock.adjust(wait - 1)
+              // One millisecond short of its backoff, the retry still waits.
+              yield* untilSleeping(1)
+              expect(yield* Queue.size(started)).toBe(0)
+              yield* TestClock.adjust(1)
+            }
+            expect(yield* Queue.take(started)).toBe(3)
+            const result = yield* handle.result
+            expect(result.tasks[0]).toMatchObject({ status: "Completed", attempts: 3 })
+            const failures = (yield* r.history(result.executionId)).flatMap((e) => e._tag === "TaskFailed" ? [e] : [])
+            expect(failures.map((f) => f.retryAt!.getTime() - f.at.getTime())).toEqual([20, 40])
+          }))
+      }))
 
-    it.live("a waiting retry holds no concurrency permit, and its dependents wait for it", () => {
+    it.effect("a waiting retry holds no concurrency permit, and its dependents wait for it", () => {
       const t = trace()
       let calls = 0
       const slow = Task.make({
@@ -123,7 +137,14 @@ for (const storage of storageCases) {
       const wf = Workflow.make({ name: "permit", tasks: [slow, after, other] })
       return withRunner(storage, { workflows: [wf], maxConcurrentTasks: 1 }, (r) =>
         Effect.gen(function*() {
-          const result = yield* r.execute(wf)
+          const handle = yield* r.submit(wf)
+          // slow:1 failed and waits 150 ms; other sleeps 20 ms, holding the only permit.
+          yield* untilSleeping(150, 20)
+          expect(t.lines).toEqual(["slow:1"])
+          yield* TestClock.adjust("20 millis")
+          yield* untilSleeping(130)
+          yield* TestClock.adjust("130 millis")
+          const result = yield* handle.result
           expect(result.status).toBe("Completed")
           expect(t.lines).toEqual(["slow:1", "other", "slow:2", "after"])
         }))
@@ -147,27 +168,45 @@ for (const storage of storageCases) {
   })
 
   describe(`timeouts and cancellation on ${storage.name}`, () => {
-    it.live("a task timeout interrupts the body (its finalizer runs) and counts as a failed attempt", () => {
-      let finalized = 0
-      const sleepy = Task.make({
-        id: "sleepy",
-        timeout: "30 millis",
-        retry: RetryPolicy.fixed({ maxAttempts: 2, delay: 1 }),
-        run: () => Effect.sleep("10 seconds").pipe(Effect.ensuring(Effect.sync(() => void finalized++)))
-      })
-      const wf = Workflow.make({ name: "timeout", tasks: [sleepy] })
-      return withRunner(storage, { workflows: [wf] }, (r) =>
-        Effect.gen(function*() {
-          const result = yield* r.execute(wf)
-          expect(result.status).toBe("Failed")
-          expect(result.tasks[0]).toMatchObject({
-            status: "Failed",
-            attempts: 2,
-            error: "task \"sleepy\" timed out after 30 ms"
-          })
-          expect(finalized).toBe(2)
-        }))
-    })
+    it.effect("a task timeout interrupts the body (its finalizer runs) and counts as a failed attempt", () =>
+      Effect.gen(function*() {
+        let finalized = 0
+        const started = yield* Queue.unbounded<number>()
+        const sleepy = Task.make({
+          id: "sleepy",
+          timeout: "30 millis",
+          retry: RetryPolicy.fixed({ maxAttempts: 2, delay: "1 millis" }),
+          run: (ctx) =>
+            Queue.offer(started, ctx.attempt).pipe(
+              Effect.zipRight(Effect.sleep("10 seconds")),
+              Effect.ensuring(Effect.sync(() => void finalized++))
+            )
+        })
+        const wf = Workflow.make({ name: "timeout", tasks: [sleepy] })
+        yield* withRunner(storage, { workflows: [wf] }, (r) =>
+          Effect.gen(function*() {
+            const handle = yield* r.submit(wf)
+            expect(yield* Queue.take(started)).toBe(1)
+            yield* untilSleeping(30)
+            yield* TestClock.adjust("29 millis")
+            expect(finalized).toBe(0)
+            yield* TestClock.adjust("1 millis")
+            yield* untilSleeping(1)
+            yield* TestClock.adjust("1 millis")
+            expect(yield* Queue.take(started)).toBe(2)
+            expect(finalized).toBe(1)
+            yield* untilSleeping(30)
+            yield* TestClock.adjust("30 millis")
+            const result = yield* handle.result
+            expect(result.status).toBe("Failed")
+            expect(result.tasks[0]).toMatchObject({
+              status: "Failed",
+              attempts: 2,
+              error: "task \"sleepy\" timed out after 30 ms"
+            })
+            expect(finalized).toBe(2)
+          }))
+      }))
 
     it.live("a Promise body past its timeout fails the attempt and sees its signal aborted", () => {
       let aborted = false
@@ -231,14 +270,19 @@ for (const storage of storageCases) {
           }))
       }))
 
-    it.live("an execution timeout cancels the execution with reason 'timed out'", () => {
+    it.effect("an execution timeout cancels the execution with reason 'timed out'", () => {
       const wf = Workflow.make({
         name: "exec_timeout",
         tasks: [Task.make({ id: "long", run: () => Effect.sleep("10 seconds") })]
       })
       return withRunner(storage, { workflows: [wf] }, (r) =>
         Effect.gen(function*() {
-          const result = yield* r.execute(wf, {}, { executionTimeout: "50 millis" })
+          const handle = yield* r.submit(wf, {}, { executionTimeout: "50 millis" })
+          yield* untilSleeping(50)
+          yield* TestClock.adjust("49 millis")
+          expect(yield* r.status(handle.executionId)).toBe("Running")
+          yield* TestClock.adjust("1 millis")
+          const result = yield* handle.result
           expect(result.status).toBe("Cancelled")
           expect(result.errorMessage).toBe("timed out: 0 completed, 0 skipped, 1 cancelled")
           expect(result.tasks[0].reason).toBe("timed out")

@@ -1,5 +1,5 @@
 /** Running programs against a runner on a given storage. */
-import { Context, Effect, Layer } from "effect"
+import { Chunk, Clock, Context, Effect, Layer, TestClock } from "effect"
 import type { RunnerConfig, RunnerService, Workflow } from "sluice"
 import { Runner, Storage } from "sluice"
 import type { StorageCase } from "./storage.js"
@@ -47,3 +47,17 @@ export const trace = () => {
     }
   }
 }
+
+/**
+ * Under TestClock: waits (in real time, briefly) until fibers sleep on the test clock until each
+ * of the given delays from now, so that a following `TestClock.adjust` finds the sleeps it is
+ * meant to end. (Drivers may sleep on the clock too: only these wake-up times count.)
+ */
+export const untilSleeping = (...delaysMs: ReadonlyArray<number>) =>
+  Effect.gen(function*() {
+    const now = yield* Clock.currentTimeMillis
+    const due = (sleeps: Chunk.Chunk<number>) => delaysMs.every((d) => Chunk.some(sleeps, (at) => at === now + d))
+    while (!due(yield* TestClock.sleeps())) {
+      yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1)))
+    }
+  })
