@@ -11,18 +11,22 @@ export const withRunner = <A, E>(
   f: (runner: RunnerService) => Effect.Effect<A, E, Storage>
 ) => Effect.flatMap(Runner, f).pipe(Effect.provide(Runner.layer(config).pipe(Layer.provideMerge(storage.layer))))
 
+const isList = (
+  u: ReadonlyArray<Workflow.Workflow<never>> | RunnerConfig
+): u is ReadonlyArray<Workflow.Workflow<never>> => Array.isArray(u)
+
 /**
  * A runner on a storage, given to `f` and shut down when `f` ends (or is interrupted): for
  * tests that stop a runner and start another on the same storage.
  */
 export const withRunnerOn = <A, E>(
   storage: Layer.Layer<Storage, unknown>,
-  workflows: ReadonlyArray<Workflow.Workflow<never>>,
+  workflows: ReadonlyArray<Workflow.Workflow<never>> | RunnerConfig,
   f: (runner: RunnerService) => Effect.Effect<A, E>
 ) =>
   Effect.scoped(
     Effect.flatMap(
-      Layer.build(Runner.layer({ workflows }).pipe(Layer.provide(storage))),
+      Layer.build(Runner.layer(isList(workflows) ? { workflows } : workflows).pipe(Layer.provide(storage))),
       (ctx) => f(Context.get(ctx, Runner))
     )
   )
