@@ -11,7 +11,8 @@ import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionInfo } from "sluice"
-import { withRunnerOnFile } from "./support/runner.js"
+import { Storage } from "sluice"
+import { withRunnerOn, withRunnerOnFile } from "./support/runner.js"
 import { tempDir } from "./support/storage.js"
 
 const worker = fileURLToPath(new URL("./fixtures/ledger-worker.ts", import.meta.url))
@@ -147,7 +148,7 @@ describe("recovery from a killed process", () => {
       const dir = yield* tempDir
       const db = join(dir, "shared.db")
       const ledger = join(dir, "ledger.txt")
-      // Tasks of 3 s (15 s in all): the first runner outlasts the second's wait for the file (5 s).
+      // Tasks of 3 s (15 s in all): the first runner outlasts the second one's wait for the file (1 s).
       const first = startWorker(db, ledger, "start", 3000)
       yield* until("the execution id", () => /EXECUTION (\S+)/.test(first.stdout()))
       const second = startWorker(db, join(dir, "other-ledger.txt"), "resume")
@@ -163,5 +164,37 @@ describe("recovery from a killed process", () => {
       expect(new Set(starts).size).toBe(starts.length)
       first.process.kill("SIGKILL")
       yield* Effect.promise(() => first.exited)
+    }))
+
+  it.scopedLive("another process opens the file read-only beside its runner: list, get, history", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const db = join(dir, "watched.db")
+      const ledger = join(dir, "ledger.txt")
+      const runner = startWorker(db, ledger, "start", 600)
+      yield* until("the execution id", () => /EXECUTION (\S+)/.test(runner.stdout()))
+      const executionId = /EXECUTION (\S+)/.exec(runner.stdout())![1]
+      yield* until("3 finished tasks", () => readLedger(ledger).filter((l) => l.kind === "end").length >= 3)
+      const read = yield* withRunnerOn(
+        Storage.layerSqlite({ filename: db, readOnly: true }),
+        [],
+        (r) => Effect.all({ list: r.list(), info: r.get(executionId), history: r.history(executionId) })
+      )
+      expect(read.list.map((e) => [e.executionId, e.status])).toEqual([[executionId, "Running"]])
+      expect(read.info.tasks).toHaveLength(20)
+      expect(read.info.tasks.filter((t) => t.status === "Completed").length).toBeGreaterThanOrEqual(3)
+      expect(read.history[0]._tag).toBe("ExecutionStarted")
+      // A reader cannot write, and a second writer is still refused.
+      const write = yield* withRunnerOn(
+        Storage.layerSqlite({ filename: db, readOnly: true }),
+        [],
+        (r) => Effect.flip(r.cancel(executionId))
+      )
+      expect(write.message).toContain("read-only")
+      const writer = yield* Effect.flip(withRunnerOnFile(db, [], (r) => r.list()))
+      expect(String((writer as Error).message)).toContain("in use by another sluice runner process")
+      // The runner was not disturbed.
+      yield* Effect.promise(() => runner.exited)
+      expect(runner.stdout()).toContain("RESULT Completed")
     }))
 })

@@ -57,6 +57,8 @@ const lockFile = (filename: string) =>
       Effect.catchAllDefect((d) => Effect.fail(failed(d)))
     )
     const run = (statement: string) => Effect.mapError(lock.unsafe(statement), failed)
+    // A runner that is just stopping releases it within a second; longer means another runner.
+    yield* run("PRAGMA busy_timeout = 1000")
     yield* run("PRAGMA locking_mode = EXCLUSIVE")
     // The exclusive lock is taken by the first write and kept until the connection closes.
     yield* run("BEGIN IMMEDIATE")
