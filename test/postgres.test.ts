@@ -24,7 +24,7 @@ describe.skipIf(!pg)("PostgreSQL storage", () => {
         () => Effect.flip(withRunnerOn(Storage.layerPostgres({ url }), [wf], (r) => r.list()))
       )
       expect(second).toMatchObject({ _tag: "StorageError" })
-      expect(second.message).toContain("another sluice runner is using this database")
+      expect(String((second as Error).message)).toContain("another sluice runner is using this database")
       // The first one closed: the lock went with its connection.
       const result = yield* withRunnerOn(Storage.layerPostgres({ url }), [wf], (r) => r.execute(wf))
       expect(result.status).toBe("Completed")
