@@ -7,6 +7,7 @@ import {
   DefaultRunner,
   InvalidOptionError,
   InvalidStorageUrlError,
+  RunnerShutdownError,
   Task,
   Workflow,
   WorkflowNotFoundError
@@ -39,7 +40,8 @@ describe("DefaultRunner", () => {
     } finally {
       await runner.shutdown()
     }
-    await expect(runner.execute("pipeline")).rejects.toThrow("shut down")
+    await expect(runner.execute("pipeline")).rejects.toBeInstanceOf(RunnerShutdownError)
+    await expect(runner.list()).rejects.toThrow("the runner was shut down")
   })
 
   it("rejects with the typed error values", async () => {
@@ -109,6 +111,40 @@ describe("DefaultRunner", () => {
       }
     } finally {
       process.chdir(cwd)
+    }
+  })
+
+  it("lists its workflows and streams every execution's events as an async iterable", async () => {
+    const runner = await DefaultRunner.make("memory://", { workflows: [pipeline()] })
+    try {
+      expect(await runner.workflows()).toEqual(["pipeline"])
+      const iterator = runner.events[Symbol.asyncIterator]()
+      // The stream subscribes on its first pull: run executions until it delivers an event.
+      const first = iterator.next()
+      let delivered = false
+      void first.then(() => (delivered = true))
+      for (let i = 0; i < 100 && !delivered; i++) await runner.execute("pipeline")
+      await first
+      // From then on, every event of a new execution arrives, in order.
+      const next = await runner.execute("pipeline")
+      const tags: Array<string> = []
+      for (;;) {
+        const event = (await iterator.next()).value as ExecutionEvent
+        if (event.executionId !== next.executionId) continue
+        tags.push("taskId" in event ? `${event._tag}:${event.taskId}` : event._tag)
+        if (event._tag === "ExecutionFinished") break
+      }
+      await iterator.return?.()
+      expect(tags).toEqual([
+        "ExecutionStarted",
+        "TaskStarted:extract",
+        "TaskCompleted:extract",
+        "TaskStarted:transform",
+        "TaskCompleted:transform",
+        "ExecutionFinished"
+      ])
+    } finally {
+      await runner.shutdown()
     }
   })
 })

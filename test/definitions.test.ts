@@ -95,6 +95,11 @@ describe("Workflow.make validation", () => {
       "InvalidOption"
     )
     expect(definitionError(() => Task.make({ id: "a", timeout: -5, run: noop })).reason).toBe("InvalidOption")
+    expect(definitionError(() => Task.make({ id: "a", timeout: "-5 millis", run: noop })).message).toContain(
+      "must not be negative"
+    )
+    expect(definitionError(() => Task.make({ id: "a", timeout: "0 millis", run: noop })).reason).toBe("InvalidOption")
+    expect(definitionError(() => TriggerRule.contextValue("k", "equals", () => 1)).reason).toBe("InvalidTriggerRule")
     expect(definitionError(() => Task.make({ id: "a", run: 42 as never })).reason).toBe("InvalidOption")
     expect(definitionError(() => TriggerRule.contextValue("k", "bigger" as never, 1)).reason).toBe("InvalidTriggerRule")
   })
@@ -104,6 +109,11 @@ describe("Workflow.make validation", () => {
       () => RetryPolicy.exponential({ maxAttempts: 0, initialDelay: "1 second" }),
       () => RetryPolicy.exponential({ maxAttempts: 2.5, initialDelay: "1 second" }),
       () => RetryPolicy.fixed({ maxAttempts: 3, delay: -1 }),
+      // Negative durations in any form (Effect's own decoding turns them into zero).
+      () => RetryPolicy.fixed({ maxAttempts: 3, delay: "-5 millis" }),
+      () => RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "-1 seconds" }),
+      () => RetryPolicy.linear({ maxAttempts: 3, initialDelay: "1 second", maxDelay: [-1, 0] }),
+      () => RetryPolicy.fixed({ maxAttempts: 3, delay: Number.NaN }),
       () => RetryPolicy.linear({ maxAttempts: 3, initialDelay: "2 seconds", maxDelay: "1 second" }),
       () => RetryPolicy.exponential({ maxAttempts: 3 }),
       () => RetryPolicy.exponential({ maxAttempts: 3, initialDelay: "1 second", factor: 0.5 }),
@@ -145,6 +155,10 @@ describe("Workflow inspection", () => {
     expect(Workflow.version(build())).toMatch(/^[0-9a-f]{16}$/)
     const changed = Workflow.make({ name: "shape", tasks: [task("a"), task("b", ["a"])] })
     expect(Workflow.version(changed)).not.toBe(Workflow.version(build()))
+    // The version depends on the DAG, not on the order the tasks are listed in.
+    const listed = build()
+    const reversed = Workflow.make({ name: "shape", tasks: [...listed.tasks].reverse() })
+    expect(Workflow.version(reversed)).toBe(Workflow.version(listed))
   })
 
   it("renders Mermaid with every edge", () => {

@@ -83,6 +83,28 @@ for (const storage of storageCases) {
         }))
     })
 
+    it.live("errors no retry can fix (a value that is not JSON) are not retried, unless retryIf says so", () => {
+      const setsAFunction = (id: string, retryIf?: (e: unknown) => boolean) =>
+        Task.make({
+          id,
+          retry: RetryPolicy.fixed({ maxAttempts: 3, delay: "1 millis", ...(retryIf ? { retryIf } : {}) }),
+          run: (ctx) => ctx.set("callback", () => 1)
+        })
+      const wf = Workflow.make({
+        name: "permanent",
+        tasks: [setsAFunction("plain"), setsAFunction("forced", () => true)]
+      })
+      return withRunner(storage, { workflows: [wf] }, (r) =>
+        Effect.gen(function*() {
+          const result = yield* r.execute(wf)
+          expect(result.tasks.map((t) => [t.taskId, t.status, t.attempts])).toEqual([
+            ["plain", "Failed", 1],
+            ["forced", "Failed", 3]
+          ])
+          expect(result.tasks[0].error).toContain("context value \"callback\" is not JSON: a function")
+        }))
+    })
+
     it.effect("waits its backoff before each retry, measured on the TestClock", () =>
       Effect.gen(function*() {
         const started = yield* Queue.unbounded<number>()
