@@ -1,8 +1,10 @@
 /** The tutorial's other examples, as runnable workflows. */
-import { DefaultRunner, Workflow } from "sluice"
+import { Effect, Layer } from "effect"
+import { DefaultRunner, Runner, Storage, Workflow } from "sluice"
 import { describe, expect, it } from "vitest"
 import { makeConditionalWorkflow } from "../examples/workflows/conditional-branches.js"
 import { batchCountFor, makeDynamicFanout } from "../examples/workflows/dynamic-fanout.js"
+import { fulfilOrder, InventoryLive, MailerLive } from "../examples/workflows/order-fulfilment.js"
 import { makeRobustWorkflow } from "../examples/workflows/robust-aggregator.js"
 
 const withRunner = async <A>(f: (runner: DefaultRunner.DefaultRunner) => Promise<A>) => {
@@ -68,4 +70,24 @@ describe("examples", () => {
         expect(result.finalContext.summary).toEqual({ batches, customers: size, value: (size * (size - 1)) / 2 })
       }
     }))
+
+  it("order fulfilment (the Effect way): services from layers, a transient error retried", async () => {
+    const outbox: Array<string> = []
+    const stock = { lamp: 5, desk: 0 }
+    const run = (items: ReadonlyArray<{ sku: string; quantity: number }>) =>
+      Effect.flatMap(Runner, (r) => r.execute(fulfilOrder, { order: { id: "A-1", email: "ada@example.com", items } }))
+    const [ok, out] = await Effect.all([run([{ sku: "lamp", quantity: 2 }]), run([{ sku: "desk", quantity: 1 }])]).pipe(
+      Effect.provide(Runner.layer({ workflows: [fulfilOrder] })),
+      Effect.provide(Layer.mergeAll(InventoryLive(stock), MailerLive(outbox), Storage.layerMemory)),
+      Effect.runPromise
+    )
+    expect(ok.status).toBe("Completed")
+    expect(ok.tasks.find((t) => t.taskId === "reserve_stock")?.attempts).toBe(2)
+    expect(ok.finalContext.label).toBe("SHIP A-1: lampx2#2")
+    expect(outbox).toEqual(["ada@example.com: Order A-1 confirmed"])
+    expect(stock.lamp).toBe(3)
+    // Out of stock is not retried, and nothing is mailed for it.
+    expect(out.status).toBe("Failed")
+    expect(out.tasks.find((t) => t.taskId === "reserve_stock")).toMatchObject({ status: "Failed", attempts: 1 })
+  })
 })
