@@ -1,10 +1,13 @@
 /**
- * Group commit with a leader (see docs/ARCHITECTURE.md): a caller that gets the writer's permit
- * writes every batch waiting at that moment, its own included, in one go; callers whose batch
- * that leader wrote find it done. Uncontended, a commit runs inline, without a hop to another
- * fiber; under load, one transaction carries the rounds of many executions.
+ * Group commit with a leader (see docs/ARCHITECTURE.md): the first caller to find no write in
+ * progress leads: it writes every batch waiting at that moment, its own included, in one go.
+ * Callers that arrive meanwhile wait; when the write ends, each learns its outcome, and the
+ * first of those that arrived during it becomes the next leader and writes all of them at once.
+ * Uncontended, a commit runs inline, without a hop to another fiber; under load, one write
+ * carries the rounds of many executions, and a caller whose batch is written waits for nothing
+ * else.
  */
-import { Deferred, Effect, FiberId } from "effect"
+import { Deferred, Effect, Exit, FiberId } from "effect"
 import type { StorageError } from "../../Errors.js"
 import type { Batch, ExecutionUpdate } from "./service.js"
 
@@ -20,31 +23,64 @@ export const mergeBatches = (batches: ReadonlyArray<Batch>): Batch => {
   }
 }
 
+/** What a waiting caller learns: its batch was written (or failed), or it is to lead. */
+type Signal = "written" | "lead"
+
 interface Waiting {
   readonly batch: Batch
-  readonly done: Deferred.Deferred<void, StorageError>
+  readonly signal: Deferred.Deferred<Signal, StorageError>
+  /** Told to lead. */
+  next: boolean
 }
 
 export const make = (
   write: (batch: Batch) => Effect.Effect<void, StorageError>
 ): Effect.Effect<(batch: Batch) => Effect.Effect<void, StorageError>> =>
-  Effect.map(Effect.makeSemaphore(1), (writer) => {
+  Effect.sync(() => {
     const waiting: Array<Waiting> = []
-    const writeWaiting = Effect.suspend(() => {
-      if (waiting.length === 0) return Effect.void
+    let leading = false
+
+    const passLead = () => {
+      const first = waiting[0]
+      if (first === undefined) {
+        leading = false
+        return
+      }
+      first.next = true
+      Deferred.unsafeDone(first.signal, Exit.succeed("lead"))
+    }
+
+    // Uninterruptible: a leader stopped half-way would leave its group without an answer.
+    const lead: Effect.Effect<void, StorageError> = Effect.uninterruptible(Effect.suspend(() => {
       const group = waiting.splice(0)
-      return write(mergeBatches(group.map((w) => w.batch))).pipe(
-        Effect.exit,
-        Effect.map((exit) => {
-          for (const w of group) Deferred.unsafeDone(w.done, exit)
-        })
-      )
-    })
+      return Effect.flatMap(Effect.exit(write(mergeBatches(group.map((w) => w.batch)))), (exit) => {
+        const outcome = Exit.as(exit, "written" as const)
+        for (const w of group) Deferred.unsafeDone(w.signal, outcome)
+        passLead()
+        return exit
+      })
+    }))
+
     return (batch: Batch) =>
       Effect.suspend(() => {
-        const done = Deferred.unsafeMake<void, StorageError>(FiberId.none)
-        waiting.push({ batch, done })
-        // Uninterruptible: a leader stopped half-way would leave the others of its group waiting.
-        return Effect.zipRight(writer.withPermits(1)(Effect.uninterruptible(writeWaiting)), Deferred.await(done))
+        const entry: Waiting = { batch, signal: Deferred.unsafeMake(FiberId.none), next: false }
+        waiting.push(entry)
+        if (!leading) {
+          leading = true
+          return lead
+        }
+        return Effect.uninterruptibleMask((restore) =>
+          restore(Deferred.await(entry.signal)).pipe(
+            Effect.onInterrupt(() =>
+              Effect.sync(() => {
+                // Gone before its batch was taken: take it out, and hand on a lead it was given.
+                const at = waiting.indexOf(entry)
+                if (at >= 0) waiting.splice(at, 1)
+                if (entry.next) passLead()
+              })
+            ),
+            Effect.flatMap((signal) => (signal === "lead" ? lead : Effect.void))
+          )
+        )
       })
   })
