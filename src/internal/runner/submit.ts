@@ -5,11 +5,11 @@
  */
 import type { Context } from "effect"
 import { Clock, Effect, Option } from "effect"
-import { randomUUID } from "node:crypto"
 import type { ContextValueError, InvalidOptionError, StorageError, WorkflowDefinitionError } from "../../Errors.js"
 import type { WorkflowNotFoundError } from "../../Errors.js"
 import * as Workflow from "../../Workflow.js"
 import { toFrozenJsonObject } from "../dag/json.js"
+import { executionId as newExecutionId } from "../ids.js"
 import { ExecutionState } from "../execution/state.js"
 import type { SubmitOptions } from "./options.js"
 import { checkSubmitOptions } from "./options.js"
@@ -67,9 +67,9 @@ export const submit = <R>(
       const known = rt.keys.get(key) ?? Option.getOrUndefined(yield* rt.env.storage.executionByIdempotencyKey(key))?.id
       if (known !== undefined) return { executionId: known, active: rt.active.get(known) }
     }
-    const executionId = randomUUID()
-    if (key !== undefined) rt.keys.set(key, executionId)
     const now = yield* Clock.currentTimeMillis
+    const executionId = newExecutionId()
+    if (key !== undefined) rt.keys.set(key, executionId)
     const state = new ExecutionState(entry.workflow, {
       executionId,
       input: frozenInput,

@@ -67,7 +67,8 @@ export const make = (
         waiting.push(entry)
         if (!leading) {
           leading = true
-          return lead
+          // One turn of the scheduler first: rounds that other fibers are about to commit join.
+          return Effect.zipRight(Effect.yieldNow(), lead)
         }
         return Effect.uninterruptibleMask((restore) =>
           restore(Deferred.await(entry.signal)).pipe(

@@ -36,6 +36,32 @@ const init = (t: Tables) =>
       body TEXT NOT NULL
     )`)
     yield* sql.unsafe(`CREATE INDEX ${t.index("journal_execution")} ON ${t.journal} (execution_id, seq)`)
+    // SQLite: one statement commits a whole group (rows travel as one JSON parameter); this view's
+    // triggers send each row where it belongs. A single statement is atomic on its own.
+    yield* sql.onDialectOrElse({
+      pg: () => Effect.void,
+      orElse: () =>
+        Effect.all([
+          sql.unsafe(`CREATE VIEW ${t.writes} (kind, execution_id, body) AS SELECT NULL, NULL, NULL WHERE 0`),
+          sql.unsafe(`CREATE TRIGGER ${t.index("writes_create")} INSTEAD OF INSERT ON ${t.writes}
+            WHEN NEW.kind = 'create' BEGIN
+              INSERT INTO ${t.executions} (id, workflow_name, workflow_version, status, input, final_context,
+                error_message, idempotency_key, task_count, created_at, completed_at)
+              VALUES (NEW.execution_id, NEW.body ->> 0, NEW.body ->> 1, NEW.body ->> 2, NEW.body -> 3,
+                nullif(NEW.body -> 4, 'null'), NEW.body ->> 5, NEW.body ->> 6, NEW.body ->> 7, NEW.body ->> 8, NEW.body ->> 9);
+            END`),
+          sql.unsafe(`CREATE TRIGGER ${t.index("writes_update")} INSTEAD OF INSERT ON ${t.writes}
+            WHEN NEW.kind = 'update' BEGIN
+              UPDATE ${t.executions} SET status = NEW.body ->> 0, final_context = nullif(NEW.body -> 1, 'null'),
+                error_message = NEW.body ->> 2, completed_at = NEW.body ->> 3
+              WHERE id = NEW.execution_id;
+            END`),
+          sql.unsafe(`CREATE TRIGGER ${t.index("writes_round")} INSTEAD OF INSERT ON ${t.writes}
+            WHEN NEW.kind = 'round' BEGIN
+              INSERT INTO ${t.journal} (execution_id, body) VALUES (NEW.execution_id, NEW.body);
+            END`)
+        ], { discard: true })
+    })
     yield* sql.unsafe(`CREATE TABLE ${t.workflows} (
       name TEXT NOT NULL,
       version TEXT NOT NULL,

@@ -11,6 +11,8 @@ export interface Tables {
   readonly executions: string
   readonly journal: string
   readonly workflows: string
+  /** SQLite: the view a group commit inserts into (see migrations.ts). */
+  readonly writes: string
   /** Unqualified: the Migrator finds it through the search path (see migrations.ts). */
   readonly migrations: string
   /** Index names, which PostgreSQL keeps per schema. */
@@ -45,6 +47,7 @@ export const tables = (
     executions: name("executions"),
     journal: name("journal"),
     workflows: name("workflows"),
+    writes: name("writes"),
     migrations: `${prefix}migrations`,
     index: (index) => `"${prefix}${index}"`
   })

@@ -19,14 +19,14 @@ const json = (value: unknown): string | null => value === null ? null : JSON.str
 const executionColumns =
   "id, workflow_name, workflow_version, status, input, final_context, error_message, idempotency_key, task_count, created_at, completed_at"
 
-/** An execution row as its columns, in `executionColumns` order. */
+/** An execution row as its columns, in `executionColumns` order; JSON columns stay JSON. */
 const executionValues = (e: ExecutionRow): Array<unknown> => [
   e.id,
   e.workflowName,
   e.workflowVersion,
   e.status,
-  JSON.stringify(e.input),
-  json(e.finalContext),
+  e.input,
+  e.finalContext,
   e.errorMessage,
   e.idempotencyKey,
   e.taskCount,
@@ -72,33 +72,24 @@ export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) =
         ]))
     },
     orElse: () => {
-      const insertExecution =
-        `INSERT INTO ${t.executions} (${executionColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-      const insertExecutions = `INSERT INTO ${t.executions} (${executionColumns})
-        SELECT value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7,
-               value->>8, value->>9, value->>10
-        FROM json_each(?) ORDER BY key`
-      const update = `UPDATE ${t.executions}
-        SET status = ?, final_context = ?, error_message = ?, completed_at = ? WHERE id = ?`
       const insertRound = `INSERT INTO ${t.journal} (execution_id, body) VALUES (?, ?)`
-      const insertRounds = `INSERT INTO ${t.journal} (execution_id, body)
-        SELECT value->>0, value->1 FROM json_each(?) ORDER BY key`
+      const insertWrites = `INSERT INTO ${t.writes} (kind, execution_id, body)
+        SELECT value ->> 0, value ->> 1, value -> 2 FROM json_each(?) ORDER BY key`
       return (batch) => {
-        const statements: Array<Effect.Effect<unknown, SqlError>> = []
         const { executionUpdates: updates, executions, rounds } = batch
-        if (executions.length === 1) statements.push(sql.unsafe(insertExecution, executionValues(executions[0])))
-        else if (executions.length > 1) {
-          statements.push(sql.unsafe(insertExecutions, [JSON.stringify(executions.map(executionValues))]))
+        // The common commit, one round of one execution: a plain insert.
+        if (executions.length === 0 && updates.length === 0) {
+          if (rounds.length === 0) return Effect.void
+          if (rounds.length === 1) {
+            return Effect.asVoid(sql.unsafe(insertRound, [rounds[0].executionId, JSON.stringify(rounds[0].entries)]))
+          }
         }
-        for (const u of updates) {
-          statements.push(sql.unsafe(update, [u.status, json(u.finalContext), u.errorMessage, u.completedAt, u.id]))
-        }
-        if (rounds.length === 1) {
-          statements.push(sql.unsafe(insertRound, [rounds[0].executionId, JSON.stringify(rounds[0].entries)]))
-        } else if (rounds.length > 1) statements.push(sql.unsafe(insertRounds, [roundsJson(batch)]))
-        if (statements.length === 0) return Effect.void
-        if (statements.length === 1) return Effect.asVoid(statements[0])
-        return sql.withTransaction(Effect.all(statements, { discard: true }))
+        // Anything else: one statement, through the view's triggers, in this order.
+        const rows: Array<unknown> = []
+        for (const e of executions) rows.push(["create", e.id, executionValues(e).slice(1)])
+        for (const u of updates) rows.push(["update", u.id, [u.status, u.finalContext, u.errorMessage, u.completedAt]])
+        for (const r of rounds) rows.push(["round", r.executionId, r.entries])
+        return Effect.asVoid(sql.unsafe(insertWrites, [JSON.stringify(rows)]))
       }
     }
   })
