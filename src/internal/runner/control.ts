@@ -4,7 +4,7 @@
  * into the same state machine, makes the same transition, and the same rows and events are
  * committed (a resumed one that this runner can run is taken up and runs here).
  */
-import { Clock, Deferred, Effect, Option, Queue } from "effect"
+import { Clock, Deferred, Effect, Option } from "effect"
 import { ExecutionNotFoundError, StorageError } from "../../Errors.js"
 import { isFinal } from "../../Status.js"
 import { ExecutionState } from "../execution/state.js"
@@ -20,10 +20,7 @@ const message = (rt: Runtime, executionId: string, tag: ControlTag) =>
     const execution = rt.active.get(executionId)
     if (execution === undefined) return false
     const ack = yield* Deferred.make<void>()
-    yield* Queue.offer(
-      execution.mailbox,
-      tag === "Cancel" ? { _tag: "Cancel", reason: "cancelled", ack } : { _tag: tag, ack }
-    )
+    execution.mailbox.offer(tag === "Cancel" ? { _tag: "Cancel", reason: "cancelled", ack } : { _tag: tag, ack })
     // The supervisor acknowledges once the change is committed, or it has already ended.
     yield* Effect.raceFirst(Deferred.await(ack), Deferred.await(execution.done).pipe(Effect.ignore))
     return true

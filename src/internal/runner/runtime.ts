@@ -4,11 +4,12 @@
  * execution found unfinished in storage.
  */
 import type { Effect as Fx } from "effect"
-import { Deferred, Effect, FiberMap, PubSub, Queue } from "effect"
+import { Deferred, Effect, FiberMap, PubSub } from "effect"
 import type { StorageError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ExecutionState } from "../execution/state.js"
+import { Mailbox } from "./mailbox.js"
 import { makeWaiter } from "./permits.js"
 import type { Registry, Runnable } from "./registry.js"
 import type { Active, Message, RuntimeEnv, SuperviseOptions } from "./supervisor.js"
@@ -28,13 +29,13 @@ export interface Runtime {
 /** An execution's mailbox, result and place in the permit queue, before it runs. */
 export const prepare = (state: ExecutionState, withLog: boolean): Effect.Effect<Active> =>
   Effect.gen(function*() {
-    const mailbox = yield* Queue.unbounded<Message>()
+    const mailbox = new Mailbox<Message>()
     return {
       state,
       mailbox,
       done: yield* Deferred.make<WorkflowResult, StorageError>(),
       log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined,
-      waiter: makeWaiter(() => Queue.unsafeOffer(mailbox, { _tag: "Permits" }))
+      waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" }))
     }
   })
 

@@ -5,7 +5,7 @@
  * tasks. Task fibers never fork their successors; they report back and end. See
  * docs/ARCHITECTURE.md, "The hot path".
  */
-import { Clock, Deferred, type Duration, Effect, FiberMap, PubSub, Queue } from "effect"
+import { Clock, Deferred, type Duration, Effect, Fiber, PubSub, Runtime } from "effect"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type { StorageError } from "../../Errors.js"
@@ -18,6 +18,7 @@ import type { StorageService } from "../storage/service.js"
 import { runAttempt } from "./attempt.js"
 import type { Hub } from "./hub.js"
 import { eventsOf } from "./hub.js"
+import type { Mailbox } from "./mailbox.js"
 import type { Permits, Waiter } from "./permits.js"
 import { resultOf } from "./projection.js"
 
@@ -39,7 +40,7 @@ export interface RuntimeEnv {
 /** One execution as the runner tracks it while it runs. */
 export interface Active {
   readonly state: ExecutionState
-  readonly mailbox: Queue.Queue<Message>
+  readonly mailbox: Mailbox<Message>
   readonly done: Deferred.Deferred<WorkflowResult, StorageError>
   /** Replays the execution's events to late subscribers (submit handles). */
   readonly log: PubSub.PubSub<ExecutionEvent> | undefined
@@ -90,36 +91,55 @@ export const supervise = <R>(
   workflow: Workflow<R>,
   active: Active,
   options: SuperviseOptions
-): Effect.Effect<WorkflowResult, StorageError, R> =>
-  Effect.gen(function*() {
+): Effect.Effect<WorkflowResult, StorageError, R> => {
+  // Task attempts and retry waits, keyed by task (retry waits by -1 - task). They are forked
+  // with this fiber's runtime (its services) but not as its children: a child fiber copies its
+  // parent's fiber refs, which costs more than the rest of a no-op task. So they are
+  // interrupted here on cancel, and when this fiber ends (shutdown).
+  const fibers = new Map<number, Fiber.RuntimeFiber<unknown>>()
+  return Effect.gen(function*() {
     const { mailbox, state } = active
-    const tasks = yield* FiberMap.make<number>()
-    const fork = yield* FiberMap.runtime(tasks)<R>()
+    const runFork = Runtime.runFork(yield* Effect.runtime<R>())
     const clock = yield* Effect.clock
     const acks: Array<Deferred.Deferred<void>> = []
     // Retry schedules are stepped here, one state per task that failed.
     const scheduleStates = new Map<number, unknown>()
     const givePermit = Effect.sync(() => env.permits.give(1))
+    const forked: Array<[number, Effect.Effect<unknown, never, R>]> = []
 
     const sleepThenRetry = (task: number, delayMs: number) =>
-      fork(-1 - task, Effect.zipRight(Effect.sleep(delayMs), Queue.offer(mailbox, { _tag: "RetryDue", task })))
+      forked.push([
+        -1 - task,
+        Effect.zipRight(Effect.sleep(delayMs), Effect.sync(() => mailbox.offer({ _tag: "RetryDue", task })))
+      ])
 
     const launch = (started: ReadonlyArray<number>) => {
       for (const task of started) {
         const attempt = state.tasks.attempts[task]
-        const run = runAttempt({
-          task: workflow.tasks[task],
-          input: state.inputOf(task),
-          executionId: state.executionId,
-          workflowName: workflow.name,
-          attempt
-        }, clock).pipe(
-          Effect.map((outcome) => Queue.unsafeOffer(mailbox, { _tag: "AttemptEnded", task, attempt, outcome })),
-          // Whatever the end (outcome, cancel, shutdown), the permit goes back.
-          Effect.ensuring(givePermit)
-        )
-        fork(task, run)
+        forked.push([
+          task,
+          runAttempt({
+            task: workflow.tasks[task],
+            input: state.inputOf(task),
+            executionId: state.executionId,
+            workflowName: workflow.name,
+            attempt
+          }, clock).pipe(
+            Effect.map((outcome) => mailbox.offer({ _tag: "AttemptEnded", task, attempt, outcome })),
+            // Whatever the end (outcome, cancel, shutdown), the permit goes back.
+            Effect.ensuring(givePermit)
+          )
+        ])
       }
+    }
+
+    /** Forks what the last steps asked for. */
+    const forkAll = () => {
+      for (let i = 0; i < forked.length; i++) {
+        const [key, effect] = forked[i]
+        fibers.set(key, runFork(effect))
+      }
+      forked.length = 0
     }
 
     /** The wait before the next attempt, or none when the retry schedule is done. */
@@ -129,7 +149,9 @@ export const supervise = <R>(
         schedule.step(now, error, scheduleStates.get(task) ?? schedule.initial),
         ([next, , decision]) => {
           scheduleStates.set(task, next)
-          if (ScheduleDecision.isDone(decision)) return undefined
+          if (ScheduleDecision.isDone(decision)) {
+            return undefined
+          }
           return Math.max(0, ScheduleIntervals.start(decision.intervals) - now)
         }
       )
@@ -140,6 +162,7 @@ export const supervise = <R>(
       switch (message._tag) {
         case "AttemptEnded": {
           const { attempt, outcome, task } = message
+          fibers.delete(task)
           if (
             outcome._tag === "Succeeded" ||
             !RetryPolicy.allowsRetry(workflow.tasks[task].retry, attempt, outcome.error)
@@ -154,14 +177,25 @@ export const supervise = <R>(
           })
         }
         case "RetryDue":
+          fibers.delete(-1 - message.task)
           state.retryDue(message.task)
           return undefined
         case "Permits":
           return undefined
         case "Cancel":
-          if (message.ack) acks.push(message.ack)
-          if (state.cancelled || state.isDone) return undefined
-          return Effect.zipRight(FiberMap.clear(tasks), Effect.sync(() => state.cancel(message.reason, now)))
+          if (message.ack) {
+            acks.push(message.ack)
+          }
+          if (state.cancelled || state.isDone) {
+            return undefined
+          }
+          return Effect.zipRight(
+            Effect.suspend(() => Fiber.interruptAll(fibers.values())),
+            Effect.sync(() => {
+              fibers.clear()
+              state.cancel(message.reason, now)
+            })
+          )
         case "Pause":
         case "Resume":
           if (message.ack) acks.push(message.ack)
@@ -174,10 +208,10 @@ export const supervise = <R>(
       sleepThenRetry(task, Math.max(0, dueAt - clock.unsafeCurrentTimeMillis()))
     }
     if (options.executionTimeout !== undefined) {
-      yield* Effect.forkScoped(
+      yield* Effect.fork(
         Effect.zipRight(
           Effect.sleep(options.executionTimeout),
-          Queue.offer(mailbox, { _tag: "Cancel", reason: "timed out" })
+          Effect.sync(() => mailbox.offer({ _tag: "Cancel", reason: "timed out" }))
         )
       )
     }
@@ -202,15 +236,17 @@ export const supervise = <R>(
       }
       committed = false
       launch(started)
-      const messages = yield* Queue.takeBetween(mailbox, 1, Number.MAX_SAFE_INTEGER)
+      forkAll()
+      const messages = yield* mailbox.takeAll
       now = clock.unsafeCurrentTimeMillis()
       for (const message of messages) {
         const effect = handle(message, now)
         if (effect !== undefined) yield* effect
       }
+      forkAll()
     }
   }).pipe(
-    Effect.scoped,
+    Effect.ensuring(Effect.suspend(() => Fiber.interruptAll(fibers.values()))),
     Effect.ensuring(Effect.sync(() => env.permits.leave(active.waiter))),
     Effect.tapError((error) => Deferred.fail(active.done, error)),
     // Shutdown: the task fibers were interrupted with the scope; their attempts do not count.
@@ -221,3 +257,4 @@ export const supervise = <R>(
       }).pipe(Effect.ignoreLogged, Effect.zipRight(Deferred.interrupt(active.done)))
     )
   )
+}
