@@ -15,7 +15,6 @@ const execution = (id: string, over: Partial<ExecutionRow> = {}): ExecutionRow =
   workflowVersion: "v1",
   status: "Running",
   input: { a: 1, nested: { list: [1, "two", null, true] } },
-  finalContext: null,
   errorMessage: null,
   idempotencyKey: null,
   taskCount: 2,
@@ -49,7 +48,6 @@ export const storageConformance = (c: StorageCase) =>
           executionUpdates: [{
             id: "e1",
             status: "Failed",
-            finalContext: { out: [1, 2] },
             errorMessage: "1 task(s) failed",
             completedAt: 1_700_000_000_500
           }]
@@ -57,7 +55,6 @@ export const storageConformance = (c: StorageCase) =>
         expect(Option.getOrThrow(yield* storage.execution("e1"))).toEqual({
           ...execution("e1"),
           status: "Failed",
-          finalContext: { out: [1, 2] },
           errorMessage: "1 task(s) failed",
           completedAt: 1_700_000_000_500
         })

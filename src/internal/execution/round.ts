@@ -26,7 +26,6 @@ export class Round {
     this.updated = {
       id: row.id,
       status: row.status,
-      finalContext: row.finalContext,
       errorMessage: row.errorMessage,
       completedAt: row.completedAt
     }

@@ -87,7 +87,6 @@ export class ExecutionState {
       workflowVersion: this.dag.version,
       status: this.paused ? "Paused" : "Running",
       input: this.meta.input,
-      finalContext: null,
       errorMessage: null,
       idempotencyKey: this.meta.idempotencyKey,
       taskCount: this.n,
@@ -321,23 +320,24 @@ export class ExecutionState {
     }
   }
 
-  /** The execution's end: its row as it will be stored, with the final context and summary. */
-  finish(now: number): FinishedRow {
-    const counts = countStatuses(this.tasks.status)
-    const status: FinalStatus = finalStatus(counts, this.cancelled)
-    const context = finalContext(
+  /**
+   * The merge of the completed leaves' outputs. Not stored: it is computed again, the same way,
+   * when a finished execution is read back (see internal/runner/inspect.ts).
+   */
+  finalContext(): JsonObject {
+    return finalContext(
       this.graph.leaves,
       (i) => this.tasks.status[i] === "Completed",
       (i) => this.outputs[i] ?? emptyObject
     )
+  }
+
+  /** The execution's end: its row as it will be stored, with its summary. */
+  finish(now: number): FinishedRow {
+    const counts = countStatuses(this.tasks.status)
+    const status: FinalStatus = finalStatus(counts, this.cancelled)
     const errorMessage = summarize(status, counts, this.cancelReason)
-    const row: FinishedRow = {
-      ...this.row(),
-      status,
-      finalContext: context,
-      errorMessage: errorMessage ?? null,
-      completedAt: now
-    }
+    const row: FinishedRow = { ...this.row(), status, errorMessage: errorMessage ?? null, completedAt: now }
     this.round.update(row)
     this.round.add(
       errorMessage === undefined

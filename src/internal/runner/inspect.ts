@@ -8,12 +8,14 @@ import type { StorageError, WorkflowNotFoundError } from "../../Errors.js"
 import { ExecutionNotFoundError, ExecutionNotRunnableError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { AttemptInfo, ExecutionInfo, ExecutionSummary, WorkflowResult } from "../../WorkflowResult.js"
+import { emptyObject } from "../dag/json.js"
+import { ExecutionState } from "../execution/state.js"
 import type { TaskRow } from "../storage/journal.js"
 import { fold, toEvent } from "../storage/journal.js"
 import type { ExecutionRow, ListFilter } from "../storage/service.js"
 import { isFinished } from "../storage/service.js"
 import { taskResults, toInfo, toResult, toSummary } from "./projection.js"
-import { takeUp, tasksOf } from "./recovery.js"
+import { metaOf, takeUp, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
 
 const row = (rt: Runtime, executionId: string): Effect.Effect<ExecutionRow, ExecutionNotFoundError | StorageError> =>
@@ -25,8 +27,19 @@ const row = (rt: Runtime, executionId: string): Effect.Effect<ExecutionRow, Exec
     })
   )
 
-const tasksIn = (rt: Runtime, execution: ExecutionRow, tasks: ReadonlyMap<string, TaskRow>) =>
-  Effect.map(rt.registry.dagOf(execution), (dag) => taskResults(dag?.graph, tasks))
+/**
+ * An execution read back: its tasks in topological order and, once it finished, its final
+ * context, computed from the journal as the live execution computed it (it is not stored twice).
+ */
+const readBack = (rt: Runtime, execution: ExecutionRow, tasks: ReadonlyMap<string, TaskRow>) =>
+  Effect.map(rt.registry.dagOf(execution), (dag) => {
+    const results = taskResults(dag?.graph, tasks)
+    if (!isFinished(execution)) return { tasks: results, finalContext: undefined }
+    if (dag === undefined) return { tasks: results, finalContext: emptyObject }
+    const state = new ExecutionState(dag, metaOf(execution))
+    state.restore(tasks, { paused: false, resumed: false }, execution.completedAt)
+    return { tasks: results, finalContext: state.finalContext() }
+  })
 
 export const get = (
   rt: Runtime,
@@ -34,8 +47,8 @@ export const get = (
 ): Effect.Effect<ExecutionInfo, ExecutionNotFoundError | StorageError> =>
   Effect.gen(function*() {
     const execution = yield* row(rt, executionId)
-    const tasks = yield* tasksOf(rt, executionId)
-    return toInfo(execution, yield* tasksIn(rt, execution, tasks))
+    const { finalContext, tasks } = yield* readBack(rt, execution, yield* tasksOf(rt, executionId))
+    return toInfo(execution, tasks, finalContext)
   })
 
 export const list = (
@@ -85,7 +98,10 @@ export const result = (rt: Runtime, executionId: string): Effect.Effect<Workflow
       if (running !== undefined) return Deferred.await(running.done)
       const execution = yield* row(rt, executionId)
       const { tasks } = fold(yield* rt.env.storage.journal(executionId))
-      if (isFinished(execution)) return Effect.succeed(toResult(execution, yield* tasksIn(rt, execution, tasks)))
+      if (isFinished(execution)) {
+        const read = yield* readBack(rt, execution, tasks)
+        return Effect.succeed(toResult(execution, read.tasks, read.finalContext ?? emptyObject))
+      }
       const found = rt.registry.forExecution(execution, tasks)
       if (found._tag === "Unknown") return yield* rt.registry.notFound(execution.workflowName, executionId)
       const cannot = (detail: string) =>

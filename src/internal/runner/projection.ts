@@ -5,6 +5,7 @@
  */
 import type { ExecutionInfo, ExecutionSummary, TaskResult, WorkflowResult } from "../../WorkflowResult.js"
 import type { Graph } from "../dag/graph.js"
+import type { JsonObject } from "../dag/json.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, FinishedRow } from "../storage/service.js"
@@ -32,13 +33,17 @@ export const taskResults = (
     ? [...rows.values()].map((row) => toTaskResult(row.taskId, row))
     : graph.topo.map((i) => toTaskResult(graph.ids[i], rows.get(graph.ids[i])))
 
-export const toInfo = (row: ExecutionRow, tasks: ReadonlyArray<TaskResult>): ExecutionInfo => ({
+export const toInfo = (
+  row: ExecutionRow,
+  tasks: ReadonlyArray<TaskResult>,
+  finalContext: JsonObject | undefined
+): ExecutionInfo => ({
   executionId: row.id,
   workflowName: row.workflowName,
   workflowVersion: row.workflowVersion,
   status: row.status,
   input: row.input,
-  finalContext: row.finalContext ?? undefined,
+  finalContext,
   tasks,
   startedAt: new Date(row.createdAt),
   completedAt: row.completedAt === null ? undefined : new Date(row.completedAt),
@@ -48,19 +53,23 @@ export const toInfo = (row: ExecutionRow, tasks: ReadonlyArray<TaskResult>): Exe
 })
 
 export const toSummary = (row: ExecutionRow): ExecutionSummary => {
-  const { finalContext: _f, input: _i, tasks: _t, ...summary } = toInfo(row, [])
+  const { finalContext: _f, input: _i, tasks: _t, ...summary } = toInfo(row, [], undefined)
   return summary
 }
 
 /** A finished execution's result. */
-export const toResult = (row: FinishedRow, tasks: ReadonlyArray<TaskResult>): WorkflowResult => {
-  const info = toInfo(row, tasks)
+export const toResult = (
+  row: FinishedRow,
+  tasks: ReadonlyArray<TaskResult>,
+  finalContext: JsonObject
+): WorkflowResult => {
+  const info = toInfo(row, tasks, finalContext)
   return {
     executionId: info.executionId,
     workflowName: info.workflowName,
     workflowVersion: info.workflowVersion,
     status: row.status,
-    finalContext: info.finalContext ?? {},
+    finalContext,
     tasks,
     startedAt: info.startedAt,
     completedAt: new Date(row.completedAt),
@@ -71,4 +80,4 @@ export const toResult = (row: FinishedRow, tasks: ReadonlyArray<TaskResult>): Wo
 
 /** The result of an execution that just finished, from its live state. */
 export const resultOf = (row: FinishedRow, state: ExecutionState): WorkflowResult =>
-  toResult(row, state.graph.topo.map((i) => toTaskResult(state.graph.ids[i], state.tasks.row(i))))
+  toResult(row, state.graph.topo.map((i) => toTaskResult(state.graph.ids[i], state.tasks.row(i))), state.finalContext())

@@ -22,7 +22,6 @@ export const ExecutionRow = Schema.Struct({
   workflowVersion: Schema.String,
   status: ExecutionStatus,
   input: JsonObjectFromSelf,
-  finalContext: Schema.NullOr(JsonObjectFromSelf),
   errorMessage: Schema.NullOr(Schema.String),
   idempotencyKey: Schema.NullOr(Schema.String),
   taskCount: Schema.Number,
@@ -49,7 +48,7 @@ export const isFinished = (row: ExecutionRow): row is FinishedRow => isFinal(row
  * @since 0.1.0
  * @category rows
  */
-export type ExecutionUpdate = Pick<ExecutionRow, "id" | "status" | "finalContext" | "errorMessage" | "completedAt">
+export type ExecutionUpdate = Pick<ExecutionRow, "id" | "status" | "errorMessage" | "completedAt">
 
 /**
  * A workflow's shape as stored, once per version: what a runner that does not have the

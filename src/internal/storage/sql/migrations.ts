@@ -19,7 +19,6 @@ const init = (t: Tables) =>
       workflow_version TEXT NOT NULL,
       status TEXT NOT NULL,
       input TEXT NOT NULL,
-      final_context TEXT,
       error_message TEXT,
       idempotency_key TEXT UNIQUE,
       task_count INTEGER NOT NULL,
@@ -45,15 +44,15 @@ const init = (t: Tables) =>
           sql.unsafe(`CREATE VIEW ${t.writes} (kind, execution_id, body) AS SELECT NULL, NULL, NULL WHERE 0`),
           sql.unsafe(`CREATE TRIGGER ${t.index("writes_create")} INSTEAD OF INSERT ON ${t.writes}
             WHEN NEW.kind = 'create' BEGIN
-              INSERT INTO ${t.executions} (id, workflow_name, workflow_version, status, input, final_context,
+              INSERT INTO ${t.executions} (id, workflow_name, workflow_version, status, input,
                 error_message, idempotency_key, task_count, created_at, completed_at)
               VALUES (NEW.execution_id, NEW.body ->> 0, NEW.body ->> 1, NEW.body ->> 2, NEW.body -> 3,
-                nullif(NEW.body -> 4, 'null'), NEW.body ->> 5, NEW.body ->> 6, NEW.body ->> 7, NEW.body ->> 8, NEW.body ->> 9);
+                NEW.body ->> 4, NEW.body ->> 5, NEW.body ->> 6, NEW.body ->> 7, NEW.body ->> 8);
             END`),
           sql.unsafe(`CREATE TRIGGER ${t.index("writes_update")} INSTEAD OF INSERT ON ${t.writes}
             WHEN NEW.kind = 'update' BEGIN
-              UPDATE ${t.executions} SET status = NEW.body ->> 0, final_context = nullif(NEW.body -> 1, 'null'),
-                error_message = NEW.body ->> 2, completed_at = NEW.body ->> 3
+              UPDATE ${t.executions} SET status = NEW.body ->> 0, error_message = NEW.body ->> 1,
+                completed_at = NEW.body ->> 2
               WHERE id = NEW.execution_id;
             END`),
           sql.unsafe(`CREATE TRIGGER ${t.index("writes_round")} INSTEAD OF INSERT ON ${t.writes}

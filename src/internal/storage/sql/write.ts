@@ -5,8 +5,8 @@
  *
  * - PostgreSQL: one statement, whatever the batch holds (data-modifying CTEs): one round trip,
  *   atomic on its own.
- * - SQLite: one statement per kind of row present, in one transaction when there is more than
- *   one. The common round (one execution's transitions) is a single-row INSERT.
+ * - SQLite: one execution's commit (most of them) is one plain statement, or two in a
+ *   transaction; a group of many is one statement through a view whose triggers route each row.
  */
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
@@ -14,19 +14,16 @@ import { Effect } from "effect"
 import type { Batch, ExecutionRow, ExecutionUpdate } from "../service.js"
 import type { Tables } from "./tables.js"
 
-const json = (value: unknown): string | null => value === null ? null : JSON.stringify(value)
-
 const executionColumns =
-  "id, workflow_name, workflow_version, status, input, final_context, error_message, idempotency_key, task_count, created_at, completed_at"
+  "id, workflow_name, workflow_version, status, input, error_message, idempotency_key, task_count, created_at, completed_at"
 
-/** An execution row as its columns, in `executionColumns` order; JSON columns stay JSON. */
+/** An execution row as its columns, in `executionColumns` order; the input stays JSON. */
 const executionValues = (e: ExecutionRow): Array<unknown> => [
   e.id,
   e.workflowName,
   e.workflowVersion,
   e.status,
   e.input,
-  e.finalContext,
   e.errorMessage,
   e.idempotencyKey,
   e.taskCount,
@@ -34,16 +31,7 @@ const executionValues = (e: ExecutionRow): Array<unknown> => [
   e.completedAt
 ]
 
-const updateRecord = (u: ExecutionUpdate) => ({
-  id: u.id,
-  status: u.status,
-  final_context: json(u.finalContext),
-  error_message: u.errorMessage,
-  completed_at: u.completedAt
-})
-
-/** The rounds as `[execution_id, entries]` pairs: entries stay JSON inside JSON (no escaping twice). */
-const roundsJson = (batch: Batch): string => JSON.stringify(batch.rounds.map((r) => [r.executionId, r.entries]))
+const updateValues = (u: ExecutionUpdate): Array<unknown> => [u.status, u.errorMessage, u.completedAt]
 
 export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) => Effect.Effect<void, SqlError> =>
   sql.onDialectOrElse({
@@ -51,43 +39,50 @@ export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) =
       const text = `WITH
         new_executions AS (
           INSERT INTO ${t.executions} (${executionColumns})
-          SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, r->>7, (r->>8)::int, (r->>9)::bigint, (r->>10)::bigint
+          SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::int, (r->>8)::bigint, (r->>9)::bigint
           FROM json_array_elements($1::json) AS r
         ),
         updated AS (
           UPDATE ${t.executions} AS e
-          SET status = u.status, final_context = u.final_context, error_message = u.error_message,
-              completed_at = u.completed_at
-          FROM json_to_recordset($2::json)
-            AS u(id text, status text, final_context text, error_message text, completed_at bigint)
-          WHERE e.id = u.id
+          SET status = u->>1, error_message = u->>2, completed_at = (u->>3)::bigint
+          FROM json_array_elements($2::json) AS u
+          WHERE e.id = u->>0
         )
       INSERT INTO ${t.journal} (execution_id, body)
       SELECT r->>0, (r->1)::text FROM json_array_elements($3::json) WITH ORDINALITY AS x(r, n) ORDER BY n`
       return (batch) =>
         Effect.asVoid(sql.unsafe(text, [
           JSON.stringify(batch.executions.map(executionValues)),
-          JSON.stringify(batch.executionUpdates.map(updateRecord)),
-          roundsJson(batch)
+          JSON.stringify(batch.executionUpdates.map((u) => [u.id, ...updateValues(u)])),
+          // Entries stay JSON inside JSON: nothing is escaped twice.
+          JSON.stringify(batch.rounds.map((r) => [r.executionId, r.entries]))
         ]))
     },
     orElse: () => {
+      const insertExecution = `INSERT INTO ${t.executions} (${executionColumns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+      const updateExecution = `UPDATE ${t.executions} SET status = ?, error_message = ?, completed_at = ? WHERE id = ?`
       const insertRound = `INSERT INTO ${t.journal} (execution_id, body) VALUES (?, ?)`
       const insertWrites = `INSERT INTO ${t.writes} (kind, execution_id, body)
         SELECT value ->> 0, value ->> 1, value -> 2 FROM json_each(?) ORDER BY key`
       return (batch) => {
         const { executionUpdates: updates, executions, rounds } = batch
-        // The common commit, one round of one execution: a plain insert.
-        if (executions.length === 0 && updates.length === 0) {
-          if (rounds.length === 0) return Effect.void
-          if (rounds.length === 1) {
-            return Effect.asVoid(sql.unsafe(insertRound, [rounds[0].executionId, JSON.stringify(rounds[0].entries)]))
+        // One execution's commit: plain statements, whose JSON SQLite stores without parsing it.
+        if (rounds.length <= 1 && executions.length + updates.length <= 1) {
+          const statements: Array<Effect.Effect<unknown, SqlError>> = []
+          for (const e of executions) {
+            const values = executionValues(e)
+            values[4] = JSON.stringify(e.input)
+            statements.push(sql.unsafe(insertExecution, values))
           }
+          for (const u of updates) statements.push(sql.unsafe(updateExecution, [...updateValues(u), u.id]))
+          for (const r of rounds) statements.push(sql.unsafe(insertRound, [r.executionId, JSON.stringify(r.entries)]))
+          if (statements.length <= 1) return statements.length === 0 ? Effect.void : Effect.asVoid(statements[0])
+          return sql.withTransaction(Effect.all(statements, { discard: true }))
         }
-        // Anything else: one statement, through the view's triggers, in this order.
+        // A group: one statement, whatever its size; the view's triggers route each row.
         const rows: Array<unknown> = []
         for (const e of executions) rows.push(["create", e.id, executionValues(e).slice(1)])
-        for (const u of updates) rows.push(["update", u.id, [u.status, u.finalContext, u.errorMessage, u.completedAt]])
+        for (const u of updates) rows.push(["update", u.id, updateValues(u)])
         for (const r of rounds) rows.push(["round", r.executionId, r.entries])
         return Effect.asVoid(sql.unsafe(insertWrites, [JSON.stringify(rows)]))
       }
