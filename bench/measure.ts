@@ -1,0 +1,126 @@
+/**
+ * Measuring: medians of repeated runs after a warm-up, and the engines under test (sluice on
+ * each storage, each on a fresh storage: a fresh file, a fresh PostgreSQL database).
+ */
+import { Reactivity } from "@effect/experimental"
+import { PgClient } from "@effect/sql-pg"
+import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
+import { randomBytes } from "node:crypto"
+import { mkdtempSync } from "node:fs"
+import { createConnection } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { RunnerService } from "sluice"
+import { Runner, Storage } from "sluice"
+
+export interface Stats {
+  readonly median: number
+  readonly min: number
+  readonly max: number
+  readonly runs: number
+}
+
+export const stats = (samples: ReadonlyArray<number>): Stats => {
+  const sorted = [...samples].sort((a, b) => a - b)
+  const mid = Math.floor(sorted.length / 2)
+  const median = sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+  return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length }
+}
+
+/** Runs `once` after `warmup` unmeasured runs, `reps` times; milliseconds. */
+export const measure = async (once: () => Promise<unknown>, reps: number, warmup = 1): Promise<Stats> => {
+  for (let i = 0; i < warmup; i++) await once()
+  const samples: Array<number> = []
+  // No forced GC between samples: measured here, a gc() before each run doubles the time of the
+  // run after it (V8 starts again from a cold, shrunk young generation).
+  for (let i = 0; i < reps; i++) {
+    const start = performance.now()
+    await once()
+    samples.push(performance.now() - start)
+  }
+  return stats(samples)
+}
+
+export const fmt = (x: number, digits = 2) => (x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(digits))
+
+// ---------------------------------------------------------------------------------------------
+// Storages and engines
+
+const PG_URL = process.env.SLUICE_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
+
+const reachable = (): Promise<boolean> =>
+  new Promise((resolve) => {
+    const url = new URL(PG_URL)
+    const socket = createConnection({ host: url.hostname, port: Number(url.port || 5432) })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once("connect", () => done(true))
+    socket.once("error", () => done(false))
+  })
+
+export const postgres = await reachable()
+if (!postgres) console.warn(`PostgreSQL not reachable at ${PG_URL}: its rows are left out`)
+
+const admin = (statement: string) =>
+  Effect.scoped(
+    Effect.flatMap(PgClient.make({ url: Redacted.make(PG_URL), maxConnections: 1 }), (sql) => sql.unsafe(statement))
+  ).pipe(Effect.provide(Reactivity.layer), Effect.orDie)
+
+/** A fresh PostgreSQL database, dropped when the layer closes. */
+const layerPostgresFresh: Layer.Layer<Storage, unknown> = Layer.unwrapScoped(
+  Effect.map(
+    Effect.acquireRelease(
+      Effect.gen(function*() {
+        const name = `sluice_bench_${randomBytes(6).toString("hex")}`
+        yield* admin(`CREATE DATABASE ${name}`)
+        const url = new URL(PG_URL)
+        url.pathname = `/${name}`
+        return { name, url: url.toString() }
+      }),
+      ({ name }) => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    ),
+    ({ url }) => Storage.layerPostgres({ url })
+  )
+)
+
+const scratch = mkdtempSync(join(tmpdir(), "sluice-bench-"))
+let files = 0
+export const scratchDir = scratch
+export const freshFile = (prefix = "bench") => join(scratch, `${prefix}-${files++}.db`)
+
+export type StorageName = "memory" | "sqlite :memory:" | "sqlite file" | "postgres"
+
+export const storageLayer = (name: StorageName): Layer.Layer<Storage, unknown> => {
+  switch (name) {
+    case "memory":
+      return Storage.layerMemory
+    case "sqlite :memory:":
+      return Storage.layerSqlite({ filename: ":memory:" })
+    case "sqlite file":
+      return Storage.layerSqlite({ filename: freshFile() })
+    case "postgres":
+      return layerPostgresFresh
+  }
+}
+
+/** The storages of a section: PostgreSQL when it is reachable. */
+export const storageNames = (names: ReadonlyArray<StorageName>): Array<StorageName> =>
+  names.filter((n) => n !== "postgres" || postgres)
+
+export interface Engine {
+  readonly name: string
+  readonly run: <A, E>(f: (runner: RunnerService) => Effect.Effect<A, E>) => Promise<A>
+  readonly dispose: () => Promise<void>
+}
+
+export const engine = (storage: StorageName, maxConcurrentTasks: number): Engine => {
+  const runtime = ManagedRuntime.make(Runner.layer({ maxConcurrentTasks }).pipe(Layer.provide(storageLayer(storage))))
+  return {
+    name: `sluice ${storage}`,
+    run: (f) => runtime.runPromise(Effect.flatMap(Runner, f)),
+    dispose: () => runtime.dispose()
+  }
+}
