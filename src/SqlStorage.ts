@@ -8,85 +8,17 @@
  *
  * @since 0.2.0
  */
-import { SqlClient } from "@effect/sql"
-import type { SqlError } from "@effect/sql/SqlError"
-import { Effect, Either, Option, Schema } from "effect"
-import type { ParseError } from "effect/ParseResult"
-import { InvalidOptionError, StorageError } from "./Errors.js"
-import { deepFreeze, JsonObjectFromSelf } from "./internal/dag/json.js"
-import * as GroupCommit from "./internal/storage/groupCommit.js"
-import { Entries } from "./internal/storage/journal.js"
-import type { ListFilter, StorageService } from "./internal/storage/service.js"
-import { ExecutionRow, WorkflowDefinition } from "./internal/storage/service.js"
-import { migrate } from "./internal/storage/sql/migrations.js"
-import { tables } from "./internal/storage/sql/tables.js"
-import { makeWrite } from "./internal/storage/sql/write.js"
-import { ExecutionStatus } from "./Status.js"
+import type { SqlClient } from "@effect/sql"
+import type { Effect } from "effect"
+import type { InvalidOptionError, StorageError } from "./Errors.js"
+import type { StorageService } from "./internal/storage/service.js"
+import * as internal from "./internal/storage/sql/storage.js"
 
 /**
  * @since 0.2.0
  * @category models
  */
-export interface Options {
-  /** PostgreSQL only: keep every table in this schema (a tenant), created on first use. */
-  readonly schema?: string | undefined
-  /** Prefix of every table name; default `"sluice_"`. */
-  readonly tablePrefix?: string | undefined
-  /** Read only: no migration, and `commit` fails. For a process that inspects a runner's storage. */
-  readonly readOnly?: boolean | undefined
-}
-
-const Int = Schema.Union(Schema.Number, Schema.NumberFromString)
-const JsonText = Schema.parseJson(JsonObjectFromSelf)
-
-/** An execution row as the SQL table holds it, decoded to `ExecutionRow`. */
-const ExecutionFromSql = Schema.transform(
-  Schema.Struct({
-    id: Schema.String,
-    workflow_name: Schema.String,
-    workflow_version: Schema.String,
-    status: ExecutionStatus,
-    input: JsonText,
-    error_message: Schema.NullOr(Schema.String),
-    idempotency_key: Schema.NullOr(Schema.String),
-    task_count: Int,
-    created_at: Int,
-    completed_at: Schema.NullOr(Int)
-  }),
-  ExecutionRow,
-  {
-    strict: true,
-    decode: (r) => ({
-      id: r.id,
-      workflowName: r.workflow_name,
-      workflowVersion: r.workflow_version,
-      status: r.status,
-      input: deepFreeze(r.input),
-      errorMessage: r.error_message,
-      idempotencyKey: r.idempotency_key,
-      taskCount: r.task_count,
-      createdAt: r.created_at,
-      completedAt: r.completed_at
-    }),
-    encode: (e) => ({
-      id: e.id,
-      workflow_name: e.workflowName,
-      workflow_version: e.workflowVersion,
-      status: e.status,
-      input: e.input,
-      error_message: e.errorMessage,
-      idempotency_key: e.idempotencyKey,
-      task_count: e.taskCount,
-      created_at: e.createdAt,
-      completed_at: e.completedAt
-    })
-  }
-)
-
-const DefinitionFromSql = Schema.Struct({ definition: Schema.parseJson(WorkflowDefinition) })
-const JournalFromSql = Schema.Struct({ body: Entries })
-
-const failed = (operation: string) => (cause: unknown) => new StorageError({ operation, cause })
+export interface Options extends internal.Options {}
 
 /**
  * The storage on the `SqlClient` in context. Runs the migrations first (serialized between
@@ -97,102 +29,4 @@ const failed = (operation: string) => (cause: unknown) => new StorageError({ ope
  */
 export const make = (
   options: Options = {}
-): Effect.Effect<StorageService, StorageError | InvalidOptionError, SqlClient.SqlClient> =>
-  Effect.gen(function*() {
-    const sql = yield* SqlClient.SqlClient
-    const t = yield* Either.mapLeft(tables(options), (e) => new InvalidOptionError(e))
-    if (t.schema !== undefined && sql.onDialectOrElse({ pg: () => false, orElse: () => true })) {
-      return yield* new InvalidOptionError({
-        option: "schema",
-        detail: "only PostgreSQL has schemas (SQLite: a file per tenant)"
-      })
-    }
-    const readOnly = options.readOnly === true
-    if (!readOnly) {
-      yield* migrate(sql, t).pipe(
-        Effect.mapError(failed("migrate")),
-        Effect.catchAllDefect((defect) => Effect.fail(failed("migrate")(defect)))
-      )
-    }
-    const write = makeWrite(sql, t)
-    const commit = readOnly
-      ? () =>
-        Effect.fail(new StorageError({ operation: "commit", cause: new Error("this storage was opened read-only") }))
-      : yield* GroupCommit.make((batch) => Effect.mapError(write(batch), failed("commit")))
-
-    const query = <A, I>(
-      operation: string,
-      schema: Schema.Schema<A, I>,
-      run: Effect.Effect<ReadonlyArray<unknown>, SqlError>
-    ): Effect.Effect<ReadonlyArray<A>, StorageError> =>
-      run.pipe(
-        Effect.flatMap((rows) =>
-          Schema.decodeUnknown(Schema.Array(schema))(rows) as Effect.Effect<ReadonlyArray<A>, ParseError>
-        ),
-        Effect.mapError(failed(operation))
-      )
-    const first = <A>(rows: ReadonlyArray<A>) => Option.fromNullable(rows[0])
-
-    const executions = (filter: ListFilter) => {
-      const statuses = filter.status === undefined
-        ? undefined
-        : typeof filter.status === "string"
-        ? [filter.status]
-        : filter.status
-      const conditions = [
-        ...(filter.workflowName === undefined ? [] : [sql`workflow_name = ${filter.workflowName}`]),
-        ...(statuses === undefined ? [] : [statuses.length === 0 ? sql`1 = 0` : sql.in("status", statuses)])
-      ]
-      const limit = filter.limit === undefined ? sql`` : sql`LIMIT ${filter.limit}`
-      return query(
-        "list executions",
-        ExecutionFromSql,
-        sql`SELECT * FROM ${sql.literal(t.executions)} WHERE ${
-          sql.and(conditions)
-        } ORDER BY created_at DESC, id DESC ${limit}`
-      )
-    }
-
-    const service: StorageService = {
-      readOnly,
-      commit,
-      execution: (id) =>
-        Effect.map(
-          query("read execution", ExecutionFromSql, sql`SELECT * FROM ${sql.literal(t.executions)} WHERE id = ${id}`),
-          first
-        ),
-      executionByIdempotencyKey: (key) =>
-        Effect.map(
-          query(
-            "read execution",
-            ExecutionFromSql,
-            sql`SELECT * FROM ${sql.literal(t.executions)} WHERE idempotency_key = ${key}`
-          ),
-          first
-        ),
-      executions,
-      journal: (id) =>
-        Effect.map(
-          query(
-            "read journal",
-            JournalFromSql,
-            sql`SELECT body FROM ${sql.literal(t.journal)} WHERE execution_id = ${id} ORDER BY seq`
-          ),
-          (rows) => rows.flatMap((row) => row.body)
-        ),
-      saveWorkflow: (definition) =>
-        readOnly ? Effect.void : sql`INSERT INTO ${sql.literal(t.workflows)} (name, version, definition, created_at)
-            VALUES (${definition.name}, ${definition.version}, ${JSON.stringify(definition)}, ${Date.now()})
-            ON CONFLICT (name, version) DO NOTHING`.pipe(Effect.asVoid, Effect.mapError(failed("save workflow"))),
-      workflow: (name, version) =>
-        Effect.map(
-          query(
-            "read workflow",
-            DefinitionFromSql,
-            sql`SELECT definition FROM ${sql.literal(t.workflows)} WHERE name = ${name} AND version = ${version}`
-          ),
-          (rows) => Option.map(first(rows), (row) => row.definition)
-        )
-    }
-    return service
-  })
+): Effect.Effect<StorageService, StorageError | InvalidOptionError, SqlClient.SqlClient> => internal.make(options)

@@ -17,7 +17,7 @@ export { isFinal }
  * @category models
  */
 export interface TaskResult {
-  /** The task's id (DESIGN's name for it). */
+  /** The task's id. */
   readonly id: string
   /** The same id, under the name events use. */
   readonly taskId: string

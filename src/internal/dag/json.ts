@@ -107,7 +107,7 @@ export const jsonEquals = (a: Json, b: Json): boolean => {
 }
 
 /**
- * Merges the value of a later dependency into an earlier one (DESIGN §3): objects merge
+ * Merges the value of a later dependency into an earlier one (README, "Context flow"): objects merge
  * recursively, arrays concatenate without duplicates, anything else: the later value wins.
  * Unchanged branches are shared, not copied.
  */

@@ -13,8 +13,8 @@ import type { Scope } from "effect"
 import { Effect, Redacted } from "effect"
 import type { InvalidOptionError } from "../../Errors.js"
 import { StorageError } from "../../Errors.js"
-import * as SqlStorage from "../../SqlStorage.js"
 import type { StorageService } from "./service.js"
+import * as SqlStorage from "./sql/storage.js"
 
 export interface PostgresOptions {
   readonly url: string

@@ -14,8 +14,9 @@ import type { Scope } from "effect"
 import { Effect } from "effect"
 import type { InvalidOptionError } from "../../Errors.js"
 import { StorageError } from "../../Errors.js"
-import * as SqlStorage from "../../SqlStorage.js"
 import type { StorageService } from "./service.js"
+import { openWriter } from "./sql/sqliteWriter.js"
+import * as SqlStorage from "./sql/storage.js"
 
 export interface SqliteOptions {
   /** A file path, or `":memory:"`. */
@@ -81,8 +82,13 @@ export const make = (
     const pragma = (statement: string) => client.unsafe(statement).pipe(Effect.mapError(failed("configure")))
     yield* pragma(`PRAGMA busy_timeout = 2000`)
     if (!readOnly) yield* pragma(`PRAGMA synchronous = ${options.synchronous === "full" ? "FULL" : "NORMAL"}`)
+    // A file's commits go through a connection of their own (see sql/sqliteWriter.ts); `:memory:`
+    // is one database per connection, so its commits stay on the client's.
+    const writer = filename === ":memory:" || readOnly
+      ? undefined
+      : yield* openWriter(filename, options.synchronous ?? "normal")
     return yield* Effect.provideService(
-      SqlStorage.make({ readOnly, tablePrefix: options.tablePrefix }),
+      SqlStorage.make({ readOnly, tablePrefix: options.tablePrefix }, writer),
       SqlClient.SqlClient,
       client
     )

@@ -19,7 +19,7 @@ export interface Tables {
   readonly index: (name: string) => string
 }
 
-/** A PostgreSQL schema name as DESIGN allows it (and PostgreSQL's 63-byte identifiers). */
+/** A PostgreSQL schema name as sluice accepts it (PostgreSQL identifiers are at most 63 bytes). */
 export const schemaPattern = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 /** Lower case: PostgreSQL folds unquoted names, and the Migrator looks its table up unquoted. */
 const prefixPattern = /^[a-z_][a-z0-9_]{0,39}$/

@@ -1,0 +1,194 @@
+/**
+ * The SQL storage, on the `SqlClient` in context: migrations, queries, and the write path
+ * (`write.ts`) unless the caller brings a faster one for its connection (`sqlite.ts` does for
+ * files). Commits from many executions at once are grouped into one write (group commit).
+ */
+import { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Either, Option, Schema } from "effect"
+import type { ParseError } from "effect/ParseResult"
+import { InvalidOptionError, StorageError } from "../../../Errors.js"
+import { ExecutionStatus } from "../../../Status.js"
+import { deepFreeze, JsonObjectFromSelf } from "../../dag/json.js"
+import * as GroupCommit from "../groupCommit.js"
+import { Entries } from "../journal.js"
+import type { Batch, ListFilter, StorageService } from "../service.js"
+import { ExecutionRow, WorkflowDefinition } from "../service.js"
+import { migrate } from "./migrations.js"
+import type { Tables } from "./tables.js"
+import { tables } from "./tables.js"
+import { makeWrite } from "./write.js"
+
+export interface Options {
+  /** PostgreSQL only: keep every table in this schema (a tenant), created on first use. */
+  readonly schema?: string | undefined
+  /** Prefix of every table name; default `"sluice_"`. */
+  readonly tablePrefix?: string | undefined
+  /** Read only: no migration, and `commit` fails. For a process that inspects a runner's storage. */
+  readonly readOnly?: boolean | undefined
+}
+
+const Int = Schema.Union(Schema.Number, Schema.NumberFromString)
+const JsonText = Schema.parseJson(JsonObjectFromSelf)
+
+/** An execution row as the SQL table holds it, decoded to `ExecutionRow`. */
+const ExecutionFromSql = Schema.transform(
+  Schema.Struct({
+    id: Schema.String,
+    workflow_name: Schema.String,
+    workflow_version: Schema.String,
+    status: ExecutionStatus,
+    input: JsonText,
+    error_message: Schema.NullOr(Schema.String),
+    idempotency_key: Schema.NullOr(Schema.String),
+    task_count: Int,
+    created_at: Int,
+    completed_at: Schema.NullOr(Int)
+  }),
+  ExecutionRow,
+  {
+    strict: true,
+    decode: (r) => ({
+      id: r.id,
+      workflowName: r.workflow_name,
+      workflowVersion: r.workflow_version,
+      status: r.status,
+      input: deepFreeze(r.input),
+      errorMessage: r.error_message,
+      idempotencyKey: r.idempotency_key,
+      taskCount: r.task_count,
+      createdAt: r.created_at,
+      completedAt: r.completed_at
+    }),
+    encode: (e) => ({
+      id: e.id,
+      workflow_name: e.workflowName,
+      workflow_version: e.workflowVersion,
+      status: e.status,
+      input: e.input,
+      error_message: e.errorMessage,
+      idempotency_key: e.idempotencyKey,
+      task_count: e.taskCount,
+      created_at: e.createdAt,
+      completed_at: e.completedAt
+    })
+  }
+)
+
+const DefinitionFromSql = Schema.Struct({ definition: Schema.parseJson(WorkflowDefinition) })
+const JournalFromSql = Schema.Struct({ body: Entries })
+
+const failed = (operation: string) => (cause: unknown) => new StorageError({ operation, cause })
+
+/** A write path of the caller's own, given the tables once they exist. */
+export type Writer = (t: Tables) => Effect.Effect<(batch: Batch) => Effect.Effect<void, StorageError>, StorageError>
+
+/**
+ * The storage on the `SqlClient` in context. Runs the migrations first (serialized between
+ * processes on PostgreSQL), unless read only.
+ */
+export const make = (
+  options: Options = {},
+  writer?: Writer
+): Effect.Effect<StorageService, StorageError | InvalidOptionError, SqlClient.SqlClient> =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const t = yield* Either.mapLeft(tables(options), (e) => new InvalidOptionError(e))
+    if (t.schema !== undefined && sql.onDialectOrElse({ pg: () => false, orElse: () => true })) {
+      return yield* new InvalidOptionError({
+        option: "schema",
+        detail: "only PostgreSQL has schemas (SQLite: a file per tenant)"
+      })
+    }
+    const readOnly = options.readOnly === true
+    if (!readOnly) {
+      yield* migrate(sql, t).pipe(
+        Effect.mapError(failed("migrate")),
+        Effect.catchAllDefect((defect) => Effect.fail(failed("migrate")(defect)))
+      )
+    }
+    const sqlWrite = makeWrite(sql, t)
+    const write = writer === undefined
+      ? (batch: Batch) => Effect.mapError(sqlWrite(batch), failed("commit"))
+      : yield* writer(t)
+    const commit = readOnly
+      ? () =>
+        Effect.fail(new StorageError({ operation: "commit", cause: new Error("this storage was opened read-only") }))
+      : yield* GroupCommit.make(write)
+
+    const query = <A, I>(
+      operation: string,
+      schema: Schema.Schema<A, I>,
+      run: Effect.Effect<ReadonlyArray<unknown>, SqlError>
+    ): Effect.Effect<ReadonlyArray<A>, StorageError> =>
+      run.pipe(
+        Effect.flatMap((rows) =>
+          Schema.decodeUnknown(Schema.Array(schema))(rows) as Effect.Effect<ReadonlyArray<A>, ParseError>
+        ),
+        Effect.mapError(failed(operation))
+      )
+    const first = <A>(rows: ReadonlyArray<A>) => Option.fromNullable(rows[0])
+
+    const executions = (filter: ListFilter) => {
+      const statuses = filter.status === undefined
+        ? undefined
+        : typeof filter.status === "string"
+        ? [filter.status]
+        : filter.status
+      const conditions = [
+        ...(filter.workflowName === undefined ? [] : [sql`workflow_name = ${filter.workflowName}`]),
+        ...(statuses === undefined ? [] : [statuses.length === 0 ? sql`1 = 0` : sql.in("status", statuses)])
+      ]
+      const limit = filter.limit === undefined ? sql`` : sql`LIMIT ${filter.limit}`
+      return query(
+        "list executions",
+        ExecutionFromSql,
+        sql`SELECT * FROM ${sql.literal(t.executions)} WHERE ${
+          sql.and(conditions)
+        } ORDER BY created_at DESC, id DESC ${limit}`
+      )
+    }
+
+    const service: StorageService = {
+      readOnly,
+      commit,
+      execution: (id) =>
+        Effect.map(
+          query("read execution", ExecutionFromSql, sql`SELECT * FROM ${sql.literal(t.executions)} WHERE id = ${id}`),
+          first
+        ),
+      executionByIdempotencyKey: (key) =>
+        Effect.map(
+          query(
+            "read execution",
+            ExecutionFromSql,
+            sql`SELECT * FROM ${sql.literal(t.executions)} WHERE idempotency_key = ${key}`
+          ),
+          first
+        ),
+      executions,
+      journal: (id) =>
+        Effect.map(
+          query(
+            "read journal",
+            JournalFromSql,
+            sql`SELECT body FROM ${sql.literal(t.journal)} WHERE execution_id = ${id} ORDER BY seq`
+          ),
+          (rows) => rows.flatMap((row) => row.body)
+        ),
+      saveWorkflow: (definition) =>
+        readOnly ? Effect.void : sql`INSERT INTO ${sql.literal(t.workflows)} (name, version, definition, created_at)
+            VALUES (${definition.name}, ${definition.version}, ${JSON.stringify(definition)}, ${Date.now()})
+            ON CONFLICT (name, version) DO NOTHING`.pipe(Effect.asVoid, Effect.mapError(failed("save workflow"))),
+      workflow: (name, version) =>
+        Effect.map(
+          query(
+            "read workflow",
+            DefinitionFromSql,
+            sql`SELECT definition FROM ${sql.literal(t.workflows)} WHERE name = ${name} AND version = ${version}`
+          ),
+          (rows) => Option.map(first(rows), (row) => row.definition)
+        )
+    }
+    return service
+  })
