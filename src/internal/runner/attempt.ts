@@ -52,53 +52,64 @@ const callback = (name: string, taskId: string, run: () => unknown): Effect.Effe
     Effect.asVoid
   )
 
-export const runAttempt = <R>(a: AttemptInput<R>, clock: Clock.Clock): Effect.Effect<AttemptOutcome, never, R> =>
-  Effect.suspend(() => {
-    const { task } = a
-    const ctx = new TaskContextImpl(a.input, {
-      taskId: task.id,
-      executionId: a.executionId,
-      workflowName: a.workflowName,
-      attempt: a.attempt
-    })
-
-    const finish = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<AttemptOutcome> => {
-      const completedAt = clock.unsafeCurrentTimeMillis()
-      if (Exit.isSuccess(exit)) {
-        const outcome: AttemptOutcome = { _tag: "Succeeded", delta: ctx.delta(), completedAt }
-        return task.onSuccess === undefined
-          ? Effect.succeed(outcome)
-          : Effect.as(callback("onSuccess", task.id, () => task.onSuccess!(task.id, ctx)), outcome)
-      }
-      ctx.abort()
-      // Interrupted from outside (cancel, shutdown), this fiber stops at its next step and
-      // reports nothing; a body that interrupted itself is a failed attempt.
-      const error = Cause.isInterruptedOnly(exit.cause)
-        ? new Error("the task body was interrupted")
-        : Cause.squash(exit.cause)
-      const outcome: AttemptOutcome = { _tag: "Failed", error, message: errorMessage(error), completedAt }
-      return task.onFailure === undefined
-        ? Effect.succeed(outcome)
-        : Effect.as(callback("onFailure", task.id, () => task.onFailure!(task.id, error, ctx)), outcome)
-    }
-
-    // A plain function runs right here: there is nothing to wrap and nothing to interrupt.
-    let returned: Task.Body<R>
-    try {
-      returned = task.run(ctx)
-    } catch (error) {
-      return finish(Exit.die(error))
-    }
-    if (!Effect.isEffect(returned) && !isPromiseLike(returned)) return finish(Exit.void)
-
-    let run: Effect.Effect<unknown, unknown, R> = Effect.isEffect(returned)
-      ? returned
-      : Effect.tryPromise({ try: () => returned, catch: (e) => e })
-    if (task.timeoutMs !== undefined) {
-      run = Effect.timeoutFail(run, {
-        duration: task.timeoutMs,
-        onTimeout: () => new TaskTimeoutError({ taskId: task.id, timeoutMs: task.timeoutMs! })
-      })
-    }
-    return Effect.flatMap(Effect.exit(Effect.onInterrupt(run, () => Effect.sync(() => ctx.abort()))), finish)
+/**
+ * Starts an attempt: calls the body. A sync body without callbacks is done at once and its
+ * outcome is returned as it is (no fiber is needed: nothing in it can be interrupted or timed
+ * out); otherwise the rest of the attempt is returned as an Effect, to run in a fiber of its own.
+ */
+export const runAttempt = <R>(
+  a: AttemptInput<R>,
+  clock: Clock.Clock
+): AttemptOutcome | Effect.Effect<AttemptOutcome, never, R> => {
+  const { task } = a
+  const ctx = new TaskContextImpl(a.input, {
+    taskId: task.id,
+    executionId: a.executionId,
+    workflowName: a.workflowName,
+    attempt: a.attempt
   })
+  const plain = task.onSuccess === undefined && task.onFailure === undefined
+
+  const outcomeOf = (exit: Exit.Exit<unknown, unknown>): AttemptOutcome => {
+    const completedAt = clock.unsafeCurrentTimeMillis()
+    if (Exit.isSuccess(exit)) return { _tag: "Succeeded", delta: ctx.delta(), completedAt }
+    ctx.abort()
+    // Interrupted from outside (cancel, shutdown), the fiber stops at its next step and reports
+    // nothing; a body that interrupted itself is a failed attempt.
+    const error = Cause.isInterruptedOnly(exit.cause)
+      ? new Error("the task body was interrupted")
+      : Cause.squash(exit.cause)
+    return { _tag: "Failed", error, message: errorMessage(error), completedAt }
+  }
+
+  const finish = (exit: Exit.Exit<unknown, unknown>): Effect.Effect<AttemptOutcome> => {
+    const outcome = outcomeOf(exit)
+    if (outcome._tag === "Succeeded") {
+      return task.onSuccess === undefined
+        ? Effect.succeed(outcome)
+        : Effect.as(callback("onSuccess", task.id, () => task.onSuccess!(task.id, ctx)), outcome)
+    }
+    return task.onFailure === undefined
+      ? Effect.succeed(outcome)
+      : Effect.as(callback("onFailure", task.id, () => task.onFailure!(task.id, outcome.error, ctx)), outcome)
+  }
+
+  let returned: Task.Body<R>
+  try {
+    returned = task.run(ctx)
+  } catch (error) {
+    return plain ? outcomeOf(Exit.die(error)) : finish(Exit.die(error))
+  }
+  if (!Effect.isEffect(returned) && !isPromiseLike(returned)) return plain ? outcomeOf(Exit.void) : finish(Exit.void)
+
+  let run: Effect.Effect<unknown, unknown, R> = Effect.isEffect(returned)
+    ? returned
+    : Effect.tryPromise({ try: () => returned, catch: (e) => e })
+  if (task.timeoutMs !== undefined) {
+    run = Effect.timeoutFail(run, {
+      duration: task.timeoutMs,
+      onTimeout: () => new TaskTimeoutError({ taskId: task.id, timeoutMs: task.timeoutMs! })
+    })
+  }
+  return Effect.flatMap(Effect.exit(Effect.onInterrupt(run, () => Effect.sync(() => ctx.abort()))), finish)
+}

@@ -113,18 +113,29 @@ export const supervise = <R>(
         Effect.zipRight(Effect.sleep(delayMs), Effect.sync(() => mailbox.offer({ _tag: "RetryDue", task })))
       ])
 
+    /**
+     * Starts the attempts just committed. A sync body runs here, on this fiber (its outcome goes
+     * through the mailbox like any other, so its successors wait for the next commit); the others
+     * get a fiber each.
+     */
     const launch = (started: ReadonlyArray<number>) => {
       for (const task of started) {
         const attempt = state.tasks.attempts[task]
+        const begun = runAttempt({
+          task: workflow.tasks[task],
+          input: state.inputOf(task),
+          executionId: state.executionId,
+          workflowName: workflow.name,
+          attempt
+        }, clock)
+        if (!Effect.isEffect(begun)) {
+          env.permits.give(1)
+          mailbox.offer({ _tag: "AttemptEnded", task, attempt, outcome: begun })
+          continue
+        }
         forked.push([
           task,
-          runAttempt({
-            task: workflow.tasks[task],
-            input: state.inputOf(task),
-            executionId: state.executionId,
-            workflowName: workflow.name,
-            attempt
-          }, clock).pipe(
+          begun.pipe(
             Effect.map((outcome) => mailbox.offer({ _tag: "AttemptEnded", task, attempt, outcome })),
             // Whatever the end (outcome, cancel, shutdown), the permit goes back.
             Effect.ensuring(givePermit)
