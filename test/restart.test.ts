@@ -157,5 +157,54 @@ for (const storage of persistentCases) {
         )
         expect(restarted[1].at.getTime()).toBeGreaterThanOrEqual((failure as { retryAt: Date }).retryAt.getTime())
       }))
+
+    it.scopedLive("outputs of tasks completed before a restart reach the tasks that run after it", () =>
+      Effect.gen(function*() {
+        const file = yield* storage.persistent!
+        const started = yield* Deferred.make<void>()
+        let block = true
+        const a = Task.make({ id: "a", run: (ctx) => ctx.set("x", { n: 20, list: [1] }) })
+        const b = Task.make({
+          id: "b",
+          dependencies: [a],
+          run: (ctx) =>
+            Effect.gen(function*() {
+              if (block) {
+                yield* Deferred.succeed(started, undefined)
+                return yield* Effect.never
+              }
+              const x = ctx.get("x") as { n: number; list: Array<number> }
+              ctx.set("y", x.n + 1)
+              ctx.set("x", { n: x.n, list: [...x.list, 2] })
+            })
+        })
+        const c = Task.make({ id: "c", dependencies: [b], run: (ctx) => ctx.set("z", (ctx.get("y") as number) * 2) })
+        const wf = Workflow.make({ name: "rebuilt", tasks: [a, b, c] })
+        const executionId = yield* withRunnerOn(file, [wf], (r) =>
+          Effect.gen(function*() {
+            const handle = yield* r.submit(wf, { seed: true })
+            yield* Deferred.await(started)
+            return handle.executionId
+          }))
+        block = false
+        const result = yield* withRunnerOn(file, [wf], (r) => r.result(executionId))
+        expect(result.status).toBe("Completed")
+        expect(result.finalContext).toEqual({ seed: true, x: { n: 20, list: [1, 2] }, y: 21, z: 42 })
+      }))
+
+    it.scopedLive("an idempotency key is found after a restart: the same execution, not a second one", () =>
+      Effect.gen(function*() {
+        const file = yield* storage.persistent!
+        const wf = Workflow.make({ name: "keyed", tasks: [Task.make({ id: "t", run: (ctx) => ctx.set("n", 1) })] })
+        const first = yield* withRunnerOn(file, [wf], (r) => r.execute(wf, { n: 1 }, { idempotencyKey: "order-7" }))
+        const again = yield* withRunnerOn(file, [wf], (r) =>
+          Effect.gen(function*() {
+            const handle = yield* r.submit(wf, { n: 2 }, { idempotencyKey: "order-7" })
+            return { handle, list: yield* r.list(), result: yield* handle.result }
+          }))
+        expect(again.handle.executionId).toBe(first.executionId)
+        expect(again.list.map((e) => e.executionId)).toEqual([first.executionId])
+        expect(again.result).toEqual(first)
+      }))
   })
 }

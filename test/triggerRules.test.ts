@@ -131,6 +131,25 @@ for (const storage of storageCases) {
         expect(statuses(result)).toMatchObject({ c: "Completed", d: "Completed" })
       }))
 
+    it.live("taskSkipped holds for a task skipped because its upstream failed, as for one skipped by its rule", () =>
+      Effect.gen(function*() {
+        const result = yield* run([
+          boom("a"),
+          ok("b", ["a"]),
+          ok("c", [], TriggerRule.contextValue("never", "exists")),
+          ok("after_b", ["b"], TriggerRule.taskSkipped("b")),
+          ok("after_c", ["c"], TriggerRule.taskSkipped("c")),
+          ok("not_after_b", ["b"], TriggerRule.none(TriggerRule.taskSkipped("b")))
+        ])
+        expect(statuses(result)).toMatchObject({
+          b: "Skipped (upstream failed)",
+          c: "Skipped (trigger rule not satisfied: contextValue(never exists))",
+          after_b: "Completed",
+          after_c: "Completed",
+          not_after_b: "Skipped (trigger rule not satisfied: none(taskSkipped(b)))"
+        })
+      }))
+
     it.live("conditional branches: only the matching branch runs, and the join still runs (Exercise 1)", () =>
       Effect.gen(function*() {
         const decideStrategy = Task.make({
