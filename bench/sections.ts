@@ -31,10 +31,17 @@ const log = (line: string) => console.log(line)
 const noop = () => {}
 export const CONCURRENCY = 64
 
-const toWorkflow = (shape: Shape): WorkflowType.Workflow<never> =>
+/** The shape as a workflow of no-op tasks: sync bodies, or Effect bodies (each then runs in a fiber). */
+const toWorkflow = (shape: Shape, bodies: "sync" | "effect" = "sync"): WorkflowType.Workflow<never> =>
   Workflow.make({
-    name: `bench_${shape.name.replace(/[^A-Za-z0-9]+/g, "_")}_${shape.n}`,
-    tasks: shape.deps.map((deps, i) => Task.make({ id: `t${i}`, dependencies: deps.map((d) => `t${d}`), run: noop }))
+    name: `bench_${shape.name.replace(/[^A-Za-z0-9]+/g, "_")}_${shape.n}_${bodies}`,
+    tasks: shape.deps.map((deps, i) =>
+      Task.make({
+        id: `t${i}`,
+        dependencies: deps.map((d) => `t${d}`),
+        run: bodies === "sync" ? noop : () => Effect.void
+      })
+    )
   })
 
 const ALL: ReadonlyArray<StorageName> = ["memory", "sqlite :memory:", "sqlite file", "postgres"]
@@ -60,14 +67,20 @@ export const shapesSection = async (quick: boolean): Promise<Array<Row>> => {
           undefined
         ]
       ]
-      for (const storage of storages) {
+      // A sync body runs on its supervisor's fiber; an Effect body gets a fiber of its own, as
+      // each task of the raw Effect floor does: at 10k, both, to show what a fiber adds.
+      const variants: Array<[StorageName, "sync" | "effect"]> = storages.map((s) => [s, "sync"])
+      if (size === 10_000) variants.push(["memory", "effect"], ["sqlite file", "effect"])
+      for (const [storage, bodies] of variants) {
         // Fresh storage per shape: a memory storage keeps every execution it ran.
         const e = engine(storage, CONCURRENCY)
+        const wf = bodies === "sync" ? workflow : toWorkflow(shape, "effect")
         // At 100k, durable runs take tens of seconds: one run, no warm-up (the table says so);
         // PostgreSQL at 10k: three.
         const heavy = size >= 100_000 && storage !== "memory"
         const reps = quick ? 2 : heavy ? 1 : storage === "postgres" && size >= 10_000 ? 3 : size >= 100_000 ? 2 : 5
-        runs.push([e.name, reps, heavy ? 0 : 1, () => e.run((r) => r.execute(workflow)), e.dispose])
+        const name = bodies === "sync" ? e.name : `${e.name} (Effect bodies)`
+        runs.push([name, reps, heavy ? 0 : 1, () => e.run((r) => r.execute(wf)), e.dispose])
       }
       const measured: Array<[string, Stats]> = []
       for (const [impl, reps, warmup, once, dispose] of runs) {
@@ -150,7 +163,11 @@ export const complexSection = async (quick: boolean): Promise<Array<Row>> => {
   const workflow = makeCustomerAnalysis({ log: () => {}, random: seededRandom(3) })
   for (const storage of storageNames(["sqlite :memory:", "sqlite file", "postgres", "memory"])) {
     const e = engine(storage, 4)
-    const s = await measure(() => e.run((r) => r.execute(workflow, { tutorial: "03" })), quick ? 10 : 60, 5)
+    const s = await measure(
+      () => e.run((r) => r.execute(workflow, { tutorial: "03" })),
+      quick ? 10 : 60,
+      quick ? 5 : 40
+    )
     rows.push({
       section: "complex",
       case: "15-task complex workflow (execute)",
