@@ -2,16 +2,13 @@
  * Measuring: medians of repeated runs after a warm-up, and the engines under test (sluice on
  * each storage, each on a fresh storage: a fresh file, a fresh PostgreSQL database).
  */
-import { Reactivity } from "@effect/experimental"
-import { PgClient } from "@effect/sql-pg"
-import { Effect, Layer, ManagedRuntime, Redacted } from "effect"
-import { randomBytes } from "node:crypto"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { mkdtempSync } from "node:fs"
-import { createConnection } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { RunnerService } from "sluice"
 import { Runner, Storage } from "sluice"
+import { layerPostgresFresh, PG_ADMIN_URL, reachable } from "../test/support/postgres.js"
 
 export interface Stats {
   readonly median: number
@@ -46,45 +43,9 @@ export const fmt = (x: number, digits = 2) => (x >= 100 ? x.toFixed(0) : x >= 10
 // ---------------------------------------------------------------------------------------------
 // Storages and engines
 
-const PG_URL = process.env.SLUICE_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
-
-const reachable = (): Promise<boolean> =>
-  new Promise((resolve) => {
-    const url = new URL(PG_URL)
-    const socket = createConnection({ host: url.hostname, port: Number(url.port || 5432) })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(1000, () => done(false))
-    socket.once("connect", () => done(true))
-    socket.once("error", () => done(false))
-  })
-
+// The tests' own PostgreSQL helpers: the same server, a fresh database per storage.
 export const postgres = await reachable()
-if (!postgres) console.warn(`PostgreSQL not reachable at ${PG_URL}: its rows are left out`)
-
-const admin = (statement: string) =>
-  Effect.scoped(
-    Effect.flatMap(PgClient.make({ url: Redacted.make(PG_URL), maxConnections: 1 }), (sql) => sql.unsafe(statement))
-  ).pipe(Effect.provide(Reactivity.layer), Effect.orDie)
-
-/** A fresh PostgreSQL database, dropped when the layer closes. */
-const layerPostgresFresh: Layer.Layer<Storage, unknown> = Layer.unwrapScoped(
-  Effect.map(
-    Effect.acquireRelease(
-      Effect.gen(function*() {
-        const name = `sluice_bench_${randomBytes(6).toString("hex")}`
-        yield* admin(`CREATE DATABASE ${name}`)
-        const url = new URL(PG_URL)
-        url.pathname = `/${name}`
-        return { name, url: url.toString() }
-      }),
-      ({ name }) => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
-    ),
-    ({ url }) => Storage.layerPostgres({ url })
-  )
-)
+if (!postgres) console.warn(`PostgreSQL not reachable at ${PG_ADMIN_URL}: its rows are left out`)
 
 const scratch = mkdtempSync(join(tmpdir(), "sluice-bench-"))
 let files = 0

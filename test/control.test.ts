@@ -41,8 +41,11 @@ const tagsAfterStart = (r: RunnerService, id: string) =>
 
 for (const storage of persistentCases) {
   describe(`control of executions no runner runs: ${storage.name}`, () => {
-    /** An execution left unfinished by a runner that was shut down while `blocked` ran. */
-    const leftBehind = (layer: Parameters<typeof withRunnerOn>[0]) =>
+    /** Submits the workflow and, once `blocked` runs, does `then` with the runner and the id. */
+    const whileBlocked = <A>(
+      layer: Parameters<typeof withRunnerOn>[0],
+      then: (r: RunnerService, executionId: string) => Effect.Effect<A, unknown>
+    ) =>
       Effect.gen(function*() {
         const gate = yield* Deferred.make<void>()
         const started = yield* Deferred.make<void>()
@@ -50,26 +53,24 @@ for (const storage of persistentCases) {
           Effect.gen(function*() {
             const handle = yield* r.submit("controlled")
             yield* Deferred.await(started)
-            return handle.executionId
+            return yield* then(r, handle.executionId)
           }))
       })
+
+    /** An execution left unfinished by a runner that was shut down while `blocked` ran. */
+    const leftBehind = (layer: Parameters<typeof withRunnerOn>[0]) =>
+      whileBlocked(layer, (_, executionId) => Effect.succeed(executionId))
 
     it.scopedLive("cancel records the same task rows and events as cancelling a running execution", () =>
       Effect.gen(function*() {
         const layer = yield* storage.persistent!
         // The reference: cancelled while its runner runs it.
-        const running = yield* Effect.gen(function*() {
-          const gate = yield* Deferred.make<void>()
-          const started = yield* Deferred.make<void>()
-          return yield* withRunnerOn(layer, [workflow(gate, started)], (r) =>
-            Effect.gen(function*() {
-              const handle = yield* r.submit("controlled")
-              yield* Deferred.await(started)
-              yield* handle.cancel
-              const result = yield* handle.result
-              return { result, tags: yield* tagsAfterStart(r, handle.executionId) }
-            }))
-        })
+        const running = yield* whileBlocked(layer, (r, executionId) =>
+          Effect.gen(function*() {
+            yield* r.cancel(executionId)
+            const result = yield* r.result(executionId)
+            return { result, tags: yield* tagsAfterStart(r, executionId) }
+          }))
         const id = yield* leftBehind(layer)
         // Cancelled by a runner that does not even know the workflow.
         const stored = yield* withRunnerOn(layer, [], (r) =>

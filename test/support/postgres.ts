@@ -12,7 +12,7 @@ import { Storage } from "sluice"
 
 export const PG_ADMIN_URL = process.env.SLUICE_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres"
 
-const reachable = (): Promise<boolean> =>
+export const reachable = (): Promise<boolean> =>
   new Promise((resolve) => {
     const url = new URL(PG_ADMIN_URL)
     const socket = createConnection({ host: url.hostname, port: Number(url.port || 5432) })

@@ -1,12 +1,10 @@
 /**
  * The runner-wide stream of live events (`Runner.events`). Events are built from the journal
- * entries of a committed round only while someone runs the stream: with no listener, publishing
- * costs nothing.
+ * entries of a committed round only while someone runs the stream (`listening`): with no
+ * listener, publishing costs nothing.
  */
 import { Effect, PubSub, Stream } from "effect"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
-import type { Entry } from "../storage/journal.js"
-import { toEvent } from "../storage/journal.js"
 
 export interface Hub {
   readonly listening: () => boolean
@@ -27,13 +25,3 @@ export const makeHub: Effect.Effect<Hub> = Effect.map(PubSub.unbounded<Execution
     )
   }
 })
-
-/** The public events of a round's entries. */
-export const eventsOf = (executionId: string, entries: ReadonlyArray<Entry>): Array<ExecutionEvent> => {
-  const out: Array<ExecutionEvent> = []
-  for (const entry of entries) {
-    const event = toEvent(executionId, entry)
-    if (event !== undefined) out.push(event)
-  }
-  return out
-}

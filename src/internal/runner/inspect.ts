@@ -11,7 +11,7 @@ import type { AttemptInfo, ExecutionInfo, ExecutionSummary, WorkflowResult } fro
 import { emptyObject } from "../dag/json.js"
 import { ExecutionState } from "../execution/state.js"
 import type { TaskRow } from "../storage/journal.js"
-import { fold, toEvent } from "../storage/journal.js"
+import { eventsOf, fold } from "../storage/journal.js"
 import type { ExecutionRow, ListFilter } from "../storage/service.js"
 import { isFinished } from "../storage/service.js"
 import { taskResults, toInfo, toResult, toSummary } from "./projection.js"
@@ -63,12 +63,7 @@ export const history = (
 ): Effect.Effect<ReadonlyArray<ExecutionEvent>, ExecutionNotFoundError | StorageError> =>
   Effect.gen(function*() {
     yield* row(rt, executionId)
-    const events: Array<ExecutionEvent> = []
-    for (const entry of yield* rt.env.storage.journal(executionId)) {
-      const event = toEvent(executionId, entry)
-      if (event !== undefined) events.push(event)
-    }
-    return events
+    return eventsOf(executionId, yield* rt.env.storage.journal(executionId))
   })
 
 /** Every recorded attempt of every task, by task in the order they first started, then by number. */

@@ -69,6 +69,16 @@ export const toEvent = (executionId: string, entry: Entry): ExecutionEvent | und
   }
 }
 
+/** The public events of entries, in order. */
+export const eventsOf = (executionId: string, entries: ReadonlyArray<Entry>): Array<ExecutionEvent> => {
+  const out: Array<ExecutionEvent> = []
+  for (const entry of entries) {
+    const event = toEvent(executionId, entry)
+    if (event !== undefined) out.push(event)
+  }
+  return out
+}
+
 // ---------------------------------------------------------------------------------------------
 // The folded view
 
