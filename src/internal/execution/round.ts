@@ -11,7 +11,8 @@ export class Round {
   private updated: ExecutionUpdate | undefined
   private entries: Array<Entry> = []
 
-  constructor(readonly executionId: string) {}
+  /** @param last the number of the execution's last round already stored */
+  constructor(readonly executionId: string, private last = 0) {}
 
   create(row: ExecutionRow): void {
     this.created = row
@@ -46,7 +47,7 @@ export class Round {
     const batch: Batch = {
       executions: this.created === undefined ? [] : [this.created],
       executionUpdates: this.updated === undefined ? [] : [this.updated],
-      rounds: entries.length === 0 ? [] : [{ executionId: this.executionId, entries }]
+      rounds: entries.length === 0 ? [] : [{ executionId: this.executionId, round: ++this.last, entries }]
     }
     this.created = undefined
     this.updated = undefined

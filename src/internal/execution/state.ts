@@ -53,7 +53,8 @@ export class ExecutionState {
   /** What to commit next, and publish after it. */
   readonly round: Round
 
-  constructor(readonly dag: Dag, readonly meta: ExecutionMeta) {
+  /** @param rounds how many rounds of this execution are stored already (restored ones) */
+  constructor(readonly dag: Dag, readonly meta: ExecutionMeta, rounds = 0) {
     const { graph } = dag
     const n = graph.ids.length
     this.n = n
@@ -63,7 +64,7 @@ export class ExecutionState {
     this.undecidedSuccs = Int32Array.from(graph.succs, (s) => s.length)
     this.inputs = new Array(n)
     this.outputs = new Array(n)
-    this.round = new Round(meta.executionId)
+    this.round = new Round(meta.executionId, rounds)
   }
 
   get executionId(): string {
@@ -98,9 +99,9 @@ export class ExecutionState {
   // -------------------------------------------------------------------------------------------
   // Starting
 
-  /** A new execution: its row, then every root decided. */
-  begin(now: number): void {
-    this.round.create(this.row())
+  /** A new execution: its row (unless storage holds it already), then every root decided. */
+  begin(now: number, options: { readonly created: boolean } = { created: false }): void {
+    if (!options.created) this.round.create(this.row())
     this.round.add({ _tag: "ExecutionStarted", at: now, workflowName: this.dag.name, resumed: false })
     for (const root of this.graph.roots) this.decideFrom(root, now)
   }

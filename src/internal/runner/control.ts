@@ -31,10 +31,10 @@ const controlStored = (rt: Runtime, executionId: string, tag: ControlTag) =>
     const row = yield* rt.env.storage.execution(executionId)
     if (Option.isNone(row)) return yield* new ExecutionNotFoundError({ executionId })
     if (isFinal(row.value.status)) return
-    const tasks = yield* tasksOf(rt, executionId)
-    const found = rt.registry.forExecution(row.value, tasks)
+    const stored = yield* tasksOf(rt, executionId)
+    const found = rt.registry.forExecution(row.value, stored.tasks)
     if (tag === "Resume" && found._tag === "Runnable" && !rt.env.storage.readOnly) {
-      yield* takeUp(rt, found.runnable, row.value, tasks, { resume: true })
+      yield* takeUp(rt, found.runnable, row.value, stored, { resume: true })
       return
     }
     const dag = found._tag === "Runnable" ? found.runnable.workflow : yield* rt.registry.dagOf(row.value)
@@ -44,9 +44,9 @@ const controlStored = (rt: Runtime, executionId: string, tag: ControlTag) =>
         cause: new Error(`the definition of workflow "${row.value.workflowName}" is not stored`)
       })
     }
-    const state = new ExecutionState(dag, metaOf(row.value))
+    const state = new ExecutionState(dag, metaOf(row.value), stored.rounds)
     const now = yield* Clock.currentTimeMillis
-    state.restore(tasks, { paused: row.value.status === "Paused", resumed: false }, now)
+    state.restore(stored.tasks, { paused: row.value.status === "Paused", resumed: false }, now)
     if (tag === "Cancel") {
       state.cancel("cancelled", now)
       state.finish(now)

@@ -47,7 +47,7 @@ export const get = (
 ): Effect.Effect<ExecutionInfo, ExecutionNotFoundError | StorageError> =>
   Effect.gen(function*() {
     const execution = yield* row(rt, executionId)
-    const { finalContext, tasks } = yield* readBack(rt, execution, yield* tasksOf(rt, executionId))
+    const { finalContext, tasks } = yield* readBack(rt, execution, (yield* tasksOf(rt, executionId)).tasks)
     return toInfo(execution, tasks, finalContext)
   })
 
@@ -63,7 +63,7 @@ export const history = (
 ): Effect.Effect<ReadonlyArray<ExecutionEvent>, ExecutionNotFoundError | StorageError> =>
   Effect.gen(function*() {
     yield* row(rt, executionId)
-    return eventsOf(executionId, yield* rt.env.storage.journal(executionId))
+    return eventsOf(executionId, (yield* rt.env.storage.journal(executionId)).entries)
   })
 
 /** Every recorded attempt of every task, by task in the order they first started, then by number. */
@@ -73,7 +73,7 @@ export const attempts = (
 ): Effect.Effect<ReadonlyArray<AttemptInfo>, ExecutionNotFoundError | StorageError> =>
   Effect.gen(function*() {
     yield* row(rt, executionId)
-    return fold(yield* rt.env.storage.journal(executionId)).attempts.map((a) => ({
+    return fold((yield* rt.env.storage.journal(executionId)).entries).attempts.map((a) => ({
       taskId: a.taskId,
       attempt: a.attempt,
       status: a.status,
@@ -92,7 +92,8 @@ export const result = (rt: Runtime, executionId: string): Effect.Effect<Workflow
       const running = rt.active.get(executionId)
       if (running !== undefined) return Deferred.await(running.done)
       const execution = yield* row(rt, executionId)
-      const { tasks } = fold(yield* rt.env.storage.journal(executionId))
+      const stored = yield* tasksOf(rt, executionId)
+      const { tasks } = stored
       if (isFinished(execution)) {
         const read = yield* readBack(rt, execution, tasks)
         return Effect.succeed(toResult(execution, read.tasks, read.finalContext ?? emptyObject))
@@ -106,7 +107,7 @@ export const result = (rt: Runtime, executionId: string): Effect.Effect<Workflow
       }
       if (rt.env.storage.readOnly) return yield* cannot("this runner's storage is open read-only")
       if (!takeUpIfIdle) return undefined
-      const active = yield* takeUp(rt, found.runnable, execution, tasks, { resume: false })
+      const active = yield* takeUp(rt, found.runnable, execution, stored, { resume: false })
       return Deferred.await(active.done)
     })
   return Effect.gen(function*() {

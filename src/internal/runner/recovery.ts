@@ -22,24 +22,35 @@ export const metaOf = (row: ExecutionRow) => ({
   idempotencyKey: row.idempotencyKey
 })
 
-/** An execution's task rows, folded from its journal. */
-export const tasksOf = (rt: Runtime, executionId: string): Effect.Effect<ReadonlyMap<string, TaskRow>, StorageError> =>
-  Effect.map(rt.env.storage.journal(executionId), (entries) => fold(entries).tasks)
+/** An execution's task rows, folded from its journal, and how many rounds it stored. */
+export interface Stored {
+  readonly tasks: ReadonlyMap<string, TaskRow>
+  readonly rounds: number
+}
+
+
+export const tasksOf = (
+  rt: Runtime,
+  executionId: string
+): Effect.Effect<Stored, StorageError> =>
+  Effect.map(rt.env.storage.journal(executionId), (journal) => ({
+    tasks: fold(journal.entries).tasks,
+    rounds: journal.rounds
+  }))
 
 /** Restores a stored execution and runs it here; `resume` also lifts a pause. */
 export const takeUp = (
   rt: Runtime,
   runnable: Runnable,
   row: ExecutionRow,
-  tasks: ReadonlyMap<string, TaskRow>,
+  stored: Stored,
   options: { readonly resume: boolean }
 ): Effect.Effect<Active> =>
   Effect.gen(function*() {
-    const state = new ExecutionState(runnable.workflow, metaOf(row))
+    const state = new ExecutionState(runnable.workflow, metaOf(row), stored.rounds)
     const now = yield* Clock.currentTimeMillis
-    const waiting = state.restore(tasks, { paused: row.status === "Paused", resumed: true }, now)
+    const waiting = state.restore(stored.tasks, { paused: row.status === "Paused", resumed: true }, now)
     if (options.resume) state.setPaused(false, now)
-    if (row.idempotencyKey !== null) rt.keys.set(row.idempotencyKey, row.id)
     const active = yield* prepare(state, false)
     yield* start(rt, runnable, active, { waiting })
     return active
@@ -50,8 +61,8 @@ export const recover = (rt: Runtime): Effect.Effect<void, StorageError> =>
   Effect.gen(function*() {
     const unfinished = yield* rt.env.storage.executions({ status: ["Pending", "Running", "Paused"] })
     for (const row of unfinished.toReversed()) {
-      const tasks = yield* tasksOf(rt, row.id)
-      const found = rt.registry.forExecution(row, tasks)
+      const stored = yield* tasksOf(rt, row.id)
+      const found = rt.registry.forExecution(row, stored.tasks)
       if (found._tag === "Unknown") {
         yield* Effect.logWarning(`execution ${row.id} of unknown workflow "${row.workflowName}" is left as it is`)
       } else if (found._tag === "Changed") {
@@ -61,7 +72,7 @@ export const recover = (rt: Runtime): Effect.Effect<void, StorageError> =>
           }; left as it is`
         )
       } else {
-        yield* takeUp(rt, found.runnable, row, tasks, { resume: false })
+        yield* takeUp(rt, found.runnable, row, stored, { resume: false })
       }
     }
   })

@@ -32,8 +32,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       registry: new Registry(storage),
       active: new Map(),
       supervisors: yield* FiberMap.make<string>(),
-      adopting: yield* Effect.makeSemaphore(1),
-      keys: new Map()
+      adopting: yield* Effect.makeSemaphore(1)
     }
     for (const workflow of config.workflows ?? []) {
       if (!isWorkflow(workflow)) return yield* notAWorkflow()

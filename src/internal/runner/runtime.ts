@@ -22,8 +22,6 @@ export interface Runtime {
   readonly supervisors: FiberMap.FiberMap<string>
   /** Serializes taking up stored executions, so that one is never taken up twice. */
   readonly adopting: Fx.Semaphore
-  /** Idempotency keys of executions submitted through this runner. */
-  readonly keys: Map<string, string>
 }
 
 /** An execution's mailbox, result and place in the permit queue, before it runs. */

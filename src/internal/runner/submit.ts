@@ -4,7 +4,7 @@
  * told its id, then its supervisor started.
  */
 import type { Context } from "effect"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Deferred, Effect, Option } from "effect"
 import type { ContextValueError, InvalidOptionError, StorageError, WorkflowDefinitionError } from "../../Errors.js"
 import type { WorkflowNotFoundError } from "../../Errors.js"
 import * as Workflow from "../../Workflow.js"
@@ -63,13 +63,8 @@ export const submit = <R>(
       catch: (e) => e as ContextValueError
     })
     const { key, timeout } = yield* checkSubmitOptions(options)
-    if (key !== undefined) {
-      const known = rt.keys.get(key) ?? Option.getOrUndefined(yield* rt.env.storage.executionByIdempotencyKey(key))?.id
-      if (known !== undefined) return { executionId: known, active: rt.active.get(known) }
-    }
     const now = yield* Clock.currentTimeMillis
     const executionId = newExecutionId()
-    if (key !== undefined) rt.keys.set(key, executionId)
     const state = new ExecutionState(entry.workflow, {
       executionId,
       input: frozenInput,
@@ -77,17 +72,29 @@ export const submit = <R>(
       idempotencyKey: key ?? null
     })
     const active = yield* prepare(state, withLog)
-    state.begin(now)
+    const abandon = (error: StorageError) =>
+      Effect.sync(() => {
+        if (rt.active.get(executionId) === active) rt.active.delete(executionId)
+        rt.env.permits.leave(active.waiter)
+      }).pipe(Effect.zipRight(Deferred.fail(active.done, error)))
+    if (key !== undefined) {
+      // Claimed in storage, atomically: of submits with one key, wherever they run, one creates
+      // the execution and the others get its handle. Known here from now on, so that a
+      // concurrent submit with the key finds this one running.
+      rt.active.set(executionId, active)
+      const existing = yield* Effect.tapError(rt.env.storage.claim(state.row()), abandon)
+      if (Option.isSome(existing)) {
+        rt.active.delete(executionId)
+        rt.env.permits.leave(active.waiter)
+        const id = existing.value.id
+        return { executionId: id, active: rt.active.get(id) }
+      }
+    }
+    state.begin(now, { created: key !== undefined })
     const started = startReady(rt.env, active, now)
     // The execution, and its first attempts, exist in storage before anyone is told its id.
     yield* flush(rt.env, state, active.log).pipe(
-      Effect.onError(() =>
-        Effect.sync(() => {
-          rt.env.permits.give(started.length)
-          rt.env.permits.leave(active.waiter)
-          if (key !== undefined) rt.keys.delete(key)
-        })
-      )
+      Effect.tapError((error) => Effect.zipRight(Effect.sync(() => rt.env.permits.give(started.length)), abandon(error)))
     )
     yield* start(rt, entry, active, { executionTimeout: timeout, committed: started })
     return { executionId, active }

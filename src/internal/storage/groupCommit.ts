@@ -3,6 +3,8 @@
  * progress leads: it writes every batch waiting at that moment, its own included, in one go.
  * Callers that arrive meanwhile wait; when the write ends, each learns its outcome, and the
  * first of those that arrived during it becomes the next leader and writes all of them at once.
+ * A group whose write fails is written again batch by batch, so that a bad batch fails alone
+ * and the others of its group are committed.
  * Uncontended, a commit runs inline, without a hop to another fiber; under load, one write
  * carries the rounds of many executions, and a caller whose batch is written waits for nothing
  * else.
@@ -50,14 +52,36 @@ export const make = (
       Deferred.unsafeDone(first.signal, Exit.succeed("lead"))
     }
 
+    /** Writes the group (if that fails, each batch on its own), tells each its outcome; the leader's is returned. */
+    const writeGroup = (group: ReadonlyArray<Waiting>, own: Waiting) => {
+      let mine: Exit.Exit<void, StorageError> = Exit.void
+      const answer = (w: Waiting, exit: Exit.Exit<void, StorageError>) => {
+        if (w === own) mine = exit
+        else Deferred.unsafeDone(w.signal, Exit.as(exit, "written" as const))
+      }
+      return Effect.flatMap(Effect.exit(write(mergeBatches(group.map((w) => w.batch)))), (exit) => {
+        if (Exit.isSuccess(exit) || group.length === 1) {
+          for (const w of group) answer(w, exit)
+          return Effect.sync(() => mine)
+        }
+        return Effect.zipRight(
+          Effect.forEach(group, (w) => Effect.map(Effect.exit(write(w.batch)), (one) => answer(w, one)), {
+            discard: true
+          }),
+          Effect.sync(() => mine)
+        )
+      })
+    }
+
     // Uninterruptible: a leader stopped half-way would leave its group without an answer.
     const lead: Effect.Effect<void, StorageError> = Effect.uninterruptible(Effect.suspend(() => {
+      // The leader's own batch is the first waiting: a new leader pushed it to an empty queue,
+      // and a lead is handed to the first one waiting.
+      const own = waiting[0]
       const group = waiting.splice(0)
-      return Effect.flatMap(Effect.exit(write(mergeBatches(group.map((w) => w.batch)))), (exit) => {
-        const outcome = Exit.as(exit, "written" as const)
-        for (const w of group) Deferred.unsafeDone(w.signal, outcome)
+      return Effect.flatMap(writeGroup(group, own), (mine) => {
         passLead()
-        return exit
+        return mine
       })
     }))
 

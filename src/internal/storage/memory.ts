@@ -1,11 +1,13 @@
 /** Storage in process memory: executions in a Map, each with its journal as an array. */
 import { Effect, Option } from "effect"
+import { isFinal } from "../../Status.js"
 import type { Entry } from "./journal.js"
 import type { Batch, ExecutionRow, ListFilter, StorageService, WorkflowDefinition } from "./service.js"
 
 interface ExecutionEntry {
   row: ExecutionRow
   readonly journal: Array<Entry>
+  rounds: number
 }
 
 const matches = (row: ExecutionRow, filter: ListFilter): boolean => {
@@ -19,19 +21,25 @@ export const make = (): StorageService => {
   const byKey = new Map<string, string>()
   const workflows = new Map<string, WorkflowDefinition>()
 
+  const insert = (row: ExecutionRow) => {
+    if (executions.has(row.id)) return
+    executions.set(row.id, { row, journal: [], rounds: 0 })
+    if (row.idempotencyKey !== null) byKey.set(row.idempotencyKey, row.id)
+  }
+
   const commit = (batch: Batch) =>
     Effect.sync(() => {
-      for (const row of batch.executions) {
-        executions.set(row.id, { row, journal: [] })
-        if (row.idempotencyKey !== null) byKey.set(row.idempotencyKey, row.id)
-      }
+      for (const row of batch.executions) insert(row)
       for (const update of batch.executionUpdates) {
         const e = executions.get(update.id)
         if (e !== undefined) e.row = { ...e.row, ...update }
       }
       for (const round of batch.rounds) {
-        const journal = executions.get(round.executionId)?.journal
-        if (journal !== undefined) { for (const entry of round.entries) journal.push(entry) }
+        const e = executions.get(round.executionId)
+        // A round already stored (a commit retried) is not stored twice.
+        if (e === undefined || round.round <= e.rounds) continue
+        e.rounds = round.round
+        for (const entry of round.entries) e.journal.push(entry)
       }
     })
 
@@ -49,7 +57,31 @@ export const make = (): StorageService => {
         const rows = [...executions.values()].map((e) => e.row).filter((row) => matches(row, filter)).reverse()
         return filter.limit === undefined ? rows : rows.slice(0, filter.limit)
       }),
-    journal: (id) => Effect.sync(() => [...(executions.get(id)?.journal ?? [])]),
+    journal: (id) =>
+      Effect.sync(() => {
+        const e = executions.get(id)
+        return { entries: e === undefined ? [] : [...e.journal], rounds: e?.rounds ?? 0 }
+      }),
+    claim: (row) =>
+      Effect.sync(() => {
+        const existing = row.idempotencyKey === null ? undefined : byKey.get(row.idempotencyKey)
+        if (existing !== undefined) return Option.fromNullable(executions.get(existing)?.row)
+        insert(row)
+        return Option.none()
+      }),
+    prune: (before, status) =>
+      Effect.sync(() => {
+        let pruned = 0
+        for (const [id, e] of executions) {
+          const { completedAt, idempotencyKey, status: s } = e.row
+          if (!isFinal(s) || completedAt === null || completedAt >= before) continue
+          if (status !== undefined && !status.includes(s)) continue
+          executions.delete(id)
+          if (idempotencyKey !== null) byKey.delete(idempotencyKey)
+          pruned++
+        }
+        return pruned
+      }),
     saveWorkflow: (definition) =>
       Effect.sync(() => {
         const key = `${definition.name}\u0000${definition.version}`

@@ -71,14 +71,28 @@ export const WorkflowDefinition = Schema.Struct({
 export type WorkflowDefinition = typeof WorkflowDefinition.Type
 
 /**
- * The transitions one round of an execution made, in order.
+ * The transitions one round of an execution made, in order. `round` numbers an execution's
+ * rounds from 1: a round committed twice (a commit retried after a lost connection) is stored
+ * once.
  *
  * @since 0.2.0
  * @category rows
  */
 export interface Round {
   readonly executionId: string
+  readonly round: number
   readonly entries: ReadonlyArray<Entry>
+}
+
+/**
+ * An execution's journal as stored: its transitions in order, and the number of its last round.
+ *
+ * @since 0.2.0
+ * @category rows
+ */
+export interface Journal {
+  readonly entries: ReadonlyArray<Entry>
+  readonly rounds: number
 }
 
 /**
@@ -123,7 +137,20 @@ export interface StorageService {
   /** Newest first. */
   readonly executions: (filter: ListFilter) => Effect.Effect<ReadonlyArray<ExecutionRow>, StorageError>
   /** An execution's transitions, in the order they were committed. */
-  readonly journal: (executionId: string) => Effect.Effect<ReadonlyArray<Entry>, StorageError>
+  readonly journal: (executionId: string) => Effect.Effect<Journal, StorageError>
+  /**
+   * Inserts a new execution carrying an idempotency key, unless one with that key exists: then
+   * it returns that one, and inserts nothing. Atomic, whatever runs at the same time.
+   */
+  readonly claim: (row: ExecutionRow) => Effect.Effect<Option.Option<ExecutionRow>, StorageError>
+  /**
+   * Deletes the finished executions completed before `before` (epoch ms), with all their rows;
+   * with `status`, only those. Returns how many.
+   */
+  readonly prune: (
+    before: number,
+    status?: ReadonlyArray<"Completed" | "Failed" | "Cancelled">
+  ) => Effect.Effect<number, StorageError>
   /** Stores a workflow's definition; a version already stored is left as it is. */
   readonly saveWorkflow: (definition: WorkflowDefinition) => Effect.Effect<void, StorageError>
   readonly workflow: (name: string, version: string) => Effect.Effect<Option.Option<WorkflowDefinition>, StorageError>

@@ -28,26 +28,29 @@ const init = (t: Tables) =>
     yield* sql.unsafe(`CREATE INDEX ${t.index("executions_status")} ON ${t.executions} (status)`)
     yield* sql.unsafe(`CREATE INDEX ${t.index("executions_created")} ON ${t.executions} (created_at)`)
     // One row per round of an execution: the JSON array of the transitions it committed.
-    // Appending is one INSERT, atomic on its own; readers fold the rows in `seq` order.
+    // Appending is one INSERT, atomic on its own; readers fold the rows in round order. A round
+    // is stored once: a commit retried after its outcome was lost stores nothing twice.
     yield* sql.unsafe(`CREATE TABLE ${t.journal} (
       seq ${serial},
       execution_id TEXT NOT NULL,
+      round INTEGER NOT NULL,
       body TEXT NOT NULL
     )`)
-    yield* sql.unsafe(`CREATE INDEX ${t.index("journal_execution")} ON ${t.journal} (execution_id, seq)`)
+    yield* sql.unsafe(`CREATE UNIQUE INDEX ${t.index("journal_round")} ON ${t.journal} (execution_id, round)`)
     // SQLite: one statement commits a whole group (rows travel as one JSON parameter); this view's
     // triggers send each row where it belongs. A single statement is atomic on its own.
     yield* sql.onDialectOrElse({
       pg: () => Effect.void,
       orElse: () =>
         Effect.all([
-          sql.unsafe(`CREATE VIEW ${t.writes} (kind, execution_id, body) AS SELECT NULL, NULL, NULL WHERE 0`),
+          sql.unsafe(`CREATE VIEW ${t.writes} (kind, execution_id, round, body) AS SELECT NULL, NULL, NULL, NULL WHERE 0`),
           sql.unsafe(`CREATE TRIGGER ${t.index("writes_create")} INSTEAD OF INSERT ON ${t.writes}
             WHEN NEW.kind = 'create' BEGIN
               INSERT INTO ${t.executions} (id, workflow_name, workflow_version, status, input,
                 error_message, idempotency_key, task_count, created_at, completed_at)
-              VALUES (NEW.execution_id, NEW.body ->> 0, NEW.body ->> 1, NEW.body ->> 2, NEW.body -> 3,
-                NEW.body ->> 4, NEW.body ->> 5, NEW.body ->> 6, NEW.body ->> 7, NEW.body ->> 8);
+              SELECT NEW.execution_id, NEW.body ->> 0, NEW.body ->> 1, NEW.body ->> 2, NEW.body -> 3,
+                NEW.body ->> 4, NEW.body ->> 5, NEW.body ->> 6, NEW.body ->> 7, NEW.body ->> 8
+              WHERE NOT EXISTS (SELECT 1 FROM ${t.executions} WHERE id = NEW.execution_id);
             END`),
           sql.unsafe(`CREATE TRIGGER ${t.index("writes_update")} INSTEAD OF INSERT ON ${t.writes}
             WHEN NEW.kind = 'update' BEGIN
@@ -57,7 +60,9 @@ const init = (t: Tables) =>
             END`),
           sql.unsafe(`CREATE TRIGGER ${t.index("writes_round")} INSTEAD OF INSERT ON ${t.writes}
             WHEN NEW.kind = 'round' BEGIN
-              INSERT INTO ${t.journal} (execution_id, body) VALUES (NEW.execution_id, NEW.body);
+              INSERT INTO ${t.journal} (execution_id, round, body)
+              SELECT NEW.execution_id, NEW.round, NEW.body
+              WHERE NOT EXISTS (SELECT 1 FROM ${t.journal} WHERE execution_id = NEW.execution_id AND round = NEW.round);
             END`)
         ], { discard: true })
     })

@@ -39,12 +39,15 @@ export const openWriter = (
       Effect.sync(() => {
         const insertExecution = db.prepare(
           `INSERT INTO ${t.executions} (id, workflow_name, workflow_version, status, input, error_message,
-             idempotency_key, task_count, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+             idempotency_key, task_count, created_at, completed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (id) DO NOTHING`
         )
         const updateExecution = db.prepare(
           `UPDATE ${t.executions} SET status = ?, error_message = ?, completed_at = ? WHERE id = ?`
         )
-        const insertRound = db.prepare(`INSERT INTO ${t.journal} (execution_id, body) VALUES (?, ?)`)
+        const insertRound = db.prepare(
+          `INSERT INTO ${t.journal} (execution_id, round, body) VALUES (?, ?, ?) ON CONFLICT (execution_id, round) DO NOTHING`
+        )
         const commit = db.transaction((batch: Batch) => {
           for (const e of batch.executions) {
             insertExecution.run(
@@ -61,7 +64,7 @@ export const openWriter = (
             )
           }
           for (const u of batch.executionUpdates) updateExecution.run(u.status, u.errorMessage, u.completedAt, u.id)
-          for (const r of batch.rounds) insertRound.run(r.executionId, JSON.stringify(r.entries))
+          for (const r of batch.rounds) insertRound.run(r.executionId, r.round, JSON.stringify(r.entries))
         })
         return (batch: Batch) =>
           Effect.try({ try: () => commit(batch), catch: (cause) => new StorageError({ operation: "commit", cause }) })

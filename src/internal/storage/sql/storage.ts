@@ -17,7 +17,7 @@ import { ExecutionRow, WorkflowDefinition } from "../service.js"
 import { migrate } from "./migrations.js"
 import type { Tables } from "./tables.js"
 import { tables } from "./tables.js"
-import { makeWrite } from "./write.js"
+import { executionColumns, executionParams, makeWrite } from "./write.js"
 
 export interface Options {
   /** PostgreSQL only: keep every table in this schema (a tenant), created on first use. */
@@ -76,7 +76,8 @@ const ExecutionFromSql = Schema.transform(
 )
 
 const DefinitionFromSql = Schema.Struct({ definition: Schema.parseJson(WorkflowDefinition) })
-const JournalFromSql = Schema.Struct({ body: Entries })
+const JournalFromSql = Schema.Struct({ round: Int, body: Entries })
+const IdFromSql = Schema.Struct({ id: Schema.String })
 
 const failed = (operation: string) => (cause: unknown) => new StorageError({ operation, cause })
 
@@ -172,10 +173,38 @@ export const make = (
           query(
             "read journal",
             JournalFromSql,
-            sql`SELECT body FROM ${sql.literal(t.journal)} WHERE execution_id = ${id} ORDER BY seq`
+            sql`SELECT round, body FROM ${sql.literal(t.journal)} WHERE execution_id = ${id} ORDER BY round`
           ),
-          (rows) => rows.flatMap((row) => row.body)
+          (rows) => ({ entries: rows.flatMap((row) => row.body), rounds: rows.at(-1)?.round ?? 0 })
         ),
+      claim: (row) =>
+        Effect.gen(function*() {
+          const inserted = yield* query(
+            "claim idempotency key",
+            IdFromSql,
+            sql.unsafe(
+              `INSERT INTO ${t.executions} (${executionColumns}) VALUES (${executionColumns.split(",").map(() => "?")})
+               ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
+              executionParams(row)
+            )
+          )
+          if (inserted.length > 0) return Option.none()
+          return yield* service.executionByIdempotencyKey(row.idempotencyKey ?? "")
+        }),
+      prune: (before, status) => {
+        const statuses = status ?? ["Completed", "Failed", "Cancelled"]
+        const finished = sql`completed_at < ${before} AND ${sql.in("status", statuses)}`
+        return sql.withTransaction(
+          Effect.zipRight(
+            sql`DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN
+              (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
+            query("prune", IdFromSql, sql`DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id`)
+          )
+        ).pipe(
+          Effect.map((rows) => rows.length),
+          Effect.mapError(failed("prune"))
+        )
+      },
       saveWorkflow: (definition) =>
         readOnly ? Effect.void : sql`INSERT INTO ${sql.literal(t.workflows)} (name, version, definition, created_at)
             VALUES (${definition.name}, ${definition.version}, ${JSON.stringify(definition)}, ${Date.now()})
