@@ -41,6 +41,10 @@ export const make = (
   Effect.sync(() => {
     const waiting: Array<Waiting> = []
     let leading = false
+    // Whether to take a turn of the scheduler before writing: worth it while other executions'
+    // rounds join (groups of more than one); tried again now and then when they did not.
+    let gathering = true
+    let lastProbe = 0
 
     const passLead = () => {
       const first = waiting[0]
@@ -91,7 +95,10 @@ export const make = (
         waiting.push(entry)
         if (!leading) {
           leading = true
-          // One turn of the scheduler first: rounds that other fibers are about to commit join.
+          // One turn of the scheduler first, so that rounds other fibers are about to commit join.
+          const now = Date.now()
+          if (!gathering && now - lastProbe < 5) return lead
+          lastProbe = now
           return Effect.zipRight(Effect.yieldNow(), lead)
         }
         return Effect.uninterruptibleMask((restore) =>
