@@ -23,7 +23,7 @@ const execution = (id: string, over: Partial<ExecutionRow> = {}): ExecutionRow =
   ...over
 })
 
-const round = (executionId: string, ...entries: Array<JournalEntry>) => ({ executionId, entries })
+const round = (executionId: string, n: number, ...entries: Array<JournalEntry>) => ({ executionId, round: n, entries })
 
 export const storageConformance = (c: StorageCase) =>
   describe(`Storage conformance: ${c.name}`, () => {
@@ -79,10 +79,13 @@ export const storageConformance = (c: StorageCase) =>
           },
           { _tag: "ExecutionFinished", at: 11, status: "Completed" }
         ]
-        yield* storage.commit(batch({ executions: [execution("e1")], rounds: [round("e1", ...first)] }))
-        yield* storage.commit(batch({ rounds: [round("e1", ...second)] }))
-        expect(yield* storage.journal("e1")).toEqual([...first, ...second])
-        expect(yield* storage.journal("other")).toEqual([])
+        yield* storage.commit(batch({ executions: [execution("e1")], rounds: [round("e1", 1, ...first)] }))
+        yield* storage.commit(batch({ rounds: [round("e1", 2, ...second)] }))
+        expect(yield* storage.journal("e1")).toEqual({ entries: [...first, ...second], rounds: 2 })
+        expect(yield* storage.journal("other")).toEqual({ entries: [], rounds: 0 })
+        // A commit repeated (its outcome was lost) stores nothing twice.
+        yield* storage.commit(batch({ executions: [execution("e1")], rounds: [round("e1", 2, ...second)] }))
+        expect(yield* storage.journal("e1")).toEqual({ entries: [...first, ...second], rounds: 2 })
       })))
 
     it.live("lists executions newest first, filtered by workflow and status, limited", () =>
@@ -135,6 +138,7 @@ export const storageConformance = (c: StorageCase) =>
               executions: [execution(`c${i}`, { createdAt: i })],
               rounds: [round(
                 `c${i}`,
+                1,
                 ...Array.from({ length: 20 }, (_, t): JournalEntry => ({
                   _tag: "TaskStarted",
                   at: t,
@@ -146,6 +150,45 @@ export const storageConformance = (c: StorageCase) =>
           { concurrency: "unbounded" }
         )
         expect((yield* storage.executions({})).length).toBe(50)
-        for (const i of [0, 17, 49]) expect((yield* storage.journal(`c${i}`)).length).toBe(20)
+        for (const i of [0, 17, 49]) expect((yield* storage.journal(`c${i}`)).entries.length).toBe(20)
+      })))
+
+    it.live("claims an idempotency key once, whatever claims it at the same time", () =>
+      run(Effect.gen(function*() {
+        const storage = yield* Storage
+        const claims = yield* Effect.forEach(
+          Array.from({ length: 20 }, (_, i) => execution(`k${i}`, { idempotencyKey: "order-1", createdAt: i })),
+          (row) => storage.claim(row),
+          { concurrency: "unbounded" }
+        )
+        const winners = claims.filter(Option.isNone)
+        expect(winners).toHaveLength(1)
+        const winner = Option.getOrThrow(yield* storage.executionByIdempotencyKey("order-1")).id
+        for (const claim of claims.filter(Option.isSome)) expect(claim.value.id).toBe(winner)
+        expect((yield* storage.executions({})).map((e) => e.id)).toEqual([winner])
+      })))
+
+    it.live("prunes finished executions completed before a time, with their journal", () =>
+      run(Effect.gen(function*() {
+        const storage = yield* Storage
+        const finished = (id: string, completedAt: number, status: "Completed" | "Failed" = "Completed") =>
+          execution(id, { status, completedAt, idempotencyKey: `key-${id}` })
+        yield* storage.commit(batch({
+          executions: [
+            finished("old", 10),
+            finished("old_failed", 10, "Failed"),
+            finished("new", 30),
+            execution("running")
+          ],
+          rounds: ["old", "old_failed", "new", "running"].map((id) =>
+            round(id, 1, { _tag: "TaskStarted", at: 1, taskId: "t", attempt: 1 })
+          )
+        }))
+        expect(yield* storage.prune(20, ["Failed"])).toBe(1)
+        expect(yield* storage.prune(20)).toBe(1)
+        expect((yield* storage.executions({})).map((e) => e.id).sort()).toEqual(["new", "running"])
+        expect(yield* storage.journal("old")).toEqual({ entries: [], rounds: 0 })
+        expect(Option.isNone(yield* storage.executionByIdempotencyKey("key-old"))).toBe(true)
+        expect((yield* storage.journal("new")).entries).toHaveLength(1)
       })))
   })

@@ -28,7 +28,6 @@ export interface Stored {
   readonly rounds: number
 }
 
-
 export const tasksOf = (
   rt: Runtime,
   executionId: string

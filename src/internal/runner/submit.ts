@@ -94,7 +94,9 @@ export const submit = <R>(
     const started = startReady(rt.env, active, now)
     // The execution, and its first attempts, exist in storage before anyone is told its id.
     yield* flush(rt.env, state, active.log).pipe(
-      Effect.tapError((error) => Effect.zipRight(Effect.sync(() => rt.env.permits.give(started.length)), abandon(error)))
+      Effect.tapError((error) =>
+        Effect.zipRight(Effect.sync(() => rt.env.permits.give(started.length)), abandon(error))
+      )
     )
     yield* start(rt, entry, active, { executionTimeout: timeout, committed: started })
     return { executionId, active }

@@ -43,7 +43,7 @@ export const make = (
     let leading = false
     // Whether to take a turn of the scheduler before writing: worth it while other executions'
     // rounds join (groups of more than one); tried again now and then when they did not.
-    let gathering = true
+    const gathering = true
     let lastProbe = 0
 
     const passLead = () => {

@@ -43,7 +43,9 @@ const init = (t: Tables) =>
       pg: () => Effect.void,
       orElse: () =>
         Effect.all([
-          sql.unsafe(`CREATE VIEW ${t.writes} (kind, execution_id, round, body) AS SELECT NULL, NULL, NULL, NULL WHERE 0`),
+          sql.unsafe(
+            `CREATE VIEW ${t.writes} (kind, execution_id, round, body) AS SELECT NULL, NULL, NULL, NULL WHERE 0`
+          ),
           sql.unsafe(`CREATE TRIGGER ${t.index("writes_create")} INSTEAD OF INSERT ON ${t.writes}
             WHEN NEW.kind = 'create' BEGIN
               INSERT INTO ${t.executions} (id, workflow_name, workflow_version, status, input,

@@ -179,14 +179,14 @@ export const make = (
         ),
       claim: (row) =>
         Effect.gen(function*() {
+          const values = executionParams(row)
+          const record = Object.fromEntries(executionColumns.split(", ").map((column, i) => [column, values[i]]))
           const inserted = yield* query(
             "claim idempotency key",
             IdFromSql,
-            sql.unsafe(
-              `INSERT INTO ${t.executions} (${executionColumns}) VALUES (${executionColumns.split(",").map(() => "?")})
-               ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`,
-              executionParams(row)
-            )
+            sql`INSERT INTO ${sql.literal(t.executions)} ${
+              sql.insert(record)
+            } ON CONFLICT (idempotency_key) DO NOTHING RETURNING id`
           )
           if (inserted.length > 0) return Option.none()
           return yield* service.executionByIdempotencyKey(row.idempotencyKey ?? "")
