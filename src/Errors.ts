@@ -183,9 +183,32 @@ export const describeCause = (cause: unknown): string => {
 export class StorageError extends Data.TaggedError("StorageError")<{
   readonly operation: string
   readonly cause: unknown
+  /**
+   * Set when trying again may succeed: `"unavailable"` (the database is unreachable or
+   * restarting: retried until it returns), `"busy"` (a lock or a conflict: retried), `"full"`
+   * (no space left: retried a few times, then it stands).
+   */
+  readonly transient?: "unavailable" | "busy" | "full" | undefined
 }> {
   override get message(): string {
     return `storage ${this.operation} failed: ${describeCause(this.cause)}`
+  }
+}
+
+/**
+ * An execution this runner stopped running because of a fault, not because it ended: a storage
+ * error that retries did not cure, or a defect. It is left in storage as it was last committed;
+ * `result(id)` or `resume(id)` takes it up again.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class ExecutionAbortedError extends Data.TaggedError("ExecutionAbortedError")<{
+  readonly executionId: string
+  readonly cause: unknown
+}> {
+  override get message(): string {
+    return `execution "${this.executionId}" was abandoned by this runner: ${describeCause(this.cause)}`
   }
 }
 

@@ -8,9 +8,11 @@
 import type { Effect, Stream } from "effect"
 import { Context, Layer } from "effect"
 import type {
+  ExecutionAbortedError,
   ExecutionNotFoundError,
   ExecutionNotRunnableError,
   InvalidOptionError,
+  RunnerShutdownError,
   StorageError,
   WorkflowDefinitionError,
   WorkflowNotFoundError
@@ -47,7 +49,22 @@ export type Config<R = never> = RunnerConfig<R>
  * @since 0.2.0
  * @category models
  */
-export type ResultError = ExecutionNotFoundError | WorkflowNotFoundError | ExecutionNotRunnableError | StorageError
+export type ResultError =
+  | ExecutionNotFoundError
+  | WorkflowNotFoundError
+  | ExecutionNotRunnableError
+  | StorageError
+  | ExecutionAbortedError
+  | RunnerShutdownError
+
+/**
+ * What `execute` can fail with: submitting, or the execution's end never coming (a fault, a
+ * shutdown). A task that fails is not an error: it is in the result.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type ExecuteError = SubmitError | ExecutionNotRunnableError | ExecutionAbortedError | RunnerShutdownError
 
 /**
  * @since 0.1.0
@@ -63,7 +80,7 @@ export interface RunnerService {
     workflow: Workflow.Workflow<R> | string,
     input?: Record<string, unknown>,
     options?: SubmitOptions
-  ) => Effect.Effect<WorkflowResult, SubmitError | ExecutionNotRunnableError, R>
+  ) => Effect.Effect<WorkflowResult, ExecuteError, R>
   /** Starts a workflow and returns at once with a handle. */
   readonly submit: <R = never>(
     workflow: Workflow.Workflow<R> | string,

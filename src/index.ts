@@ -26,6 +26,7 @@ export { Runner } from "./Runner.js"
 /** @since 0.1.0 */
 export type {
   Config as RunnerConfig,
+  ExecuteError,
   ExecutionHandle,
   ResultError,
   RunnerService,

@@ -311,6 +311,19 @@ export class ExecutionState {
   }
 
   /**
+   * The runner gives the execution up after a fault (a storage error that retries did not cure, a
+   * defect): every unfinished task is cancelled with the reason, and the execution ends `Failed`
+   * with it as its message.
+   */
+  abort(reason: string, now: number): FinishedRow {
+    this.cancel(reason, now)
+    this.round.add({ _tag: "ExecutionFinished", at: now, status: "Failed", errorMessage: reason })
+    const row: FinishedRow = { ...this.row(), status: "Failed", errorMessage: reason, completedAt: now }
+    this.round.update(row)
+    return row
+  }
+
+  /**
    * The process is shutting down: attempts in flight were interrupted and do not count. Their
    * tasks go back to the state they had before being started, to run again after a restart.
    */

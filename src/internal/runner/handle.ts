@@ -1,7 +1,13 @@
 /** A submitted execution's handle: its id, its result, its events, its controls. */
 import type { Effect } from "effect"
 import { Stream } from "effect"
-import type { ExecutionNotRunnableError, StorageError, WorkflowNotFoundError } from "../../Errors.js"
+import type {
+  ExecutionAbortedError,
+  ExecutionNotRunnableError,
+  RunnerShutdownError,
+  StorageError,
+  WorkflowNotFoundError
+} from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import { isFinished } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
@@ -16,7 +22,10 @@ import type { Active } from "./supervisor.js"
 export interface ExecutionHandle {
   readonly executionId: string
   /** Waits for the end of the execution (on a Deferred: nothing polls). */
-  readonly result: Effect.Effect<WorkflowResult, StorageError | WorkflowNotFoundError | ExecutionNotRunnableError>
+  readonly result: Effect.Effect<
+    WorkflowResult,
+    StorageError | WorkflowNotFoundError | ExecutionNotRunnableError | ExecutionAbortedError | RunnerShutdownError
+  >
   /** Every event of this execution from its start, ending with `ExecutionFinished`. */
   readonly events: Stream.Stream<ExecutionEvent, StorageError>
   readonly cancel: Effect.Effect<void, StorageError>

@@ -4,7 +4,7 @@
  * runner can run it).
  */
 import { Deferred, Effect, Option } from "effect"
-import type { StorageError, WorkflowNotFoundError } from "../../Errors.js"
+import type { ExecutionAbortedError, RunnerShutdownError, StorageError, WorkflowNotFoundError } from "../../Errors.js"
 import { ExecutionNotFoundError, ExecutionNotRunnableError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { AttemptInfo, ExecutionInfo, ExecutionSummary, WorkflowResult } from "../../WorkflowResult.js"
@@ -83,7 +83,13 @@ export const attempts = (
     }))
   })
 
-export type ResultError = ExecutionNotFoundError | WorkflowNotFoundError | ExecutionNotRunnableError | StorageError
+export type ResultError =
+  | ExecutionNotFoundError
+  | WorkflowNotFoundError
+  | ExecutionNotRunnableError
+  | StorageError
+  | ExecutionAbortedError
+  | RunnerShutdownError
 
 export const result = (rt: Runtime, executionId: string): Effect.Effect<WorkflowResult, ResultError> => {
   /** Finished: its result; running here: its Deferred; unfinished and runnable here: taken up. */

@@ -1,6 +1,7 @@
 /** The runner's options and `submit`'s, defaulted and checked in one place. */
 import type { Duration } from "effect"
-import { Effect, Either } from "effect"
+import { Effect, Either, Schedule } from "effect"
+import type { StorageError } from "../../Errors.js"
 import { InvalidOptionError } from "../../Errors.js"
 import type { Workflow } from "../../Workflow.js"
 import { decodeDuration } from "../duration.js"
@@ -16,6 +17,11 @@ export interface RunnerConfig<R = never> {
   readonly maxConcurrentTasks?: number | undefined
   /** Resume unfinished executions found in storage when the runner starts. Default true. */
   readonly recover?: boolean | undefined
+  /**
+   * The waits between tries of a commit that failed for a transient reason (database away,
+   * busy, full). Default: exponential from 20 ms, capped at 2 s.
+   */
+  readonly storageRetry?: Schedule.Schedule<unknown, StorageError> | undefined
 }
 
 /**
@@ -39,6 +45,13 @@ export const checkMaxConcurrentTasks = (value: unknown): Effect.Effect<number, I
       new InvalidOptionError({ option: "maxConcurrentTasks", detail: `must be an integer ≥ 1, got ${String(max)}` })
     )
 }
+
+export const checkStorageRetry = (
+  value: unknown
+): Effect.Effect<Schedule.Schedule<unknown, StorageError> | undefined, InvalidOptionError> =>
+  value === undefined || Schedule.isSchedule(value)
+    ? Effect.succeed(value as Schedule.Schedule<unknown, StorageError> | undefined)
+    : Effect.fail(new InvalidOptionError({ option: "storageRetry", detail: "must be an Effect Schedule" }))
 
 export interface CheckedSubmitOptions {
   readonly key: string | undefined

@@ -12,13 +12,15 @@ import { makeHandle } from "./handle.js"
 import { makeHub } from "./hub.js"
 import { attempts, get, history, list, result } from "./inspect.js"
 import type { RunnerConfig, SubmitOptions } from "./options.js"
-import { checkMaxConcurrentTasks } from "./options.js"
+import { checkMaxConcurrentTasks, checkStorageRetry } from "./options.js"
 import { Permits } from "./permits.js"
 import { recover } from "./recovery.js"
 import { notAWorkflow, Registry, runnable } from "./registry.js"
+import { defaultStorageRetry } from "./retry.js"
 import type { Runtime } from "./runtime.js"
 import type { Submitted } from "./submit.js"
 import { submit } from "./submit.js"
+import type { RuntimeEnv } from "./supervisor.js"
 
 export const make = <R>(config: RunnerConfig<R>) =>
   Effect.gen(function*() {
@@ -26,7 +28,12 @@ export const make = <R>(config: RunnerConfig<R>) =>
     const storage = yield* Storage
     // The services the configured workflows' tasks need: the layer's own requirements.
     const services = yield* Effect.context<R>()
-    const env = { storage, permits: new Permits(maxConcurrentTasks), hub: yield* makeHub }
+    const env: RuntimeEnv = {
+      storage,
+      permits: new Permits(maxConcurrentTasks),
+      hub: yield* makeHub,
+      storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry
+    }
     const rt: Runtime = {
       env,
       registry: new Registry(storage),

@@ -5,14 +5,13 @@
  */
 import type { Effect as Fx } from "effect"
 import { Deferred, Effect, FiberMap, PubSub } from "effect"
-import type { StorageError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ExecutionState } from "../execution/state.js"
 import { Mailbox } from "./mailbox.js"
 import { makeWaiter } from "./permits.js"
 import type { Registry, Runnable } from "./registry.js"
-import type { Active, Message, RuntimeEnv, SuperviseOptions } from "./supervisor.js"
+import type { Active, EndError, Message, RuntimeEnv, SuperviseOptions } from "./supervisor.js"
 
 export interface Runtime {
   readonly env: RuntimeEnv
@@ -31,7 +30,7 @@ export const prepare = (state: ExecutionState, withLog: boolean): Effect.Effect<
     return {
       state,
       mailbox,
-      done: yield* Deferred.make<WorkflowResult, StorageError>(),
+      done: yield* Deferred.make<WorkflowResult, EndError>(),
       log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined,
       waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" }))
     }

@@ -15,6 +15,7 @@ import type { SubmitOptions } from "./options.js"
 import { checkSubmitOptions } from "./options.js"
 import type { Runnable } from "./registry.js"
 import { notAWorkflow, runnable } from "./registry.js"
+import { retryTransient } from "./retry.js"
 import type { Runtime } from "./runtime.js"
 import { prepare, start } from "./runtime.js"
 import type { Active } from "./supervisor.js"
@@ -82,7 +83,8 @@ export const submit = <R>(
       // the execution and the others get its handle. Known here from now on, so that a
       // concurrent submit with the key finds this one running.
       rt.active.set(executionId, active)
-      const existing = yield* Effect.tapError(rt.env.storage.claim(state.row()), abandon)
+      const claim = retryTransient(rt.env.storage.claim(state.row()), rt.env.storageRetry, "submit", "submit")
+      const existing = yield* Effect.tapError(claim, abandon)
       if (Option.isSome(existing)) {
         rt.active.delete(executionId)
         rt.env.permits.leave(active.waiter)
@@ -93,7 +95,7 @@ export const submit = <R>(
     state.begin(now, { created: key !== undefined })
     const started = startReady(rt.env, active, now)
     // The execution, and its first attempts, exist in storage before anyone is told its id.
-    yield* flush(rt.env, state, active.log).pipe(
+    yield* flush(rt.env, state, active.log, "submit").pipe(
       Effect.tapError((error) =>
         Effect.zipRight(Effect.sync(() => rt.env.permits.give(started.length)), abandon(error))
       )

@@ -5,10 +5,12 @@
  * tasks. Task fibers never fork their successors; they report back and end. See
  * docs/ARCHITECTURE.md, "The hot path".
  */
-import { Clock, Deferred, type Duration, Effect, Fiber, PubSub, Runtime } from "effect"
+import type { Schedule } from "effect"
+import { Cause, Clock, Deferred, type Duration, Effect, Exit, Fiber, Option, PubSub, Runtime } from "effect"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type { StorageError } from "../../Errors.js"
+import { ExecutionAbortedError, RunnerShutdownError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import type { Workflow } from "../../Workflow.js"
@@ -21,6 +23,7 @@ import type { Hub } from "./hub.js"
 import type { Mailbox } from "./mailbox.js"
 import type { Permits, Waiter } from "./permits.js"
 import { resultOf } from "./projection.js"
+import { retryTransient } from "./retry.js"
 
 export type Message =
   | { readonly _tag: "AttemptEnded"; readonly task: number; readonly attempt: number; readonly outcome: AttemptOutcome }
@@ -35,29 +38,38 @@ export interface RuntimeEnv {
   readonly storage: StorageService
   readonly permits: Permits
   readonly hub: Hub
+  /** The waits between tries of a commit that failed for a transient reason. */
+  readonly storageRetry: Schedule.Schedule<unknown, StorageError>
 }
+
+/** Why an execution's result never came: see `ended`. */
+export type EndError = StorageError | ExecutionAbortedError | RunnerShutdownError
 
 /** One execution as the runner tracks it while it runs. */
 export interface Active {
   readonly state: ExecutionState
   readonly mailbox: Mailbox<Message>
-  readonly done: Deferred.Deferred<WorkflowResult, StorageError>
+  readonly done: Deferred.Deferred<WorkflowResult, EndError>
   /** Replays the execution's events to late subscribers (submit handles). */
   readonly log: PubSub.PubSub<ExecutionEvent> | undefined
   /** Its place in the queue for permits. */
   readonly waiter: Waiter
 }
 
-/** Commits what the state machine changed, then publishes its events. */
+/**
+ * Commits what the state machine changed (trying again on transient errors: see retry.ts),
+ * then publishes its events.
+ */
 export const flush = (
   env: RuntimeEnv,
   state: ExecutionState,
-  log: PubSub.PubSub<ExecutionEvent> | undefined
+  log: PubSub.PubSub<ExecutionEvent> | undefined,
+  mode: "execution" | "submit" = "execution"
 ): Effect.Effect<void, StorageError> => {
   const round = state.round.take()
   if (round === undefined) return Effect.void
   return Effect.zipRight(
-    env.storage.commit(round.batch),
+    retryTransient(env.storage.commit(round.batch), env.storageRetry, `execution ${state.executionId}`, mode),
     Effect.suspend(() => {
       const listening = env.hub.listening()
       if (log === undefined && !listening) return Effect.void
@@ -259,13 +271,48 @@ export const supervise = <R>(
   }).pipe(
     Effect.ensuring(Effect.suspend(() => Fiber.interruptAll(fibers.values()))),
     Effect.ensuring(Effect.sync(() => env.permits.leave(active.waiter))),
-    Effect.tapError((error) => Deferred.fail(active.done, error)),
-    // Shutdown: the task fibers were interrupted with the scope; their attempts do not count.
-    Effect.onInterrupt(() =>
-      Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        active.state.suspend(now)
-        return flush(env, active.state, active.log)
-      }).pipe(Effect.ignoreLogged, Effect.zipRight(Deferred.interrupt(active.done)))
+    Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : ended(env, active, exit.cause)))
+  )
+}
+
+/**
+ * A supervisor that ends without a result settles its execution all the same, so that no caller
+ * waits forever, and ends its event stream. Interrupted (shutdown): the attempts in flight are
+ * given back, and callers get `RunnerShutdownError`. A fault (a storage error that retries did
+ * not cure, a defect): logged, the execution recorded `Failed` with the reason if storage still
+ * takes it (else left as last committed, for a later `result`/`resume` to take up), and callers
+ * get the storage error, or `ExecutionAbortedError`.
+ */
+const ended = (env: RuntimeEnv, active: Active, cause: Cause.Cause<StorageError>): Effect.Effect<void> => {
+  const { state } = active
+  const close = active.log === undefined ? Effect.void : PubSub.shutdown(active.log)
+  // One plain commit: no retry, so that a shutdown or an abort never waits on storage.
+  const commit = Effect.suspend(() => {
+    const round = state.round.take()
+    return round === undefined ? Effect.void : env.storage.commit(round.batch)
+  })
+  if (Cause.isInterruptedOnly(cause)) {
+    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      state.suspend(now)
+      return commit
+    }).pipe(
+      Effect.ignoreLogged,
+      Effect.zipRight(Deferred.fail(active.done, new RunnerShutdownError())),
+      Effect.zipRight(close)
     )
+  }
+  const failure = Cause.failureOption(cause)
+  const error = Option.isSome(failure)
+    ? failure.value
+    : new ExecutionAbortedError({ executionId: state.executionId, cause: Cause.squash(cause) })
+  return Effect.logError(`execution ${state.executionId} abandoned: ${error.message}`).pipe(
+    Effect.zipRight(Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      state.round.take() // what failed to commit is not tried again
+      state.abort(error.message, now)
+      return commit
+    })),
+    Effect.catchAllCause((c) => Effect.logWarning(`execution ${state.executionId}: not recorded as failed`, c)),
+    Effect.zipRight(Deferred.fail(active.done, error)),
+    Effect.zipRight(close)
   )
 }

@@ -10,6 +10,7 @@ import Database from "better-sqlite3"
 import type { Scope } from "effect"
 import { Effect } from "effect"
 import { StorageError } from "../../../Errors.js"
+import { storageError } from "../faults.js"
 import type { Batch } from "../service.js"
 import type { Tables } from "./tables.js"
 
@@ -66,7 +67,6 @@ export const openWriter = (
           for (const u of batch.executionUpdates) updateExecution.run(u.status, u.errorMessage, u.completedAt, u.id)
           for (const r of batch.rounds) insertRound.run(r.executionId, r.round, JSON.stringify(r.entries))
         })
-        return (batch: Batch) =>
-          Effect.try({ try: () => commit(batch), catch: (cause) => new StorageError({ operation: "commit", cause }) })
+        return (batch: Batch) => Effect.try({ try: () => commit(batch), catch: storageError("commit") })
       })
   )

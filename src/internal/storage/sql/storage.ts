@@ -10,6 +10,7 @@ import type { ParseError } from "effect/ParseResult"
 import { InvalidOptionError, StorageError } from "../../../Errors.js"
 import { ExecutionStatus } from "../../../Status.js"
 import { deepFreeze, JsonObjectFromSelf } from "../../dag/json.js"
+import { storageError } from "../faults.js"
 import * as GroupCommit from "../groupCommit.js"
 import { Entries } from "../journal.js"
 import type { Batch, ListFilter, StorageService } from "../service.js"
@@ -79,7 +80,7 @@ const DefinitionFromSql = Schema.Struct({ definition: Schema.parseJson(WorkflowD
 const JournalFromSql = Schema.Struct({ round: Int, body: Entries })
 const IdFromSql = Schema.Struct({ id: Schema.String })
 
-const failed = (operation: string) => (cause: unknown) => new StorageError({ operation, cause })
+const failed = storageError
 
 /** A write path of the caller's own, given the tables once they exist. */
 export type Writer = (t: Tables) => Effect.Effect<(batch: Batch) => Effect.Effect<void, StorageError>, StorageError>
