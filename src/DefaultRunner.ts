@@ -12,7 +12,7 @@
  */
 import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Stream } from "effect"
 import { RunnerShutdownError } from "./Errors.js"
-import type { ExecutionEvent } from "./ExecutionEvent.js"
+import type { EventsDropped, ExecutionEvent } from "./ExecutionEvent.js"
 import type { Config, ExecutionHandle, SubmitOptions } from "./Runner.js"
 import { Runner } from "./Runner.js"
 import type { ListFilter } from "./Storage.js"
@@ -73,8 +73,11 @@ export interface DefaultRunner {
   register(workflow: Workflow.Workflow<never>): Promise<void>
   /** Names of the registered workflows. */
   workflows(): Promise<ReadonlyArray<string>>
-  /** Live events of every execution, from the moment iteration starts (each loop subscribes anew). */
-  readonly events: AsyncIterable<ExecutionEvent>
+  /**
+   * Live events of every execution, from the moment iteration starts (each loop subscribes
+   * anew); `EventsDropped` marks events a slow loop missed. Iteration ends at `shutdown()`.
+   */
+  readonly events: AsyncIterable<ExecutionEvent | EventsDropped>
   /**
    * Interrupts running tasks (their executions stay resumable) and closes the storage. Calls
    * made afterwards reject with `RunnerShutdownError`.
@@ -103,6 +106,8 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     if (closed) throw new RunnerShutdownError()
     const exit = await runtime.runPromiseExit(Effect.flatMap(Runner, f))
     if (Exit.isSuccess(exit)) return exit.value
+    // A call still running when the runner shut down: one typed error, not an interruption.
+    if (closed && Cause.isInterruptedOnly(exit.cause)) throw new RunnerShutdownError()
     throw Cause.squash(exit.cause)
   }
   const toPromiseHandle = (handle: ExecutionHandle): PromiseHandle => {

@@ -83,6 +83,22 @@ export type ExecutionEvent = typeof ExecutionEvent.Type
 export type Tag = ExecutionEvent["_tag"]
 
 /**
+ * In `Runner.events` only: the consumer fell behind by more than the runner's event buffer, and
+ * this many events (the oldest) were dropped before the ones that follow. Not an execution's
+ * event: `history(id)` has them all.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const EventsDropped = Schema.TaggedStruct("EventsDropped", { count: Schema.Number, at: Schema.DateFromNumber })
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export type EventsDropped = typeof EventsDropped.Type
+
+/**
  * The last event of every execution.
  *
  * @since 0.1.0

@@ -17,7 +17,7 @@ import type {
   WorkflowDefinitionError,
   WorkflowNotFoundError
 } from "./Errors.js"
-import type { ExecutionEvent } from "./ExecutionEvent.js"
+import type { EventsDropped, ExecutionEvent } from "./ExecutionEvent.js"
 import type { ExecutionHandle } from "./internal/runner/handle.js"
 import type { RunnerConfig, SubmitOptions } from "./internal/runner/options.js"
 import { make } from "./internal/runner/runner.js"
@@ -113,8 +113,12 @@ export interface RunnerService {
   readonly pause: (executionId: string) => Effect.Effect<void, ExecutionNotFoundError | StorageError>
   /** Lifts a pause; an unfinished execution that no runner runs is taken up by this one, if it can. */
   readonly resume: (executionId: string) => Effect.Effect<void, ExecutionNotFoundError | StorageError>
-  /** Live events of every execution, from the moment the stream is run. */
-  readonly events: Stream.Stream<ExecutionEvent>
+  /**
+   * Live events of every execution, from the moment the stream is run. A consumer that falls
+   * behind by more than `eventBuffer` events loses the oldest, and gets an `EventsDropped`
+   * marker in their place; the stream ends when the runner closes.
+   */
+  readonly events: Stream.Stream<ExecutionEvent | EventsDropped>
   /** Adds a workflow, so that it can be run by name; what its tasks need is required here. */
   readonly register: <R>(
     workflow: Workflow.Workflow<R>

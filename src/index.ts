@@ -54,7 +54,7 @@ export type {
 /** @since 0.1.0 */
 export type { ContextDelta, Key, TaskContext } from "./TaskContext.js"
 /** @since 0.1.0 */
-export { ExecutionEvent, isFinished as isExecutionFinished } from "./ExecutionEvent.js"
+export { EventsDropped, ExecutionEvent, isFinished as isExecutionFinished } from "./ExecutionEvent.js"
 /** @since 0.1.0 */
 export type {
   AttemptInfo,

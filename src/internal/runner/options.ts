@@ -22,6 +22,11 @@ export interface RunnerConfig<R = never> {
    * busy, full). Default: exponential from 20 ms, capped at 2 s.
    */
   readonly storageRetry?: Schedule.Schedule<unknown, StorageError> | undefined
+  /**
+   * How many events `Runner.events` keeps for a consumer that falls behind; beyond, the oldest
+   * are dropped and an `EventsDropped` marker says how many. Default 10,000.
+   */
+  readonly eventBuffer?: number | undefined
 }
 
 /**
@@ -44,6 +49,13 @@ export const checkMaxConcurrentTasks = (value: unknown): Effect.Effect<number, I
     : Effect.fail(
       new InvalidOptionError({ option: "maxConcurrentTasks", detail: `must be an integer ≥ 1, got ${String(max)}` })
     )
+}
+
+export const checkEventBuffer = (value: unknown): Effect.Effect<number, InvalidOptionError> => {
+  const n = value ?? 10_000
+  return typeof n === "number" && Number.isInteger(n) && n >= 1
+    ? Effect.succeed(n)
+    : Effect.fail(new InvalidOptionError({ option: "eventBuffer", detail: `must be an integer ≥ 1, got ${String(n)}` }))
 }
 
 export const checkStorageRetry = (

@@ -12,7 +12,7 @@ import { makeHandle } from "./handle.js"
 import { makeHub } from "./hub.js"
 import { attempts, get, history, list, result } from "./inspect.js"
 import type { RunnerConfig, SubmitOptions } from "./options.js"
-import { checkMaxConcurrentTasks, checkStorageRetry } from "./options.js"
+import { checkEventBuffer, checkMaxConcurrentTasks, checkStorageRetry } from "./options.js"
 import { Permits } from "./permits.js"
 import { recover } from "./recovery.js"
 import { notAWorkflow, Registry, runnable } from "./registry.js"
@@ -31,9 +31,11 @@ export const make = <R>(config: RunnerConfig<R>) =>
     const env: RuntimeEnv = {
       storage,
       permits: new Permits(maxConcurrentTasks),
-      hub: yield* makeHub,
+      hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),
       storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry
     }
+    // Added first, run last: once the supervisors (closed before) have ended their executions.
+    yield* Effect.addFinalizer(() => env.hub.close)
     const rt: Runtime = {
       env,
       registry: new Registry(storage),
