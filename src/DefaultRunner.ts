@@ -13,7 +13,7 @@
 import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Stream } from "effect"
 import { RunnerShutdownError } from "./Errors.js"
 import type { EventsDropped, ExecutionEvent } from "./ExecutionEvent.js"
-import type { Config, ExecutionHandle, SubmitOptions } from "./Runner.js"
+import type { Config, ExecutionHandle, PruneOptions, SubmitOptions } from "./Runner.js"
 import { Runner } from "./Runner.js"
 import type { ListFilter } from "./Storage.js"
 import * as Storage from "./Storage.js"
@@ -73,6 +73,8 @@ export interface DefaultRunner {
   register(workflow: Workflow.Workflow<never>): Promise<void>
   /** Names of the registered workflows. */
   workflows(): Promise<ReadonlyArray<string>>
+  /** Deletes finished executions older than `olderThan` (see `Runner`'s `prune`); returns how many. */
+  prune(options: PruneOptions): Promise<number>
   /**
    * Live events of every execution, from the moment iteration starts (each loop subscribes
    * anew); `EventsDropped` marks events a slow loop missed. Iteration ends at `shutdown()`.
@@ -138,6 +140,7 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     resume: (id) => run((r) => r.resume(id)),
     register: (workflow) => run((r) => r.register(workflow)),
     workflows: () => run((r) => r.workflows),
+    prune: (pruneOptions) => run((r) => r.prune(pruneOptions)),
     events: Stream.toAsyncIterable(
       Stream.unwrap(Effect.map(runtime.runtimeEffect, (rt) => Context.get(rt.context, Runner).events))
     ),

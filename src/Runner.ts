@@ -20,6 +20,7 @@ import type {
 import type { EventsDropped, ExecutionEvent } from "./ExecutionEvent.js"
 import type { ExecutionHandle } from "./internal/runner/handle.js"
 import type { RunnerConfig, SubmitOptions } from "./internal/runner/options.js"
+import type { PruneOptions, RetentionOptions } from "./internal/runner/retention.js"
 import { make } from "./internal/runner/runner.js"
 import type { SubmitError } from "./internal/runner/submit.js"
 import type { ListFilter, Storage } from "./Storage.js"
@@ -29,6 +30,10 @@ import type { AttemptInfo, ExecutionInfo, ExecutionStatus, ExecutionSummary, Wor
 export type {
   /** @since 0.1.0 */
   ExecutionHandle,
+  /** @since 0.2.0 */
+  PruneOptions,
+  /** @since 0.2.0 */
+  RetentionOptions,
   /** @since 0.1.0 */
   SubmitError,
   /** @since 0.1.0 */
@@ -125,6 +130,11 @@ export interface RunnerService {
   ) => Effect.Effect<void, WorkflowDefinitionError | StorageError, R>
   /** Names of the registered workflows. */
   readonly workflows: Effect.Effect<ReadonlyArray<string>>
+  /**
+   * Deletes the finished executions that ended more than `olderThan` ago (only those with
+   * `status`, if given), with all their rows; returns how many.
+   */
+  readonly prune: (options: PruneOptions) => Effect.Effect<number, StorageError | InvalidOptionError>
 }
 
 /**

@@ -7,8 +7,8 @@
 import * as Either from "effect/Either"
 import * as ContextKey from "./ContextKey.js"
 import { ContextDecodeError, ContextValueError } from "./Errors.js"
-import type { Json, JsonObject } from "./internal/dag/json.js"
-import { toFrozenJson } from "./internal/dag/json.js"
+import type { Json, JsonObject, SizeLimits } from "./internal/dag/json.js"
+import { defaultLimits, setOwn, toFrozenJsonSized } from "./internal/dag/json.js"
 
 /**
  * @since 0.1.0
@@ -73,7 +73,7 @@ export const applyDelta = (input: JsonObject, delta: ContextDelta): JsonObject =
   if (setKeys.length === 0 && delta.deleted.length === 0) return input
   const out: Record<string, Json> = { ...input }
   for (const k of delta.deleted) delete out[k]
-  for (const k of setKeys) out[k] = delta.set[k]
+  for (const k of setKeys) setOwn(out, k, delta.set[k])
   return Object.freeze(out)
 }
 
@@ -83,6 +83,7 @@ export interface AttemptMeta {
   readonly executionId: string
   readonly workflowName: string
   readonly attempt: number
+  readonly limits?: SizeLimits | undefined
 }
 
 /** @internal The one implementation of `TaskContext`: the input plus a log of writes. */
@@ -96,12 +97,17 @@ export class TaskContextImpl implements TaskContext {
   private aborted = false
   /** undefined marks a deleted key. */
   private readonly writes = new Map<string, Json | undefined>()
+  /** The estimated JSON size of each value set, and their total. */
+  private readonly sizes = new Map<string, number>()
+  private written = 0
+  private readonly limits: SizeLimits
 
   constructor(private readonly input: JsonObject, meta: AttemptMeta) {
     this.taskId = meta.taskId
     this.executionId = meta.executionId
     this.workflowName = meta.workflowName
     this.attempt = meta.attempt
+    this.limits = meta.limits ?? defaultLimits
   }
 
   get signal(): AbortSignal {
@@ -148,7 +154,19 @@ export class TaskContextImpl implements TaskContext {
       }
       encoded = result.right
     }
-    this.writes.set(name, toFrozenJson(name, encoded))
+    const checked = toFrozenJsonSized(name, encoded, this.limits.maxValueBytes)
+    const written = this.written - (this.sizes.get(name) ?? 0) + checked.bytes
+    if (written > this.limits.maxOutputBytes) {
+      throw new ContextValueError({
+        key: name,
+        path: "",
+        detail:
+          `the attempt's changes would pass ${this.limits.maxOutputBytes} bytes of JSON (the limit for one attempt)`
+      })
+    }
+    this.written = written
+    this.sizes.set(name, checked.bytes)
+    this.writes.set(name, checked.value)
   }
 
   has(key: Key<any>): boolean {
@@ -159,6 +177,8 @@ export class TaskContextImpl implements TaskContext {
     const name = keyName(key)
     const existed = this.has(name)
     this.writes.set(name, undefined)
+    this.written -= this.sizes.get(name) ?? 0
+    this.sizes.delete(name)
     return existed
   }
 
@@ -178,7 +198,7 @@ export class TaskContextImpl implements TaskContext {
     for (const [k, v] of this.writes) {
       if (v === undefined) {
         if (Object.prototype.hasOwnProperty.call(this.input, k)) deleted.push(k)
-      } else set[k] = v
+      } else setOwn(set, k, v)
     }
     return { set: Object.freeze(set), deleted: Object.freeze(deleted) }
   }

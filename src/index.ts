@@ -28,7 +28,9 @@ export type {
   Config as RunnerConfig,
   ExecuteError,
   ExecutionHandle,
+  PruneOptions,
   ResultError,
+  RetentionOptions,
   RunnerService,
   SubmitError,
   SubmitOptions

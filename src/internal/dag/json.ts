@@ -27,53 +27,132 @@ const isPlainObject = (value: object): boolean => {
   return proto === Object.prototype || proto === null
 }
 
+/** How deep a value may nest: deeper, a JSON encoder or decoder runs out of stack. */
+export const MAX_DEPTH = 1000
+
+/** Size limits on what enters a context, in bytes of JSON (estimated while it is checked). */
+export interface SizeLimits {
+  /** One value given to `set` (or one key of an input). Default 64 MiB. */
+  readonly maxValueBytes: number
+  /** Everything one attempt sets (or a whole input). Default 256 MiB. */
+  readonly maxOutputBytes: number
+}
+
+export const defaultLimits: SizeLimits = { maxValueBytes: 64 * 2 ** 20, maxOutputBytes: 256 * 2 ** 20 }
+
+/** Sets an own data property, `"__proto__"` included (assigning it would set the prototype). */
+export const setOwn = (o: Record<string, Json>, k: string, v: Json): void => {
+  if (k === "__proto__") Object.defineProperty(o, k, { value: v, enumerable: true, writable: true, configurable: true })
+  else o[k] = v
+}
+
+const hasOwn = (o: object, k: string): boolean => Object.prototype.hasOwnProperty.call(o, k)
+
+const pathOf = (segments: ReadonlyArray<string | number>): string => {
+  let path = ""
+  for (const s of segments) path += typeof s === "number" ? `[${s}]` : path === "" ? s : `.${s}`
+  return path
+}
+
 /**
- * Checks that `value` round-trips through JSON and returns a frozen deep copy of it.
- * Throws a `ContextValueError` naming the first offending path.
+ * Checks that `value` round-trips through JSON and returns a frozen deep copy of it, with its
+ * estimated size in bytes of JSON. Throws a `ContextValueError` naming the first offending path:
+ * a value JSON cannot hold, a cycle, nesting deeper than `MAX_DEPTH`, or more than
+ * `maxBytes`. Keys are data: `__proto__`, `constructor` and `prototype` stay own properties.
  */
-export const toFrozenJson = (key: string, value: unknown): Json => {
+export const toFrozenJsonSized = (
+  key: string,
+  value: unknown,
+  maxBytes: number = defaultLimits.maxValueBytes
+): { readonly value: Json; readonly bytes: number } => {
   const seen = new Set<object>()
-  const visit = (v: unknown, path: string): Json => {
+  const segments: Array<string | number> = []
+  let bytes = 0
+  const fail = (detail: string): never => {
+    throw new ContextValueError({ key, path: pathOf(segments), detail })
+  }
+  const count = (n: number) => {
+    bytes += n
+    if (bytes > maxBytes) fail(`larger than ${maxBytes} bytes of JSON (the limit for one value)`)
+  }
+  const visit = (v: unknown): Json => {
     switch (typeof v) {
       case "string":
+        count(v.length + 2)
+        return v
       case "boolean":
+        count(5)
         return v
       case "number":
-        if (Number.isFinite(v)) return v
+        if (Number.isFinite(v)) {
+          count(8)
+          return v
+        }
         break
       case "object": {
-        if (v === null) return null
-        if (seen.has(v)) throw new ContextValueError({ key, path, detail: "a cycle (the value refers to itself)" })
+        if (v === null) {
+          count(4)
+          return null
+        }
+        if (seen.has(v)) fail("a cycle (the value refers to itself)")
+        if (segments.length >= MAX_DEPTH) fail(`nested deeper than ${MAX_DEPTH} levels`)
         if (Array.isArray(v)) {
           seen.add(v)
+          count(2 + v.length)
           const out: Array<Json> = new Array(v.length)
-          for (let i = 0; i < v.length; i++) out[i] = visit(v[i], `${path}[${i}]`)
+          for (let i = 0; i < v.length; i++) {
+            segments.push(i)
+            out[i] = visit(v[i])
+            segments.pop()
+          }
           seen.delete(v)
           return Object.freeze(out)
         }
         if (!isPlainObject(v)) break
         seen.add(v)
+        const keys = Object.keys(v)
+        count(2 + keys.length)
         const out: Record<string, Json> = {}
-        for (const k of Object.keys(v)) {
-          out[k] = visit((v as Record<string, unknown>)[k], path === "" ? k : `${path}.${k}`)
+        for (const k of keys) {
+          count(k.length + 3)
+          segments.push(k)
+          setOwn(out, k, visit((v as Record<string, unknown>)[k]))
+          segments.pop()
         }
         seen.delete(v)
         return Object.freeze(out)
       }
     }
-    throw new ContextValueError({ key, path, detail: describe(v) })
+    return fail(describe(v))
   }
-  return visit(value, "")
+  const out = visit(value)
+  return { value: out, bytes }
 }
 
-/** A whole context given as input: a plain object whose values are all JSON. */
-export const toFrozenJsonObject = (value: unknown): JsonObject => {
+/** `toFrozenJsonSized`, the value alone. */
+export const toFrozenJson = (key: string, value: unknown, maxBytes?: number): Json =>
+  toFrozenJsonSized(key, value, maxBytes).value
+
+/** A whole context given as input: a plain object whose values are all JSON, within the limits. */
+export const toFrozenJsonObject = (value: unknown, limits: SizeLimits = defaultLimits): JsonObject => {
   if (value === undefined) return emptyObject
   if (typeof value !== "object" || value === null || Array.isArray(value) || !isPlainObject(value)) {
     throw new ContextValueError({ key: "(input)", path: "", detail: "the input context must be a plain object" })
   }
   const out: Record<string, Json> = {}
-  for (const k of Object.keys(value)) out[k] = toFrozenJson(k, (value as Record<string, unknown>)[k])
+  let total = 0
+  for (const k of Object.keys(value)) {
+    const checked = toFrozenJsonSized(k, (value as Record<string, unknown>)[k], limits.maxValueBytes)
+    total += checked.bytes
+    if (total > limits.maxOutputBytes) {
+      throw new ContextValueError({
+        key: "(input)",
+        path: "",
+        detail: `larger than ${limits.maxOutputBytes} bytes of JSON (the limit for a whole input)`
+      })
+    }
+    setOwn(out, k, checked.value)
+  }
   return Object.freeze(out)
 }
 
@@ -101,7 +180,7 @@ export const jsonEquals = (a: Json, b: Json): boolean => {
   const ka = Object.keys(a)
   if (ka.length !== Object.keys(b).length) return false
   for (const k of ka) {
-    if (!(k in b) || !jsonEquals((a as JsonObject)[k], (b as JsonObject)[k])) return false
+    if (!hasOwn(b, k) || !jsonEquals((a as JsonObject)[k], (b as JsonObject)[k])) return false
   }
   return true
 }
@@ -128,7 +207,7 @@ export const mergeObjects = (earlier: JsonObject, later: JsonObject): JsonObject
   if (laterKeys.length === 0) return earlier
   if (Object.keys(earlier).length === 0) return later
   const out: Record<string, Json> = { ...earlier }
-  for (const k of laterKeys) out[k] = k in earlier ? mergeJson(earlier[k], later[k]) : later[k]
+  for (const k of laterKeys) setOwn(out, k, hasOwn(earlier, k) ? mergeJson(earlier[k], later[k]) : later[k])
   return Object.freeze(out)
 }
 

@@ -7,7 +7,7 @@ import { Cause, Clock, Effect, Exit } from "effect"
 import { TaskTimeoutError } from "../../Errors.js"
 import type * as Task from "../../Task.js"
 import { TaskContextImpl } from "../../TaskContext.js"
-import type { JsonObject } from "../dag/json.js"
+import type { JsonObject, SizeLimits } from "../dag/json.js"
 import type { AttemptOutcome } from "../execution/state.js"
 
 export interface AttemptInput<R> {
@@ -16,6 +16,7 @@ export interface AttemptInput<R> {
   readonly executionId: string
   readonly workflowName: string
   readonly attempt: number
+  readonly limits: SizeLimits
 }
 
 const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
@@ -66,7 +67,8 @@ export const runAttempt = <R>(
     taskId: task.id,
     executionId: a.executionId,
     workflowName: a.workflowName,
-    attempt: a.attempt
+    attempt: a.attempt,
+    limits: a.limits
   })
   const plain = task.onSuccess === undefined && task.onFailure === undefined
 

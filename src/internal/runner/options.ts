@@ -4,7 +4,10 @@ import { Effect, Either, Schedule } from "effect"
 import type { StorageError } from "../../Errors.js"
 import { InvalidOptionError } from "../../Errors.js"
 import type { Workflow } from "../../Workflow.js"
+import type { SizeLimits } from "../dag/json.js"
+import { defaultLimits } from "../dag/json.js"
 import { decodeDuration } from "../duration.js"
+import type { RetentionOptions } from "./retention.js"
 
 /**
  * @since 0.1.0
@@ -27,6 +30,14 @@ export interface RunnerConfig<R = never> {
    * are dropped and an `EventsDropped` marker says how many. Default 10,000.
    */
   readonly eventBuffer?: number | undefined
+  /** Finished executions older than `olderThan` are deleted in the background, every `every`. */
+  readonly retention?: RetentionOptions | undefined
+  /**
+   * Size limits on context values, in bytes of JSON: one value set (or one key of an input),
+   * default 64 MiB; everything one attempt sets (or a whole input), default 256 MiB. Past them,
+   * `set` (or `submit`) fails with `ContextValueError`, before anything is stored.
+   */
+  readonly contextLimits?: Partial<SizeLimits> | undefined
 }
 
 /**
@@ -57,6 +68,25 @@ export const checkEventBuffer = (value: unknown): Effect.Effect<number, InvalidO
     ? Effect.succeed(n)
     : Effect.fail(new InvalidOptionError({ option: "eventBuffer", detail: `must be an integer ≥ 1, got ${String(n)}` }))
 }
+
+export const checkContextLimits = (
+  value: Partial<SizeLimits> | undefined
+): Effect.Effect<SizeLimits, InvalidOptionError> =>
+  Effect.suspend(() => {
+    const limits = { ...defaultLimits, ...value }
+    for (const option of ["maxValueBytes", "maxOutputBytes"] as const) {
+      const n = limits[option]
+      if (typeof n !== "number" || !Number.isInteger(n) || n < 1) {
+        return Effect.fail(
+          new InvalidOptionError({
+            option: `contextLimits.${option}`,
+            detail: `must be an integer ≥ 1, got ${String(n)}`
+          })
+        )
+      }
+    }
+    return Effect.succeed(limits)
+  })
 
 export const checkStorageRetry = (
   value: unknown

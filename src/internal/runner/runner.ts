@@ -12,10 +12,12 @@ import { makeHandle } from "./handle.js"
 import { makeHub } from "./hub.js"
 import { attempts, get, history, list, result } from "./inspect.js"
 import type { RunnerConfig, SubmitOptions } from "./options.js"
-import { checkEventBuffer, checkMaxConcurrentTasks, checkStorageRetry } from "./options.js"
+import { checkContextLimits, checkEventBuffer, checkMaxConcurrentTasks, checkStorageRetry } from "./options.js"
 import { Permits } from "./permits.js"
 import { recover } from "./recovery.js"
 import { notAWorkflow, Registry, runnable } from "./registry.js"
+import type { PruneOptions } from "./retention.js"
+import { prune, retain } from "./retention.js"
 import { defaultStorageRetry } from "./retry.js"
 import type { Runtime } from "./runtime.js"
 import type { Submitted } from "./submit.js"
@@ -32,7 +34,8 @@ export const make = <R>(config: RunnerConfig<R>) =>
       storage,
       permits: new Permits(maxConcurrentTasks),
       hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),
-      storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry
+      storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry,
+      limits: yield* checkContextLimits(config.contextLimits)
     }
     // Added first, run last: once the supervisors (closed before) have ended their executions.
     yield* Effect.addFinalizer(() => env.hub.close)
@@ -48,6 +51,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       yield* rt.registry.add(runnable(env, workflow, services))
     }
     if (config.recover !== false && !storage.readOnly) yield* recover(rt)
+    if (!storage.readOnly) yield* retain(storage, config.retention)
 
     const controlOf = (tag: "Cancel" | "Pause" | "Resume") => control(rt, tag)
     const handleOf = ({ active, executionId }: Submitted) => {
@@ -92,6 +96,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
         isWorkflow(workflow)
           ? Effect.flatMap(Effect.context<R2>(), (ctx) => rt.registry.add(runnable(env, workflow, ctx)))
           : Effect.fail(notAWorkflow()),
-      workflows: Effect.sync(() => rt.registry.names())
+      workflows: Effect.sync(() => rt.registry.names()),
+      prune: (options: PruneOptions) => prune(storage, options)
     }
   })

@@ -60,7 +60,7 @@ export const submit = <R>(
   Effect.gen(function*() {
     const entry = yield* resolve(rt, target)
     const frozenInput = yield* Effect.try({
-      try: () => toFrozenJsonObject(input),
+      try: () => toFrozenJsonObject(input, rt.env.limits),
       catch: (e) => e as ContextValueError
     })
     const { key, timeout } = yield* checkSubmitOptions(options)

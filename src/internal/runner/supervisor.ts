@@ -15,6 +15,7 @@ import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import type { Workflow } from "../../Workflow.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
+import type { SizeLimits } from "../dag/json.js"
 import type { AttemptOutcome, ExecutionState } from "../execution/state.js"
 import { eventsOf } from "../storage/journal.js"
 import type { StorageService } from "../storage/service.js"
@@ -40,6 +41,7 @@ export interface RuntimeEnv {
   readonly hub: Hub
   /** The waits between tries of a commit that failed for a transient reason. */
   readonly storageRetry: Schedule.Schedule<unknown, StorageError>
+  readonly limits: SizeLimits
 }
 
 /** Why an execution's result never came: see `ended`. */
@@ -138,7 +140,8 @@ export const supervise = <R>(
           input: state.inputOf(task),
           executionId: state.executionId,
           workflowName: workflow.name,
-          attempt
+          attempt,
+          limits: env.limits
         }, clock)
         if (!Effect.isEffect(begun)) {
           env.permits.give(1)

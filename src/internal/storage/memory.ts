@@ -1,4 +1,7 @@
-/** Storage in process memory: executions in a Map, each with its journal as an array. */
+/**
+ * Storage in process memory: executions in a Map, each with its journal as the list of its
+ * rounds (the arrays the runner committed, kept as they are: no entry is copied).
+ */
 import { Effect, Option } from "effect"
 import { isFinal } from "../../Status.js"
 import type { Entry } from "./journal.js"
@@ -6,7 +9,7 @@ import type { Batch, ExecutionRow, ListFilter, StorageService, WorkflowDefinitio
 
 interface ExecutionEntry {
   row: ExecutionRow
-  readonly journal: Array<Entry>
+  readonly journal: Array<ReadonlyArray<Entry>>
   rounds: number
 }
 
@@ -39,7 +42,7 @@ export const make = (): StorageService => {
         // A round already stored (a commit retried) is not stored twice.
         if (e === undefined || round.round <= e.rounds) continue
         e.rounds = round.round
-        for (const entry of round.entries) e.journal.push(entry)
+        e.journal.push(round.entries)
       }
     })
 
@@ -60,7 +63,7 @@ export const make = (): StorageService => {
     journal: (id) =>
       Effect.sync(() => {
         const e = executions.get(id)
-        return { entries: e === undefined ? [] : [...e.journal], rounds: e?.rounds ?? 0 }
+        return { entries: e === undefined ? [] : e.journal.flat(), rounds: e?.rounds ?? 0 }
       }),
     claim: (row) =>
       Effect.sync(() => {
