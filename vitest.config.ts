@@ -7,11 +7,27 @@ export default defineConfig({
     alias: { sluice: fileURLToPath(new URL("./src/index.ts", import.meta.url)) }
   },
   test: {
-    include: ["test/**/*.test.ts"],
     // Native SQLite and child processes: one process per test file.
     pool: "forks",
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    reporters: ["default"]
+    reporters: ["default"],
+    projects: [
+      {
+        extends: true,
+        test: { name: "behaviour", include: ["test/**/*.test.ts"], exclude: ["test/faults/**"] }
+      },
+      {
+        // Faults that touch shared things (PostgreSQL restarted, a disk filled, processes killed,
+        // the heap measured): after the behaviour suites, one file at a time.
+        extends: true,
+        test: {
+          name: "faults",
+          include: ["test/faults/**/*.test.ts"],
+          poolOptions: { forks: { singleFork: true } },
+          sequence: { groupOrder: 1 }
+        }
+      }
+    ]
   }
 })
