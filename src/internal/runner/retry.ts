@@ -27,13 +27,16 @@ export const retryTransient = <A>(
 ): Effect.Effect<A, StorageError> =>
   Effect.suspend(() => {
     const tries = { unavailable: 0, busy: 0, full: 0 }
-    return Effect.retry(effect, {
-      schedule: Schedule.tapInput(schedule, (error: StorageError) => {
-        const n = error.transient === undefined ? 0 : tries[error.transient]
-        return n === 1 || n % 20 === 0
-          ? Effect.logWarning(`${what}: ${error.message}; trying again (${n})`)
+    let retries = 0
+    // The first time, then every 20th: an outage of minutes logs a line every half minute or so.
+    const warn = (error: StorageError) =>
+      Effect.suspend(() =>
+        ++retries === 1 || retries % 20 === 0
+          ? Effect.logWarning(`${what}: ${error.message}; trying again (${retries})`)
           : Effect.void
-      }),
+      )
+    return Effect.retry(effect, {
+      schedule: Schedule.tapInput(schedule, warn),
       while: (error) => {
         const kind = error.transient
         if (kind === undefined) return false
