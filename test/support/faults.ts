@@ -5,7 +5,9 @@
  */
 import { Effect } from "effect"
 import { execFile, execFileSync } from "node:child_process"
-import { existsSync, readdirSync } from "node:fs"
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 
 const cluster = () => (existsSync("/etc/postgresql") ? readdirSync("/etc/postgresql")[0] : undefined)
 const isRoot = () => process.getuid?.() === 0
@@ -59,3 +61,35 @@ export const restartPostgres = Effect.promise(() =>
     execFile("pg_ctlcluster", ["--skip-systemctl-redirect", cluster()!, "main", "restart"], () => resolve())
   )
 ).pipe(Effect.zipRight(postgresUp), Effect.ensuring(Effect.orDie(postgresUp)))
+
+/**
+ * A directory on a tmpfs of `size` (e.g. "2m"), unmounted when the scope closes; undefined (with
+ * the reason printed) where this process cannot mount one.
+ */
+export const smallDisk = (size: string) =>
+  Effect.acquireRelease(
+    Effect.sync(() => {
+      if (!isRoot()) return { dir: undefined, why: "not root" }
+      const dir = mkdtempSync(join(tmpdir(), "sluice-full-"))
+      try {
+        execFileSync("mount", ["-t", "tmpfs", "-o", `size=${size}`, "tmpfs", dir], { stdio: "ignore" })
+        return { dir, why: undefined }
+      } catch (e) {
+        return { dir: undefined, why: `mount failed: ${String(e)}` }
+      }
+    }),
+    ({ dir }) =>
+      Effect.sync(() => {
+        if (dir === undefined) return
+        try {
+          execFileSync("umount", ["-l", dir], { stdio: "ignore" })
+        } catch {
+          // Not mounted: nothing to undo.
+        }
+        rmSync(dir, { recursive: true, force: true })
+      })
+  )
+
+/** Grows a tmpfs made by `smallDisk`: space returns. */
+export const growDisk = (dir: string, size: string) =>
+  Effect.sync(() => execFileSync("mount", ["-o", `remount,size=${size}`, dir], { stdio: "ignore" }))

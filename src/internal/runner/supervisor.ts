@@ -281,10 +281,11 @@ export const supervise = <R>(
 /**
  * A supervisor that ends without a result settles its execution all the same, so that no caller
  * waits forever, and ends its event stream. Interrupted (shutdown): the attempts in flight are
- * given back, and callers get `RunnerShutdownError`. A fault (a storage error that retries did
- * not cure, a defect): logged, the execution recorded `Failed` with the reason if storage still
- * takes it (else left as last committed, for a later `result`/`resume` to take up), and callers
- * get the storage error, or `ExecutionAbortedError`.
+ * given back, and callers get `RunnerShutdownError`. A fault: logged, and callers get the storage
+ * error, or `ExecutionAbortedError` for a defect. A storage that stayed full (or busy) past its
+ * retries leaves the execution as last committed, for `result`/`resume` to take up once it
+ * recovers; a permanent error (a constraint, a value too large) or a defect records it `Failed`
+ * with the reason, if storage still takes that.
  */
 const ended = (env: RuntimeEnv, active: Active, cause: Cause.Cause<StorageError>): Effect.Effect<void> => {
   const { state } = active
@@ -308,12 +309,15 @@ const ended = (env: RuntimeEnv, active: Active, cause: Cause.Cause<StorageError>
   const error = Option.isSome(failure)
     ? failure.value
     : new ExecutionAbortedError({ executionId: state.executionId, cause: Cause.squash(cause) })
+  const resumable = error._tag === "StorageError" && error.transient !== undefined
   return Effect.logError(`execution ${state.executionId} abandoned: ${error.message}`).pipe(
-    Effect.zipRight(Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      state.round.take() // what failed to commit is not tried again
-      state.abort(error.message, now)
-      return commit
-    })),
+    Effect.zipRight(
+      resumable ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => {
+        state.round.take() // what failed to commit is not tried again
+        state.abort(error.message, now)
+        return commit
+      })
+    ),
     Effect.catchAllCause((c) => Effect.logWarning(`execution ${state.executionId}: not recorded as failed`, c)),
     Effect.zipRight(Deferred.fail(active.done, error)),
     Effect.zipRight(close)
