@@ -25,8 +25,14 @@ interface Child {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
-const startWorker = (db: string, ledger: string, mode: "start" | "resume", taskMillis = 60): Child => {
-  const child = spawn(process.execPath, ["--import", "tsx", worker, db, ledger, mode, String(taskMillis)], {
+const startWorker = (
+  db: string,
+  ledger: string,
+  mode: "start" | "resume",
+  taskMillis = 60,
+  shape: "chains" | "wide" = "chains"
+): Child => {
+  const child = spawn(process.execPath, ["--import", "tsx", worker, db, ledger, mode, String(taskMillis), shape], {
     cwd: root,
     stdio: ["ignore", "pipe", "pipe"]
   })
@@ -196,5 +202,35 @@ describe("recovery from a killed process", () => {
       // The runner was not disturbed.
       yield* Effect.promise(() => runner.exited)
       expect(runner.stdout()).toContain("RESULT Completed")
+    }))
+
+  it.scopedLive("SIGKILL while most tasks wait for a permit: those first run with attempt 1, not 2", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const db = join(dir, "wide.db")
+      const ledger = join(dir, "ledger.txt")
+      // 20 independent tasks, 2 permits: 2 run, 18 wait.
+      const first = startWorker(db, ledger, "start", 200, "wide")
+      yield* until("the execution id", () => /EXECUTION (\S+)/.test(first.stdout()))
+      const executionId = /EXECUTION (\S+)/.exec(first.stdout())![1]
+      yield* until("4 finished tasks", () => readLedger(ledger).filter((l) => l.kind === "end").length >= 4)
+      first.process.kill("SIGKILL")
+      yield* Effect.promise(() => first.exited)
+      const atKill = yield* readExecution(db, executionId)
+      // Waiting for a permit is Pending: nothing was recorded for those tasks.
+      const pending = atKill.tasks.filter((t) => t.status === "Pending").map((t) => t.taskId)
+      expect(pending.length).toBeGreaterThanOrEqual(10)
+      for (const t of atKill.tasks.filter((t) => t.status === "Pending")) expect(t.attempts).toBe(0)
+      const inFlight = atKill.tasks.filter((t) => t.status === "Running").map((t) => t.taskId)
+      expect(inFlight.length).toBeLessThanOrEqual(2)
+
+      const second = startWorker(db, ledger, "resume", 20, "wide")
+      yield* Effect.promise(() => second.exited)
+      expect(second.stdout()).toContain("RESULT Completed")
+      const starts = readLedger(ledger).filter((l) => l.kind === "start")
+      for (const task of pending) expect(starts.filter((l) => l.task === task).map((l) => l.attempt)).toEqual([1])
+      for (const task of inFlight) expect(starts.filter((l) => l.task === task).map((l) => l.attempt)).toEqual([1, 2])
+      const final = yield* readExecution(db, executionId)
+      expect(final.tasks.filter((t) => pending.includes(t.taskId)).every((t) => t.attempts === 1)).toBe(true)
     }))
 })
