@@ -147,4 +147,29 @@ describe("DefaultRunner", () => {
       await runner.shutdown()
     }
   })
+
+  it("at shutdown, every pending call rejects with RunnerShutdownError and every event loop ends", async () => {
+    const never = Workflow.make({
+      name: "never",
+      tasks: [Task.make({ id: "wait", run: () => new Promise<void>(() => {}) })]
+    })
+    const runner = await DefaultRunner.make("memory://", { workflows: [never] })
+    const handle = await runner.submit("never")
+    const pending = runner.execute("never").catch((e: unknown) => e)
+    const result = handle.result.catch((e: unknown) => e)
+    const loop = async (events: AsyncIterable<unknown>) => {
+      let n = 0
+      for await (const _ of events) n++
+      return n
+    }
+    const all = loop(runner.events)
+    const own = loop(handle.events)
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await runner.shutdown()
+    expect(await pending).toBeInstanceOf(RunnerShutdownError)
+    expect(await result).toBeInstanceOf(RunnerShutdownError)
+    // Both loops end (they would hang the test otherwise); the handle's saw the start.
+    expect(await all).toBeGreaterThanOrEqual(0)
+    expect(await own).toBeGreaterThanOrEqual(2)
+  })
 })
