@@ -6,7 +6,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import type { JournalEntry } from "sluice"
 import { Task, TriggerRule, Workflow } from "sluice"
-import type { AttemptOutcome } from "../src/internal/execution/state.js"
+import type { AttemptOutcome } from "../src/internal/execution/model.js"
 import { ExecutionState } from "../src/internal/execution/state.js"
 import { fold } from "../src/internal/storage/journal.js"
 

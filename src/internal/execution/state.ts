@@ -6,7 +6,7 @@
  */
 import type { FinalStatus } from "../../Status.js"
 import { isTerminal } from "../../Status.js"
-import { applyDelta, type ContextDelta, emptyDelta } from "../../TaskContext.js"
+import { applyDelta, emptyDelta } from "../../TaskContext.js"
 import type { Graph } from "../dag/graph.js"
 import type { JsonObject } from "../dag/json.js"
 import { emptyObject } from "../dag/json.js"
@@ -14,27 +14,9 @@ import type { Outcome } from "../dag/rules.js"
 import { countStatuses, decide, finalContext, finalStatus, inputOf, outcomeOf, summarize } from "../dag/rules.js"
 import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, FinishedRow } from "../storage/service.js"
+import type { AttemptOutcome, Dag, ExecutionMeta } from "./model.js"
 import { Round } from "./round.js"
 import { TaskTable } from "./tasks.js"
-
-/** What the state machine needs of a workflow: its identity and its compiled DAG. */
-export interface Dag {
-  readonly name: string
-  readonly version: string
-  readonly graph: Graph
-}
-
-/** What one attempt of a task came to, as its fiber reports it. */
-export type AttemptOutcome =
-  | { readonly _tag: "Succeeded"; readonly delta: ContextDelta; readonly completedAt: number }
-  | { readonly _tag: "Failed"; readonly error: unknown; readonly message: string; readonly completedAt: number }
-
-export interface ExecutionMeta {
-  readonly executionId: string
-  readonly input: JsonObject
-  readonly createdAt: number
-  readonly idempotencyKey: string | null
-}
 
 export class ExecutionState {
   readonly n: number

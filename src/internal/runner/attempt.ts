@@ -8,7 +8,7 @@ import { TaskTimeoutError } from "../../Errors.js"
 import type * as Task from "../../Task.js"
 import { TaskContextImpl } from "../../TaskContext.js"
 import type { JsonObject, SizeLimits } from "../dag/json.js"
-import type { AttemptOutcome } from "../execution/state.js"
+import type { AttemptOutcome } from "../execution/model.js"
 
 export interface AttemptInput<R> {
   readonly task: Task.Task<R>

@@ -1,0 +1,26 @@
+/**
+ * The vocabulary of one execution's state machine: the DAG it runs, the execution's identity,
+ * and what an attempt of a task came to (reported by the attempt runner, read by the state).
+ */
+import type { ContextDelta } from "../../TaskContext.js"
+import type { Graph } from "../dag/graph.js"
+import type { JsonObject } from "../dag/json.js"
+
+/** What the state machine needs of a workflow: its identity and its compiled DAG. */
+export interface Dag {
+  readonly name: string
+  readonly version: string
+  readonly graph: Graph
+}
+
+/** What one attempt of a task came to, as its fiber reports it. */
+export type AttemptOutcome =
+  | { readonly _tag: "Succeeded"; readonly delta: ContextDelta; readonly completedAt: number }
+  | { readonly _tag: "Failed"; readonly error: unknown; readonly message: string; readonly completedAt: number }
+
+export interface ExecutionMeta {
+  readonly executionId: string
+  readonly input: JsonObject
+  readonly createdAt: number
+  readonly idempotencyKey: string | null
+}
