@@ -131,6 +131,19 @@ for (const storage of storageCases) {
         expect(statuses(result)).toMatchObject({ c: "Completed", d: "Completed" })
       }))
 
+    it.live("an execution whose roots are all skipped at its start ends at once", () =>
+      Effect.gen(function*() {
+        const alone = yield* run([ok("only", [], TriggerRule.oneSuccess)])
+        expect(alone.status).toBe("Completed")
+        expect(statuses(alone)).toEqual({ only: "Skipped (trigger rule not satisfied: oneSuccess)" })
+        const chain = yield* run([
+          ok("a", [], TriggerRule.contextValue("go", "exists")),
+          ok("b", ["a"], TriggerRule.allSuccess)
+        ])
+        expect(statuses(chain)).toMatchObject({ a: "Skipped (trigger rule not satisfied: contextValue(go exists))" })
+        expect(chain.tasks.every((t) => t.status === "Skipped")).toBe(true)
+      }).pipe(Effect.timeout("10 seconds")))
+
     it.live("taskSkipped holds for a task skipped because its upstream failed, as for one skipped by its rule", () =>
       Effect.gen(function*() {
         const result = yield* run([

@@ -135,5 +135,34 @@ for (const storage of storageCases) {
         expect(result.tasks.every((t) => t.attempts === 1)).toBe(true)
       }).pipe(Effect.provide(Runner.layer({ workflows: [workflow] }).pipe(Layer.provide(layer))))
     })
+
+    it.live("a submit interrupted while storage is slow leaves nothing behind: the key and the permits are free", () => {
+      const { workflow } = counted()
+      let slow = true
+      const layer = wrapped(
+        storage.layer,
+        () => (slow ? Effect.zipRight(Effect.sleep("300 millis"), Effect.void) : undefined)
+      )
+      return Effect.gen(function*() {
+        const runner = yield* Runner
+        const first = yield* Effect.exit(
+          runner.execute(workflow, {}, { idempotencyKey: "slow-1" }).pipe(Effect.timeout("50 millis"))
+        )
+        expect(Exit.isFailure(first)).toBe(true)
+        slow = false
+        // The same key again: the execution it names, or a new one, but an answer.
+        const again = yield* runner.execute(workflow, {}, { idempotencyKey: "slow-1" }).pipe(
+          Effect.catchTag("ExecutionAbortedError", () => runner.execute(workflow, {}, { idempotencyKey: "slow-2" })),
+          Effect.timeout("10 seconds")
+        )
+        expect(again.status).toBe("Completed")
+        // Every permit is back: 8 tasks at once still run, with 8 permits.
+        const wide = Workflow.make({
+          name: "wide",
+          tasks: Array.from({ length: 8 }, (_, i) => Task.make({ id: `w${i}`, run: () => Effect.sleep("10 millis") }))
+        })
+        expect((yield* runner.execute(wide).pipe(Effect.timeout("10 seconds"))).status).toBe("Completed")
+      }).pipe(Effect.provide(Runner.layer({ workflows: [workflow], maxConcurrentTasks: 8 }).pipe(Layer.provide(layer))))
+    })
   })
 }

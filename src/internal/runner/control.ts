@@ -14,16 +14,21 @@ import { flush } from "./supervisor.js"
 
 export type ControlTag = "Cancel" | "Pause" | "Resume"
 
-/** Sends the control to the running execution; false when this runner does not run it. */
+/**
+ * Sends the control to the running execution; false when this runner does not run it, or its
+ * supervisor ended before it acknowledged (then the stored execution is controlled instead).
+ */
 const message = (rt: Runtime, executionId: string, tag: ControlTag) =>
   Effect.gen(function*() {
     const execution = rt.active.get(executionId)
     if (execution === undefined) return false
     const ack = yield* Deferred.make<void>()
     execution.mailbox.offer(tag === "Cancel" ? { _tag: "Cancel", reason: "cancelled", ack } : { _tag: tag, ack })
-    // The supervisor acknowledges once the change is committed, or it has already ended.
-    yield* Effect.raceFirst(Deferred.await(ack), Deferred.await(execution.done).pipe(Effect.ignore))
-    return true
+    // The supervisor acknowledges once the change is committed, unless it ends first.
+    return yield* Effect.raceFirst(
+      Effect.as(Deferred.await(ack), true),
+      Effect.as(Effect.ignore(Deferred.await(execution.done)), false)
+    )
   })
 
 const controlStored = (rt: Runtime, executionId: string, tag: ControlTag) =>

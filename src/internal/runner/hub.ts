@@ -43,7 +43,7 @@ class Subscriber {
 
   private wake(): void {
     const resume = this.resume
-    if (resume === undefined) return
+    if (resume === undefined || (this.head === this.buffer.length && this.dropped === 0 && !this.closed)) return
     this.resume = undefined
     resume(this.drain())
   }

@@ -33,6 +33,8 @@ export const notAWorkflow = () =>
 export class Registry {
   private readonly byName = new Map<string, Runnable>()
   private readonly byVersion = new Map<string, Runnable>()
+  /** Versions whose definition this runner stored. */
+  private readonly stored = new Set<string>()
 
   constructor(private readonly storage: StorageService) {}
 
@@ -41,7 +43,14 @@ export class Registry {
     const { workflow } = entry
     this.byName.set(workflow.name, entry)
     this.byVersion.set(`${workflow.name}\u0000${workflow.version}`, entry)
-    return this.storage.readOnly ? Effect.void : this.storage.saveWorkflow(toDefinition(workflow))
+    return this.store(workflow)
+  }
+
+  /** Stores the definition of a version run here, once (reads of its executions need it). */
+  store(workflow: Workflow<unknown>): Effect.Effect<void, StorageError> {
+    const key = `${workflow.name}\u0000${workflow.version}`
+    if (this.storage.readOnly || this.stored.has(key)) return Effect.void
+    return Effect.tap(this.storage.saveWorkflow(toDefinition(workflow)), () => void this.stored.add(key))
   }
 
   has(name: string): boolean {

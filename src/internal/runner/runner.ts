@@ -59,7 +59,12 @@ export const make = <R>(config: RunnerConfig<R>) =>
         result: active === undefined
           ? Effect.catchTag(result(rt, executionId), "ExecutionNotFoundError", Effect.die)
           : Deferred.await(active.done),
-        history: Effect.catchTag(history(rt, executionId), "ExecutionNotFoundError", Effect.die),
+        // Without a live log (a submit that found the execution by its key): its whole history,
+        // once it ends.
+        history: Effect.zipRight(
+          active === undefined ? Effect.void : Effect.ignore(Deferred.await(active.done)),
+          Effect.catchTag(history(rt, executionId), "ExecutionNotFoundError", Effect.die)
+        ),
         // The handle exists, so its execution does.
         control: (tag) => Effect.catchTag(controlOf(tag)(executionId), "ExecutionNotFoundError", () => Effect.void)
       }

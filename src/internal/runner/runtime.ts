@@ -5,6 +5,7 @@
  */
 import type { Effect as Fx } from "effect"
 import { Deferred, Effect, FiberMap, PubSub } from "effect"
+import { RunnerShutdownError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ExecutionState } from "../execution/state.js"
@@ -40,10 +41,12 @@ export const prepare = (state: ExecutionState, withLog: boolean): Effect.Effect<
 export const start = (rt: Runtime, runnable: Runnable, active: Active, options: SuperviseOptions) =>
   Effect.suspend(() => {
     const id = active.state.executionId
+    const forget = Effect.sync(() => {
+      if (rt.active.get(id) === active) rt.active.delete(id)
+    })
     rt.active.set(id, active)
-    return FiberMap.run(
-      rt.supervisors,
-      id,
-      runnable.run(active, options).pipe(Effect.ensuring(Effect.sync(() => rt.active.delete(id))))
+    return FiberMap.run(rt.supervisors, id, runnable.run(active, options).pipe(Effect.ensuring(forget))).pipe(
+      // The runner is closing (its supervisors' map is closed): the supervisor never ran.
+      Effect.onInterrupt(() => Effect.zipRight(forget, Deferred.fail(active.done, new RunnerShutdownError())))
     )
   })

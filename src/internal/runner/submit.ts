@@ -4,8 +4,9 @@
  * told its id, then its supervisor started.
  */
 import type { Context } from "effect"
-import { Clock, Deferred, Effect, Option } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Option } from "effect"
 import type { ContextValueError, InvalidOptionError, StorageError, WorkflowDefinitionError } from "../../Errors.js"
+import { ExecutionAbortedError } from "../../Errors.js"
 import type { WorkflowNotFoundError } from "../../Errors.js"
 import * as Workflow from "../../Workflow.js"
 import { toFrozenJsonObject } from "../dag/json.js"
@@ -40,7 +41,8 @@ const resolve = <R>(
   if (!Workflow.isWorkflow(target)) return Effect.fail(notAWorkflow())
   return Effect.flatMap(Effect.context<R>(), (services: Context.Context<R>) => {
     const entry = runnable(rt.env, target, services)
-    return rt.registry.has(target.name) ? Effect.succeed(entry) : Effect.as(rt.registry.add(entry), entry)
+    // Not the registered version: run as given, its definition stored all the same.
+    return Effect.as(rt.registry.has(target.name) ? rt.registry.store(target) : rt.registry.add(entry), entry)
   })
 }
 
@@ -73,33 +75,47 @@ export const submit = <R>(
       idempotencyKey: key ?? null
     })
     const active = yield* prepare(state, withLog)
-    const abandon = (error: StorageError) =>
-      Effect.sync(() => {
-        if (rt.active.get(executionId) === active) rt.active.delete(executionId)
-        rt.env.permits.leave(active.waiter)
-      }).pipe(Effect.zipRight(Deferred.fail(active.done, error)))
-    if (key !== undefined) {
-      // Claimed in storage, atomically: of submits with one key, wherever they run, one creates
-      // the execution and the others get its handle. Known here from now on, so that a
-      // concurrent submit with the key finds this one running.
-      rt.active.set(executionId, active)
-      const claim = retryTransient(rt.env.storage.claim(state.row()), rt.env.storageRetry, "submit", "submit")
-      const existing = yield* Effect.tapError(claim, abandon)
-      if (Option.isSome(existing)) {
-        rt.active.delete(executionId)
-        rt.env.permits.leave(active.waiter)
-        const id = existing.value.id
-        return { executionId: id, active: rt.active.get(id) }
+    // Known here as running before it exists in storage: a concurrent submit with its key, or a
+    // `result` or `cancel` with its id, finds it here instead of taking it up from storage.
+    rt.active.set(executionId, active)
+    let started: ReadonlyArray<number> = []
+    let running = false
+    const create = Effect.gen(function*() {
+      if (key !== undefined) {
+        // Claimed in storage, atomically: of submits with one key, wherever they run, one
+        // creates the execution and the others get its handle.
+        const claim = retryTransient(rt.env.storage.claim(state.row()), rt.env.storageRetry, "submit", "submit")
+        const existing = yield* claim
+        // A claim tried again after its reply was lost finds its own row: it is this one's.
+        if (Option.isSome(existing) && existing.value.id !== executionId) return existing.value.id
       }
-    }
-    state.begin(now, { created: key !== undefined })
-    const started = startReady(rt.env, active, now)
-    // The execution, and its first attempts, exist in storage before anyone is told its id.
-    yield* flush(rt.env, state, active.log, "submit").pipe(
-      Effect.tapError((error) =>
-        Effect.zipRight(Effect.sync(() => rt.env.permits.give(started.length)), abandon(error))
+      state.begin(now, { created: key !== undefined })
+      started = startReady(rt.env, active, now)
+      // The execution, and its first attempts, exist in storage before anyone is told its id.
+      yield* flush(rt.env, state, active.log, "submit")
+      yield* start(rt, entry, active, { executionTimeout: timeout, committed: started })
+      running = true
+      return executionId
+    })
+    const id = yield* create.pipe(
+      // Whatever stopped it before its supervisor ran (a failure, an interruption): what it held
+      // goes back, and whoever found it here is told.
+      Effect.onExit((exit) =>
+        Effect.suspend(() => {
+          if (running) return Effect.void
+          if (rt.active.get(executionId) === active) rt.active.delete(executionId)
+          rt.env.permits.give(started.length)
+          rt.env.permits.leave(active.waiter)
+          if (Exit.isSuccess(exit)) return Effect.void
+          const failure = Cause.failureOption(exit.cause)
+          return Deferred.fail(
+            active.done,
+            Option.isSome(failure) && failure.value._tag === "StorageError"
+              ? failure.value
+              : new ExecutionAbortedError({ executionId, cause: new Error("its submit did not complete") })
+          )
+        })
       )
     )
-    yield* start(rt, entry, active, { executionTimeout: timeout, committed: started })
-    return { executionId, active }
+    return { executionId: id, active: rt.active.get(id) }
   })

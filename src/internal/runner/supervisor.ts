@@ -17,8 +17,8 @@ import type { Workflow } from "../../Workflow.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { SizeLimits } from "../dag/json.js"
 import type { AttemptOutcome } from "../execution/model.js"
-import type { ExecutionState } from "../execution/state.js"
-import { eventsOf } from "../storage/journal.js"
+import { ExecutionState } from "../execution/state.js"
+import { eventsOf, fold } from "../storage/journal.js"
 import type { StorageService } from "../storage/service.js"
 import { runAttempt } from "./attempt.js"
 import type { Hub } from "./hub.js"
@@ -67,12 +67,13 @@ export const flush = (
   env: RuntimeEnv,
   state: ExecutionState,
   log: PubSub.PubSub<ExecutionEvent> | undefined,
-  mode: "execution" | "submit" = "execution"
+  mode: "execution" | "submit" | "once" = "execution"
 ): Effect.Effect<void, StorageError> => {
   const round = state.round.take()
   if (round === undefined) return Effect.void
+  const commit = env.storage.commit(round.batch)
   return Effect.zipRight(
-    retryTransient(env.storage.commit(round.batch), env.storageRetry, `execution ${state.executionId}`, mode),
+    mode === "once" ? commit : retryTransient(commit, env.storageRetry, `execution ${state.executionId}`, mode),
     Effect.suspend(() => {
       const listening = env.hub.listening()
       if (log === undefined && !listening) return Effect.void
@@ -248,7 +249,8 @@ export const supervise = <R>(
     // transitions.
     let now = clock.unsafeCurrentTimeMillis()
     let started: ReadonlyArray<number> = options.committed ?? []
-    let committed = options.committed !== undefined
+    // An execution that ended at its start (every root skipped) still needs its first round: its end.
+    let committed = options.committed !== undefined && !state.isDone
     for (;;) {
       if (!committed) {
         started = startReady(env, active, now)
@@ -311,14 +313,18 @@ const ended = (env: RuntimeEnv, active: Active, cause: Cause.Cause<StorageError>
     ? failure.value
     : new ExecutionAbortedError({ executionId: state.executionId, cause: Cause.squash(cause) })
   const resumable = error._tag === "StorageError" && error.transient !== undefined
+  // Recorded failed from what storage holds (the round that failed is not in it), with its
+  // events published: the execution's stream ends with its ExecutionFinished.
+  const recordFailed = Effect.gen(function*() {
+    const journal = yield* env.storage.journal(state.executionId)
+    const stored = new ExecutionState(state.dag, state.meta, journal.rounds)
+    const now = yield* Clock.currentTimeMillis
+    stored.restore(fold(journal.entries).tasks, { paused: false, resumed: false }, now)
+    stored.abort(error.message, now)
+    yield* flush(env, stored, active.log, "once")
+  })
   return Effect.logError(`execution ${state.executionId} abandoned: ${error.message}`).pipe(
-    Effect.zipRight(
-      resumable ? Effect.void : Effect.flatMap(Clock.currentTimeMillis, (now) => {
-        state.round.take() // what failed to commit is not tried again
-        state.abort(error.message, now)
-        return commit
-      })
-    ),
+    Effect.zipRight(resumable ? Effect.void : recordFailed),
     Effect.catchAllCause((c) => Effect.logWarning(`execution ${state.executionId}: not recorded as failed`, c)),
     Effect.zipRight(Deferred.fail(active.done, error)),
     Effect.zipRight(close)

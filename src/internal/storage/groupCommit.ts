@@ -43,7 +43,7 @@ export const make = (
     let leading = false
     // Whether to take a turn of the scheduler before writing: worth it while other executions'
     // rounds join (groups of more than one); tried again now and then when they did not.
-    const gathering = true
+    let gathering = true
     let lastProbe = 0
 
     const passLead = () => {
@@ -63,13 +63,15 @@ export const make = (
         if (w === own) mine = exit
         else Deferred.unsafeDone(w.signal, Exit.as(exit, "written" as const))
       }
-      return Effect.flatMap(Effect.exit(write(mergeBatches(group.map((w) => w.batch)))), (exit) => {
+      // Suspended: a driver that throws (a string too long to build) is an answer like any other.
+      const attempt = (batch: Batch) => Effect.exit(Effect.suspend(() => write(batch)))
+      return Effect.flatMap(attempt(mergeBatches(group.map((w) => w.batch))), (exit) => {
         if (Exit.isSuccess(exit) || group.length === 1) {
           for (const w of group) answer(w, exit)
           return Effect.sync(() => mine)
         }
         return Effect.zipRight(
-          Effect.forEach(group, (w) => Effect.map(Effect.exit(write(w.batch)), (one) => answer(w, one)), {
+          Effect.forEach(group, (w) => Effect.map(attempt(w.batch), (one) => answer(w, one)), {
             discard: true
           }),
           Effect.sync(() => mine)
@@ -83,10 +85,8 @@ export const make = (
       // and a lead is handed to the first one waiting.
       const own = waiting[0]
       const group = waiting.splice(0)
-      return Effect.flatMap(writeGroup(group, own), (mine) => {
-        passLead()
-        return mine
-      })
+      gathering = group.length > 1
+      return writeGroup(group, own).pipe(Effect.ensuring(Effect.sync(passLead)), Effect.flatten)
     }))
 
     return (batch: Batch) =>
@@ -99,7 +99,9 @@ export const make = (
           const now = Date.now()
           if (!gathering && now - lastProbe < 5) return lead
           lastProbe = now
-          return Effect.zipRight(Effect.yieldNow(), lead)
+          // Uninterruptible from here: a leader interrupted before it wrote would leave every later
+          // commit waiting for a lead that never comes.
+          return Effect.uninterruptible(Effect.zipRight(Effect.yieldNow(), lead))
         }
         return Effect.uninterruptibleMask((restore) =>
           restore(Deferred.await(entry.signal)).pipe(

@@ -195,13 +195,27 @@ export const make = (
       prune: (before, status) => {
         const statuses = status ?? ["Completed", "Failed", "Cancelled"]
         const finished = sql`completed_at < ${before} AND ${sql.in("status", statuses)}`
-        return sql.withTransaction(
-          Effect.zipRight(
-            sql`DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN
-              (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
-            query("prune", IdFromSql, sql`DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id`)
-          )
-        ).pipe(
+        const deleted = sql.onDialectOrElse({
+          // One statement: the journal rows go with exactly the executions deleted.
+          pg: () =>
+            query(
+              "prune",
+              IdFromSql,
+              sql`WITH gone AS (DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id),
+                rows AS (DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN (SELECT id FROM gone))
+                SELECT id FROM gone`
+            ),
+          // SQLite's one writer keeps the two statements of the transaction consistent.
+          orElse: () =>
+            sql.withTransaction(
+              Effect.zipRight(
+                sql`DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN
+                  (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
+                query("prune", IdFromSql, sql`DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id`)
+              )
+            )
+        })
+        return deleted.pipe(
           Effect.map((rows) => rows.length),
           Effect.mapError(failed("prune"))
         )
