@@ -25,6 +25,16 @@ export const retryTransient = <A>(
   what: string,
   mode: "execution" | "submit"
 ): Effect.Effect<A, StorageError> =>
+  // The retry machinery is set up on the first transient failure only: a commit that succeeds
+  // (almost all of them) pays nothing for it.
+  Effect.catchIf(effect, (error) => error.transient !== undefined, () => retrying(effect, schedule, what, mode))
+
+const retrying = <A>(
+  effect: Effect.Effect<A, StorageError>,
+  schedule: Schedule.Schedule<unknown, StorageError>,
+  what: string,
+  mode: "execution" | "submit"
+): Effect.Effect<A, StorageError> =>
   Effect.suspend(() => {
     const tries = { unavailable: 0, busy: 0, full: 0 }
     let retries = 0
