@@ -142,8 +142,8 @@ export const cloacinaSection = async (quick: boolean): Promise<Array<Row>> => {
           e.run((r) =>
             Effect.forEach(Array.from({ length: count }), () => r.execute(workflow), { concurrency: "unbounded" })
           ),
-        quick ? 2 : 9,
-        2
+        quick ? 2 : 15,
+        quick ? 2 : 5
       )
       const perSecond = count / (s.median / 1000)
       rows.push({ section: "cloacina", case: name, impl: e.name, stats: s, value: perSecond, unit: "workflows/s" })
@@ -168,8 +168,8 @@ export const complexSection = async (quick: boolean): Promise<Array<Row>> => {
     const e = engine(storage, 4)
     const s = await measure(
       () => e.run((r) => r.execute(workflow, { tutorial: "03" })),
-      quick ? 10 : 60,
-      quick ? 5 : 40
+      quick ? 10 : 100,
+      quick ? 5 : 300
     )
     rows.push({
       section: "complex",
