@@ -24,9 +24,20 @@ export const stats = (samples: ReadonlyArray<number>): Stats => {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], runs: sorted.length }
 }
 
-/** Runs `once` after `warmup` unmeasured runs, `reps` times; milliseconds. */
-export const measure = async (once: () => Promise<unknown>, reps: number, warmup = 1): Promise<Stats> => {
-  for (let i = 0; i < warmup; i++) await once()
+/**
+ * Runs `once` after `warmup` unmeasured runs, `reps` times; milliseconds. `between`, untimed,
+ * follows every run (to leave each run the same state as the first).
+ */
+export const measure = async (
+  once: () => Promise<unknown>,
+  reps: number,
+  warmup = 1,
+  between?: () => Promise<unknown>
+): Promise<Stats> => {
+  for (let i = 0; i < warmup; i++) {
+    await once()
+    await between?.()
+  }
   const samples: Array<number> = []
   // No forced GC between samples: measured here, a gc() before each run doubles the time of the
   // run after it (V8 starts again from a cold, shrunk young generation).
@@ -34,6 +45,7 @@ export const measure = async (once: () => Promise<unknown>, reps: number, warmup
     const start = performance.now()
     await once()
     samples.push(performance.now() - start)
+    await between?.()
   }
   return stats(samples)
 }
