@@ -14,11 +14,11 @@ import type {
   InvalidOptionError,
   RunnerShutdownError,
   StorageError,
-  WorkflowDefinitionError,
-  WorkflowNotFoundError
+  WorkflowDefinitionError
 } from "./Errors.js"
 import type { EventsDropped, ExecutionEvent } from "./ExecutionEvent.js"
 import type { ExecutionHandle } from "./internal/runner/handle.js"
+import type * as Inspect from "./internal/runner/inspect.js"
 import type { RunnerConfig, SubmitOptions } from "./internal/runner/options.js"
 import type { PruneOptions, RetentionOptions } from "./internal/runner/retention.js"
 import { make } from "./internal/runner/runner.js"
@@ -49,18 +49,14 @@ export type {
 export type Config<R = never> = RunnerConfig<R>
 
 /**
- * What `result` (and `execute`) can fail with beyond submitting.
+ * What `result` (and `execute`) can fail with beyond submitting: `ExecutionNotFoundError`,
+ * `WorkflowNotFoundError`, `ExecutionNotRunnableError`, `StorageError`, `ExecutionAbortedError`,
+ * `RunnerShutdownError`.
  *
  * @since 0.2.0
  * @category models
  */
-export type ResultError =
-  | ExecutionNotFoundError
-  | WorkflowNotFoundError
-  | ExecutionNotRunnableError
-  | StorageError
-  | ExecutionAbortedError
-  | RunnerShutdownError
+export type ResultError = Inspect.ResultError
 
 /**
  * What `execute` can fail with: submitting, or the execution's end never coming (a fault, a
