@@ -16,12 +16,21 @@ const task = { ...base, taskId: Schema.String }
 export const ExecutionStarted = Schema.TaggedStruct("ExecutionStarted", {
   ...base,
   workflowName: Schema.String,
-  /** True when a runner took it up again from storage (after a restart). */
-  resumed: Schema.Boolean
+  /** True when a runner took it up again from storage (after a restart, or from another runner). */
+  resumed: Schema.Boolean,
+  /** The runner that runs it from here on. */
+  runnerId: Schema.optional(Schema.String),
+  /** Why it moved to that runner: `"restarted"`, `"lease expired"`, `"released"`, `"submitted"`. */
+  reason: Schema.optional(Schema.String)
 })
 
 /** @since 0.2.0 @category schemas */
-export const TaskStarted = Schema.TaggedStruct("TaskStarted", { ...task, attempt: Schema.Number })
+export const TaskStarted = Schema.TaggedStruct("TaskStarted", {
+  ...task,
+  attempt: Schema.Number,
+  /** The runner that runs this attempt. */
+  runnerId: Schema.optional(Schema.String)
+})
 
 /** @since 0.2.0 @category schemas */
 export const TaskCompleted = Schema.TaggedStruct("TaskCompleted", { ...task, attempt: Schema.Number })

@@ -28,6 +28,8 @@ export interface TaskResult {
   readonly durationMs: number | undefined
   readonly error: string | undefined
   readonly reason: string | undefined
+  /** The runner that ran its last attempt (absent when none started). */
+  readonly runnerId: string | undefined
 }
 
 /**
@@ -94,4 +96,6 @@ export interface AttemptInfo {
   readonly error: string | undefined
   readonly startedAt: Date
   readonly completedAt: Date | undefined
+  /** The runner that ran it. */
+  readonly runnerId: string | undefined
 }

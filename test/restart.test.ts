@@ -3,9 +3,9 @@
  * unfinished ones resume (in this process; test/recovery.test.ts kills real processes).
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Stream } from "effect"
+import { Deferred, Effect, Stream, TestClock } from "effect"
 import { RetryPolicy, Task, Workflow } from "sluice"
-import { withRunnerOn } from "./support/runner.js"
+import { untilSleeping, withRunnerOn } from "./support/runner.js"
 import { persistentCases } from "./support/storage.js"
 
 for (const storage of persistentCases) {
@@ -190,6 +190,34 @@ for (const storage of persistentCases) {
         const result = yield* withRunnerOn(file, [wf], (r) => r.result(executionId))
         expect(result.status).toBe("Completed")
         expect(result.finalContext).toEqual({ seed: true, x: { n: 20, list: [1, 2] }, y: 21, z: 42 })
+      }))
+
+    it.scoped("an execution's timeout holds after a restart: stored as a deadline, not started again", () =>
+      Effect.gen(function*() {
+        const file = yield* storage.persistent!
+        const started = yield* Deferred.make<void>()
+        const slow = Task.make({
+          id: "slow",
+          run: () => Effect.zipRight(Deferred.succeed(started, undefined), Effect.never)
+        })
+        const wf = Workflow.make({ name: "deadline", tasks: [slow] })
+        const executionId = yield* withRunnerOn(file, [wf], (r) =>
+          Effect.gen(function*() {
+            const handle = yield* r.submit(wf, {}, { executionTimeout: "1 hour" })
+            yield* Deferred.await(started)
+            yield* TestClock.adjust("59 minutes")
+            return handle.executionId
+          }))
+        const result = yield* withRunnerOn(file, [wf], (r) =>
+          Effect.gen(function*() {
+            // The runner took it up at its start: it waits for the minute left, not an hour again.
+            yield* untilSleeping(60_000)
+            yield* TestClock.adjust("1 minute")
+            return yield* r.result(executionId)
+          }))
+        expect(result.status).toBe("Cancelled")
+        expect(result.tasks[0].reason).toBe("timed out")
+        expect(result.completedAt.getTime() - result.startedAt.getTime()).toBe(3_600_000)
       }))
 
     it.scopedLive("an idempotency key is found after a restart: the same execution, not a second one", () =>

@@ -2,7 +2,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Chunk, Context, Deferred, Effect, Either, Exit, Fiber, Layer, Stream } from "effect"
 import type { ExecutionEvent } from "sluice"
-import { Runner, Storage, Task, Workflow } from "sluice"
+import { RetryPolicy, Runner, Storage, Task, Workflow } from "sluice"
 import { withRunner } from "./support/runner.js"
 import { storageCases } from "./support/storage.js"
 
@@ -192,6 +192,49 @@ for (const storage of storageCases) {
           const other = yield* runner.execute("diamond", {}, { idempotencyKey: "order-43" })
           expect(other.executionId).not.toBe(first.executionId)
         })))
+
+    it.live("every attempt names the runner that ran it: results, attempts and events", () =>
+      Effect.gen(function*() {
+        let failures = 1
+        const flaky = Task.make({
+          id: "flaky",
+          retry: RetryPolicy.fixed({ maxAttempts: 2, delay: "1 millis" }),
+          run: () => {
+            if (failures-- > 0) throw new Error("once")
+          }
+        })
+        const after = Task.make({ id: "after", dependencies: [flaky], run: () => {} })
+        const wf = Workflow.make({ name: "named_runner", tasks: [flaky, after] })
+        const { attempts, history, result } = yield* withRunner(storage, { runnerId: "runner-7" }, (r) =>
+          Effect.gen(function*() {
+            const result = yield* r.execute(wf)
+            return {
+              result,
+              attempts: yield* r.attempts(result.executionId),
+              history: yield* r.history(result.executionId)
+            }
+          }))
+        expect(result.tasks.map((t) => [t.id, t.runnerId])).toEqual([["flaky", "runner-7"], ["after", "runner-7"]])
+        expect(attempts.map((a) => [a.taskId, a.attempt, a.runnerId])).toEqual([
+          ["flaky", 1, "runner-7"],
+          ["flaky", 2, "runner-7"],
+          ["after", 1, "runner-7"]
+        ])
+        const started = history.filter((e) => e._tag === "TaskStarted" || e._tag === "ExecutionStarted")
+        expect(started.map((e) => (e as { runnerId?: string }).runnerId)).toEqual([
+          "runner-7",
+          "runner-7",
+          "runner-7",
+          "runner-7"
+        ])
+        // Without the option, a fresh name; a bad one is a typed error.
+        const fresh = yield* withRunner(storage, {}, (r) => r.execute(wf))
+        expect(fresh.tasks[1].runnerId).toMatch(/^runner-[0-9a-f]{8}$/)
+        for (const runnerId of ["", "a b", 7]) {
+          const exit = yield* Effect.exit(withRunner(storage, { runnerId: runnerId as string }, () => Effect.void))
+          expect(Exit.isFailure(exit) && JSON.stringify(exit.cause)).toContain("InvalidOptionError")
+        }
+      }))
 
     it.live("register adds a workflow that can then run by name", () =>
       withRunner(storage, {}, (runner) =>

@@ -23,4 +23,8 @@ export interface ExecutionMeta {
   readonly input: JsonObject
   readonly createdAt: number
   readonly idempotencyKey: string | null
+  /** The runner that runs it here: named in every attempt it starts. */
+  readonly runnerId?: string | undefined
+  /** When the execution times out (epoch ms), if it has a timeout. */
+  readonly deadlineAt?: number | null | undefined
 }

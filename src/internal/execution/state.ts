@@ -41,12 +41,17 @@ export class ExecutionState {
     const n = graph.ids.length
     this.n = n
     this.graph = graph
-    this.tasks = new TaskTable(graph.ids)
+    this.tasks = new TaskTable(graph.ids, meta.runnerId ?? null)
     this.remaining = Int32Array.from(graph.deps, (d) => d.length)
     this.undecidedSuccs = Int32Array.from(graph.succs, (s) => s.length)
     this.inputs = new Array(n)
     this.outputs = new Array(n)
     this.round = new Round(meta.executionId, rounds)
+  }
+
+  /** The runner's name, for the entries that record it. */
+  private named(): { readonly runnerId?: string } {
+    return this.meta.runnerId === undefined ? {} : { runnerId: this.meta.runnerId }
   }
 
   get executionId(): string {
@@ -84,7 +89,14 @@ export class ExecutionState {
   /** A new execution: its row (unless storage holds it already), then every root decided. */
   begin(now: number, options: { readonly created: boolean } = { created: false }): void {
     if (!options.created) this.round.create(this.row())
-    this.round.add({ _tag: "ExecutionStarted", at: now, workflowName: this.dag.name, resumed: false })
+    this.round.add({
+      _tag: "ExecutionStarted",
+      at: now,
+      workflowName: this.dag.name,
+      resumed: false,
+      ...this.named(),
+      ...(this.meta.deadlineAt == null ? {} : { deadlineAt: this.meta.deadlineAt })
+    })
     for (const root of this.graph.roots) this.decideFrom(root, now)
   }
 
@@ -97,13 +109,20 @@ export class ExecutionState {
    */
   restore(
     rows: ReadonlyMap<string, TaskRow>,
-    options: { readonly paused: boolean; readonly resumed: boolean },
+    options: { readonly paused: boolean; readonly resumed: boolean; readonly reason?: string | undefined },
     now: number
   ): Array<{ readonly task: number; readonly dueAt: number }> {
     const { graph } = this
     this.paused = options.paused
     if (options.resumed) {
-      this.round.add({ _tag: "ExecutionStarted", at: now, workflowName: this.dag.name, resumed: true })
+      this.round.add({
+        _tag: "ExecutionStarted",
+        at: now,
+        workflowName: this.dag.name,
+        resumed: true,
+        ...this.named(),
+        ...(options.reason === undefined ? {} : { reason: options.reason })
+      })
     }
     const waiting: Array<{ task: number; dueAt: number }> = []
     const redispatch: Array<number> = []
@@ -209,7 +228,7 @@ export class ExecutionState {
     while (out.length < permits && this.startable > 0) {
       const i = this.ready[this.readyHead++]
       const attempt = this.tasks.started(i, now)
-      this.round.add({ _tag: "TaskStarted", at: now, taskId: this.graph.ids[i], attempt })
+      this.round.add({ _tag: "TaskStarted", at: now, taskId: this.graph.ids[i], attempt, ...this.named() })
       out.push(i)
     }
     if (this.readyHead === this.ready.length && this.readyHead > 0) {

@@ -16,8 +16,11 @@ export class TaskTable {
   /** Sparse: the last error (failed tasks), and why a task was skipped or cancelled. */
   private readonly errors = new Map<number, string>()
   readonly reasons = new Map<number, string>()
+  /** Sparse: the runner of a restored task's last attempt, when it is not this one. */
+  private readonly runners = new Map<number, string | null>()
 
-  constructor(private readonly ids: ReadonlyArray<string>) {
+  /** @param runnerId the runner that starts this table's attempts */
+  constructor(private readonly ids: ReadonlyArray<string>, private readonly runnerId: string | null) {
     const n = ids.length
     this.status = new Array<TaskStatus>(n).fill("Pending")
     this.attempts = new Int32Array(n)
@@ -35,6 +38,7 @@ export class TaskTable {
     this.retryAt[i] = row.retryAt ?? NaN
     if (row.error !== null) this.errors.set(i, row.error)
     if (row.reason !== null) this.reasons.set(i, row.reason)
+    if (row.runnerId !== this.runnerId) this.runners.set(i, row.runnerId)
   }
 
   /** Counts and returns the next attempt. */
@@ -44,6 +48,7 @@ export class TaskTable {
     this.status[i] = "Running"
     if (Number.isNaN(this.startedAt[i])) this.startedAt[i] = now
     this.retryAt[i] = NaN
+    if (this.runners.size > 0) this.runners.delete(i)
     return attempt
   }
 
@@ -85,7 +90,8 @@ export class TaskTable {
       reason: this.reasons.get(i) ?? null,
       startedAt: time(this.startedAt[i]),
       completedAt: time(this.completedAt[i]),
-      retryAt: time(this.retryAt[i])
+      retryAt: time(this.retryAt[i]),
+      runnerId: this.runners.has(i) ? this.runners.get(i)! : this.attempts[i] > 0 ? this.runnerId : null
     }
   }
 }

@@ -49,7 +49,7 @@ const controlStored = (rt: Runtime, executionId: string, tag: ControlTag) =>
         cause: new Error(`the definition of workflow "${row.value.workflowName}" is not stored`)
       })
     }
-    const state = new ExecutionState(dag, metaOf(row.value), stored.rounds)
+    const state = new ExecutionState(dag, metaOf(row.value, stored), stored.rounds)
     const now = yield* Clock.currentTimeMillis
     state.restore(stored.tasks, { paused: row.value.status === "Paused", resumed: false }, now)
     if (tag === "Cancel") {

@@ -79,7 +79,8 @@ export const attempts = (
       status: a.status,
       error: a.error ?? undefined,
       startedAt: new Date(a.startedAt),
-      completedAt: a.completedAt === null ? undefined : new Date(a.completedAt)
+      completedAt: a.completedAt === null ? undefined : new Date(a.completedAt),
+      runnerId: a.runnerId ?? undefined
     }))
   })
 

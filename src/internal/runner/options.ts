@@ -1,4 +1,5 @@
 /** The runner's options and `submit`'s, defaulted and checked in one place. */
+import { randomUUID } from "node:crypto"
 import type { Duration } from "effect"
 import { Effect, Either, Schedule } from "effect"
 import type { StorageError } from "../../Errors.js"
@@ -38,6 +39,8 @@ export interface RunnerConfig<R = never> {
    * `set` (or `submit`) fails with `ContextValueError`, before anything is stored.
    */
   readonly contextLimits?: Partial<SizeLimits> | undefined
+  /** This runner's name, recorded with every attempt it runs. Default: a fresh id. */
+  readonly runnerId?: string | undefined
 }
 
 /**
@@ -118,3 +121,15 @@ export const checkSubmitOptions = (
     }
     return Effect.succeed({ key, timeout })
   })
+
+export const checkRunnerId = (value: unknown): Effect.Effect<string, InvalidOptionError> => {
+  if (value === undefined) return Effect.succeed(`runner-${randomUUID().slice(0, 8)}`)
+  return typeof value === "string" && /^[\x21-\x7e]{1,100}$/.test(value)
+    ? Effect.succeed(value)
+    : Effect.fail(
+      new InvalidOptionError({
+        option: "runnerId",
+        detail: `must be 1 to 100 printable characters without spaces, got ${JSON.stringify(value)}`
+      })
+    )
+}

@@ -21,6 +21,7 @@ export const toTaskResult = (taskId: string, row: TaskRow | undefined): TaskResu
     ? undefined
     : row.completedAt - row.startedAt,
   error: row?.error ?? undefined,
+  runnerId: row?.runnerId ?? undefined,
   reason: row?.reason ?? undefined
 })
 

@@ -9,33 +9,38 @@ import type { StorageError } from "../../Errors.js"
 import { ExecutionState } from "../execution/state.js"
 import type { TaskRow } from "../storage/journal.js"
 import { fold } from "../storage/journal.js"
+import type { ExecutionMeta } from "../execution/model.js"
 import type { ExecutionRow } from "../storage/service.js"
 import type { Runnable } from "./registry.js"
 import type { Runtime } from "./runtime.js"
 import { prepare, start } from "./runtime.js"
 import type { Active } from "./supervisor.js"
 
-export const metaOf = (row: ExecutionRow) => ({
+/** What an execution restored from storage is: `runnerId` when this runner runs it. */
+export const metaOf = (row: ExecutionRow, stored?: Stored, runnerId?: string): ExecutionMeta => ({
   executionId: row.id,
   input: row.input,
   createdAt: row.createdAt,
-  idempotencyKey: row.idempotencyKey
+  idempotencyKey: row.idempotencyKey,
+  runnerId,
+  deadlineAt: stored?.deadlineAt ?? null
 })
 
 /** An execution's task rows, folded from its journal, and how many rounds it stored. */
 export interface Stored {
   readonly tasks: ReadonlyMap<string, TaskRow>
   readonly rounds: number
+  readonly deadlineAt: number | null
 }
 
 export const tasksOf = (
   rt: Runtime,
   executionId: string
 ): Effect.Effect<Stored, StorageError> =>
-  Effect.map(rt.env.storage.journal(executionId), (journal) => ({
-    tasks: fold(journal.entries).tasks,
-    rounds: journal.rounds
-  }))
+  Effect.map(rt.env.storage.journal(executionId), (journal) => {
+    const { deadlineAt, tasks } = fold(journal.entries)
+    return { tasks, rounds: journal.rounds, deadlineAt }
+  })
 
 /** Restores a stored execution and runs it here; `resume` also lifts a pause. */
 export const takeUp = (
@@ -43,12 +48,16 @@ export const takeUp = (
   runnable: Runnable,
   row: ExecutionRow,
   stored: Stored,
-  options: { readonly resume: boolean }
+  options: { readonly resume: boolean; readonly reason?: string | undefined }
 ): Effect.Effect<Active> =>
   Effect.gen(function*() {
-    const state = new ExecutionState(runnable.workflow, metaOf(row), stored.rounds)
+    const state = new ExecutionState(runnable.workflow, metaOf(row, stored, rt.env.runnerId), stored.rounds)
     const now = yield* Clock.currentTimeMillis
-    const waiting = state.restore(stored.tasks, { paused: row.status === "Paused", resumed: true }, now)
+    const waiting = state.restore(stored.tasks, {
+      paused: row.status === "Paused",
+      resumed: true,
+      reason: options.reason ?? "restarted"
+    }, now)
     if (options.resume) state.setPaused(false, now)
     const active = yield* prepare(state, false)
     yield* start(rt, runnable, active, { waiting })

@@ -12,7 +12,13 @@ import { makeHandle } from "./handle.js"
 import { makeHub } from "./hub.js"
 import { attempts, get, history, list, result } from "./inspect.js"
 import type { RunnerConfig, SubmitOptions } from "./options.js"
-import { checkContextLimits, checkEventBuffer, checkMaxConcurrentTasks, checkStorageRetry } from "./options.js"
+import {
+  checkContextLimits,
+  checkEventBuffer,
+  checkMaxConcurrentTasks,
+  checkRunnerId,
+  checkStorageRetry
+} from "./options.js"
 import { Permits } from "./permits.js"
 import { recover } from "./recovery.js"
 import { notAWorkflow, Registry, runnable } from "./registry.js"
@@ -31,6 +37,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
     // The services the configured workflows' tasks need: the layer's own requirements.
     const services = yield* Effect.context<R>()
     const env: RuntimeEnv = {
+      runnerId: yield* checkRunnerId(config.runnerId),
       storage,
       permits: new Permits(maxConcurrentTasks),
       hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),

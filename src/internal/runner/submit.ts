@@ -4,7 +4,7 @@
  * told its id, then its supervisor started.
  */
 import type { Context } from "effect"
-import { Cause, Clock, Deferred, Effect, Exit, Option } from "effect"
+import { Cause, Clock, Deferred, Duration, Effect, Exit, Option } from "effect"
 import type { ContextValueError, InvalidOptionError, StorageError, WorkflowDefinitionError } from "../../Errors.js"
 import { ExecutionAbortedError } from "../../Errors.js"
 import type { WorkflowNotFoundError } from "../../Errors.js"
@@ -72,7 +72,9 @@ export const submit = <R>(
       executionId,
       input: frozenInput,
       createdAt: now,
-      idempotencyKey: key ?? null
+      idempotencyKey: key ?? null,
+      runnerId: rt.env.runnerId,
+      deadlineAt: timeout === undefined ? null : now + Duration.toMillis(timeout)
     })
     const active = yield* prepare(state, withLog)
     // Known here as running before it exists in storage: a concurrent submit with its key, or a
@@ -93,7 +95,7 @@ export const submit = <R>(
       started = startReady(rt.env, active, now)
       // The execution, and its first attempts, exist in storage before anyone is told its id.
       yield* flush(rt.env, state, active.log, "submit")
-      yield* start(rt, entry, active, { executionTimeout: timeout, committed: started })
+      yield* start(rt, entry, active, { committed: started })
       running = true
       return executionId
     })

@@ -6,7 +6,7 @@
  * docs/ARCHITECTURE.md, "The hot path".
  */
 import type { Schedule } from "effect"
-import { Cause, Clock, Deferred, type Duration, Effect, Exit, Fiber, Option, PubSub, Runtime } from "effect"
+import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, PubSub, Runtime } from "effect"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type { StorageError } from "../../Errors.js"
@@ -37,6 +37,8 @@ export type Message =
 
 /** What every supervisor of a runner shares. */
 export interface RuntimeEnv {
+  /** This runner's name, recorded with every attempt it starts. */
+  readonly runnerId: string
   readonly storage: StorageService
   readonly permits: Permits
   readonly hub: Hub
@@ -98,8 +100,6 @@ export interface SuperviseOptions {
   readonly committed?: ReadonlyArray<number> | undefined
   /** Retries that were waiting when the execution was restored. */
   readonly waiting?: ReadonlyArray<{ readonly task: number; readonly dueAt: number }> | undefined
-  /** Ends the execution `Cancelled` with reason "timed out" after this long. */
-  readonly executionTimeout?: Duration.Duration | undefined
 }
 
 export const supervise = <R>(
@@ -235,10 +235,12 @@ export const supervise = <R>(
     for (const { dueAt, task } of options.waiting ?? []) {
       sleepThenRetry(task, Math.max(0, dueAt - clock.unsafeCurrentTimeMillis()))
     }
-    if (options.executionTimeout !== undefined) {
+    // The execution's timeout is a stored deadline: it holds after a restart or a move.
+    const { deadlineAt } = state.meta
+    if (deadlineAt != null) {
       yield* Effect.fork(
         Effect.zipRight(
-          Effect.sleep(options.executionTimeout),
+          Effect.sleep(Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis())),
           Effect.sync(() => mailbox.offer({ _tag: "Cancel", reason: "timed out" }))
         )
       )

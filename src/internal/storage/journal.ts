@@ -22,8 +22,18 @@ const attempt = Schema.Number
  * (an attempt given back at shutdown, which does not count) is never shown as an event.
  */
 export const Entry = Schema.Union(
-  Schema.TaggedStruct("ExecutionStarted", { at, workflowName: Schema.String, resumed: Schema.Boolean }),
-  Schema.TaggedStruct("TaskStarted", { at, taskId, attempt }),
+  Schema.TaggedStruct("ExecutionStarted", {
+    at,
+    workflowName: Schema.String,
+    resumed: Schema.Boolean,
+    /** The runner that runs it from here on. */
+    runnerId: Schema.optional(Schema.String),
+    /** Why it moved to that runner (taken up after a restart, a lease that expired). */
+    reason: Schema.optional(Schema.String),
+    /** When the execution times out (epoch ms): stored, so that it holds after a restart. */
+    deadlineAt: Schema.optional(at)
+  }),
+  Schema.TaggedStruct("TaskStarted", { at, taskId, attempt, runnerId: Schema.optional(Schema.String) }),
   Schema.TaggedStruct("TaskCompleted", { at, taskId, attempt, output: Schema.optional(ContextDelta) }),
   Schema.TaggedStruct("TaskFailed", { at, taskId, attempt, error: Schema.String, retryAt: Schema.optional(at) }),
   Schema.TaggedStruct("TaskSkipped", { at, taskId, reason: Schema.String }),
@@ -64,6 +74,10 @@ export const toEvent = (executionId: string, entry: Entry): ExecutionEvent | und
       return { _tag: entry._tag, executionId, at: when, taskId: entry.taskId, reason: entry.reason }
     case "TaskSuspended":
       return undefined
+    case "ExecutionStarted": {
+      const { deadlineAt: _, ...event } = entry
+      return { ...event, executionId, at: when }
+    }
     default:
       return { ...entry, executionId, at: when }
   }
@@ -97,6 +111,8 @@ export const TaskRow = Schema.Struct({
   /** When its first attempt started. */
   startedAt: Schema.NullOr(Schema.Number),
   completedAt: Schema.NullOr(Schema.Number),
+  /** The runner of the last attempt. */
+  runnerId: Schema.NullOr(Schema.String),
   /** When a waiting retry is due. */
   retryAt: Schema.NullOr(Schema.Number)
 })
@@ -108,7 +124,8 @@ export const AttemptRow = Schema.Struct({
   status: AttemptStatus,
   error: Schema.NullOr(Schema.String),
   startedAt: Schema.Number,
-  completedAt: Schema.NullOr(Schema.Number)
+  completedAt: Schema.NullOr(Schema.Number),
+  runnerId: Schema.NullOr(Schema.String)
 })
 export type AttemptRow = typeof AttemptRow.Type
 
@@ -118,6 +135,8 @@ export interface Folded {
   readonly tasks: ReadonlyMap<string, TaskRow>
   /** By task, then attempt number, in the order the tasks first started. */
   readonly attempts: ReadonlyArray<AttemptRow>
+  /** When the execution times out, if it has a timeout. */
+  readonly deadlineAt: number | null
 }
 
 /** Folds an execution's transitions, in commit order, into its task and attempt rows. */
@@ -136,6 +155,7 @@ export const fold = (entries: Iterable<Entry>): Folded => {
         reason: null,
         startedAt: null,
         completedAt: null,
+        runnerId: null,
         retryAt: null
       }
       tasks.set(id, row)
@@ -150,8 +170,12 @@ export const fold = (entries: Iterable<Entry>): Folded => {
     row.error = error
     row.completedAt = when
   }
+  let deadlineAt: number | null = null
   for (const e of entries) {
     switch (e._tag) {
+      case "ExecutionStarted":
+        deadlineAt ??= e.deadlineAt ?? null
+        break
       case "TaskStarted": {
         const row = task(e.taskId)
         // An attempt still running when the next one starts was lost with the process that ran it.
@@ -162,13 +186,15 @@ export const fold = (entries: Iterable<Entry>): Folded => {
         row.attempts = e.attempt
         row.startedAt ??= e.at
         row.retryAt = null
+        row.runnerId = e.runnerId ?? null
         attempts.set(key(e.taskId, e.attempt), {
           taskId: e.taskId,
           attempt: e.attempt,
           status: "Running",
           error: null,
           startedAt: e.at,
-          completedAt: null
+          completedAt: null,
+          runnerId: e.runnerId ?? null
         })
         break
       }
@@ -222,5 +248,5 @@ export const fold = (entries: Iterable<Entry>): Folded => {
       }
     }
   }
-  return { tasks, attempts: [...attempts.values()] }
+  return { tasks, attempts: [...attempts.values()], deadlineAt }
 }
