@@ -21,7 +21,13 @@ const diamond = Workflow.make({ name: "diamond", tasks: [a, b, c, d] })
 const index = (id: string) => diamond.graph.index.get(id)!
 
 const fresh = () =>
-  new ExecutionState(diamond, { executionId: "e1", input: { seed: 1 }, createdAt: 0, idempotencyKey: null })
+  new ExecutionState(diamond, {
+    executionId: "e1",
+    input: { seed: 1 },
+    createdAt: 0,
+    idempotencyKey: null,
+    runnerId: "r1"
+  })
 
 const ok = (set: Record<string, number>, at: number): AttemptOutcome => ({
   _tag: "Succeeded",
@@ -46,12 +52,12 @@ describe("ExecutionState", () => {
   it("begins with the roots ready; an attempt is recorded only when a permit starts it", () => {
     const state = fresh()
     const entries = recorded(state, () => state.begin(1))
-    expect(entries).toEqual([{ _tag: "ExecutionStarted", at: 1, workflowName: "diamond", resumed: false }])
+    expect(entries).toEqual([{ _tag: "ExecutionStarted", at: 1, workflowName: "diamond", resumed: false, runnerId: "r1" }])
     expect(state.startable).toBe(1)
     let started: Array<number> = []
     expect(recorded(state, () => started = state.start(0, 2))).toEqual([])
     expect(recorded(state, () => started = state.start(4, 2))).toEqual([
-      { _tag: "TaskStarted", at: 2, taskId: "a", attempt: 1 }
+      { _tag: "TaskStarted", at: 2, taskId: "a", attempt: 1, runnerId: "r1" }
     ])
     expect(ids(state, started)).toEqual(["a"])
     expect(state.startable).toBe(0)
@@ -87,7 +93,7 @@ describe("ExecutionState", () => {
     expect(state.startable).toBe(0)
     state.retryDue(index("a"))
     expect(recorded(state, () => state.start(1, 25))).toEqual([
-      { _tag: "TaskStarted", at: 25, taskId: "a", attempt: 2 }
+      { _tag: "TaskStarted", at: 25, taskId: "a", attempt: 2, runnerId: "r1" }
     ])
     // A report from an attempt that no longer counts changes nothing.
     expect(state.attemptEnded(index("a"), 1, ok({}, 26), undefined, 26)).toBe(false)
@@ -153,13 +159,13 @@ describe("ExecutionState", () => {
     const waiting = restored.restore(tasks, { paused: false, resumed: true }, 10)
     expect(waiting).toEqual([{ task: index("b"), dueAt: 52 }])
     expect(restored.round.take()!.entries).toEqual([
-      { _tag: "ExecutionStarted", at: 10, workflowName: "diamond", resumed: true }
+      { _tag: "ExecutionStarted", at: 10, workflowName: "diamond", resumed: true, runnerId: "r1" }
     ])
     // c is decided again from a's rebuilt output.
     const started = restored.start(4, 10)
     expect(ids(restored, started)).toEqual(["c"])
     expect(restored.inputOf(index("c"))).toEqual({ seed: 1, a: 1 })
-    expect(restored.round.take()!.entries).toEqual([{ _tag: "TaskStarted", at: 10, taskId: "c", attempt: 1 }])
+    expect(restored.round.take()!.entries).toEqual([{ _tag: "TaskStarted", at: 10, taskId: "c", attempt: 1, runnerId: "r1" }])
   })
 
   it("restore runs again, with the next attempt, a task whose runner died while it ran", () => {
@@ -172,7 +178,7 @@ describe("ExecutionState", () => {
     restored.restore(fold(journal).tasks, { paused: false, resumed: true }, 5)
     restored.round.take()
     expect(recorded(restored, () => restored.start(4, 5))).toEqual([
-      { _tag: "TaskStarted", at: 5, taskId: "a", attempt: 2 }
+      { _tag: "TaskStarted", at: 5, taskId: "a", attempt: 2, runnerId: "r1" }
     ])
     // The lost attempt is recorded as interrupted.
     const { attempts } = fold([...journal, { _tag: "TaskStarted", at: 5, taskId: "a", attempt: 2 }])

@@ -1,6 +1,6 @@
-/** PostgreSQL specifics: one runner per database (for now), connection errors that say why, tenants. */
+/** PostgreSQL specifics: runners sharing a database, connection errors that say why, tenants. */
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Layer } from "effect"
+import { Deferred, Effect, Fiber, Layer, Stream } from "effect"
 import { Runner, Storage, Task, Workflow } from "sluice"
 import { freshDatabaseUrl, PG_ADMIN_URL, postgresAvailable } from "./support/postgres.js"
 import { withRunnerOn } from "./support/runner.js"
@@ -15,20 +15,66 @@ const withUrl = (base: string, change: (url: URL) => void) => {
 }
 
 describe.skipIf(!pg)("PostgreSQL storage", () => {
-  it.scopedLive("a second runner on the same database is refused until the first one closes", () =>
-    Effect.gen(function*() {
-      const { url } = yield* freshDatabaseUrl
-      const second = yield* withRunnerOn(
-        Storage.layerPostgres({ url }),
-        [wf],
-        () => Effect.flip(withRunnerOn(Storage.layerPostgres({ url }), [wf], (r) => r.list()))
-      )
-      expect(second).toMatchObject({ _tag: "StorageError" })
-      expect(String((second as Error).message)).toContain("another sluice runner is using this database")
-      // The first one closed: the lock went with its connection.
-      const result = yield* withRunnerOn(Storage.layerPostgres({ url }), [wf], (r) => r.execute(wf))
-      expect(result.status).toBe("Completed")
-    }))
+  it.scopedLive(
+    "runners share a database: one submits, another runs; results, events and controls cross over",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const gate = yield* Deferred.make<void>()
+        const ran: Array<string> = []
+        const first = Task.make({ id: "first", run: (ctx) => void ran.push(ctx.executionId) })
+        const held = Task.make({ id: "held", dependencies: [first], run: () => Deferred.await(gate) })
+        const shared = Workflow.make({ name: "shared", tasks: [first, held] })
+        const storage = Storage.layerPostgres({ url })
+        const outcome = yield* withRunnerOn(storage, { workflows: [shared], runnerId: "worker-1" }, (worker) =>
+          withRunnerOn(storage, { workflows: [shared], worker: false, runnerId: "front" }, (front) =>
+            Effect.gen(function*() {
+              // Submitted by a runner that runs nothing: the worker takes it, and its result and
+              // events reach the submitter.
+              const handle = yield* front.submit("shared", { n: 1 })
+              const events = yield* Effect.fork(Stream.runCollect(handle.events))
+              yield* Deferred.succeed(gate, undefined)
+              const result = yield* handle.result
+              // A pause and a resume from the front reach the worker's running execution.
+              const gate2 = yield* Deferred.make<void>()
+              const slow = Task.make({
+                id: "slow",
+                run: () =>
+                  Deferred.await(gate2)
+              })
+              const wf2 = Workflow.make({ name: "controlled", tasks: [slow] })
+              yield* worker.register(wf2)
+              yield* front.register(wf2)
+              const second = yield* front.submit("controlled")
+              yield* front.cancel(second.executionId)
+              const cancelled = yield* second.result
+              return { result, events: [...(yield* Fiber.join(events))], cancelled, mine: yield* worker.list() }
+            })))
+        expect(outcome.result.status).toBe("Completed")
+        expect(outcome.result.tasks.map((t) =>
+          t.runnerId
+        )).toEqual(["worker-1", "worker-1"])
+        expect(ran).toEqual([outcome.result.executionId])
+        expect(outcome.events.map((e) =>
+          e._tag
+        )).toEqual([
+          "ExecutionStarted",
+          "ExecutionStarted",
+          "TaskStarted",
+          "TaskCompleted",
+          "TaskStarted",
+          "TaskCompleted",
+          "ExecutionFinished"
+        ])
+        expect(outcome.events[1]).toMatchObject({ resumed: true, runnerId: "worker-1", reason: "waiting for a runner" })
+        expect(outcome.cancelled.status).toBe("Cancelled")
+        expect(outcome.mine).toHaveLength(2)
+        // A runner that runs nothing needs a database shared with runners that do.
+        const alone = yield* Effect.flip(withRunnerOn(Storage.layerMemory, { worker: false }, (r) => r.list()))
+        expect(alone).toMatchObject({ _tag: "InvalidOptionError", option: "worker" })
+      }),
+    30_000
+  )
 
   it.live("a connection failure says why", () =>
     Effect.gen(function*() {

@@ -220,8 +220,12 @@ for (const storage of storageCases) {
           ["flaky", 2, "runner-7"],
           ["after", 1, "runner-7"]
         ])
-        const started = history.filter((e) => e._tag === "TaskStarted" || e._tag === "ExecutionStarted")
-        expect(started.map((e) => (e as { runnerId?: string }).runnerId)).toEqual([
+        const started = history.filter((e) =>
+          e._tag === "TaskStarted" || e._tag === "ExecutionStarted"
+        )
+        expect(started.map((e) =>
+          (e as { runnerId?: string }).runnerId
+        )).toEqual([
           "runner-7",
           "runner-7",
           "runner-7",

@@ -24,7 +24,7 @@ export interface ExecutionMeta {
   readonly createdAt: number
   readonly idempotencyKey: string | null
   /** The runner that runs it here: named in every attempt it starts. */
-  readonly runnerId?: string | undefined
+  readonly runnerId: string
   /** When the execution times out (epoch ms), if it has a timeout. */
   readonly deadlineAt?: number | null | undefined
 }

@@ -41,17 +41,12 @@ export class ExecutionState {
     const n = graph.ids.length
     this.n = n
     this.graph = graph
-    this.tasks = new TaskTable(graph.ids, meta.runnerId ?? null)
+    this.tasks = new TaskTable(graph.ids, meta.runnerId)
     this.remaining = Int32Array.from(graph.deps, (d) => d.length)
     this.undecidedSuccs = Int32Array.from(graph.succs, (s) => s.length)
     this.inputs = new Array(n)
     this.outputs = new Array(n)
     this.round = new Round(meta.executionId, rounds)
-  }
-
-  /** The runner's name, for the entries that record it. */
-  private named(): { readonly runnerId?: string } {
-    return this.meta.runnerId === undefined ? {} : { runnerId: this.meta.runnerId }
   }
 
   get executionId(): string {
@@ -89,15 +84,14 @@ export class ExecutionState {
   /** A new execution: its row (unless storage holds it already), then every root decided. */
   begin(now: number, options: { readonly created: boolean } = { created: false }): void {
     if (!options.created) this.round.create(this.row())
-    this.round.add({
-      _tag: "ExecutionStarted",
-      at: now,
-      workflowName: this.dag.name,
-      resumed: false,
-      ...this.named(),
-      ...(this.meta.deadlineAt == null ? {} : { deadlineAt: this.meta.deadlineAt })
-    })
+    this.started(now, false, this.meta.deadlineAt == null ? {} : { deadlineAt: this.meta.deadlineAt })
     for (const root of this.graph.roots) this.decideFrom(root, now)
+  }
+
+  /** Its `ExecutionStarted` entry, naming the runner that runs it. */
+  private started(now: number, resumed: boolean, more: { readonly reason?: string; readonly deadlineAt?: number }) {
+    const { runnerId } = this.meta
+    this.round.add({ _tag: "ExecutionStarted", at: now, workflowName: this.dag.name, resumed, runnerId, ...more })
   }
 
   /**
@@ -114,16 +108,7 @@ export class ExecutionState {
   ): Array<{ readonly task: number; readonly dueAt: number }> {
     const { graph } = this
     this.paused = options.paused
-    if (options.resumed) {
-      this.round.add({
-        _tag: "ExecutionStarted",
-        at: now,
-        workflowName: this.dag.name,
-        resumed: true,
-        ...this.named(),
-        ...(options.reason === undefined ? {} : { reason: options.reason })
-      })
-    }
+    if (options.resumed) this.started(now, true, options.reason === undefined ? {} : { reason: options.reason })
     const waiting: Array<{ task: number; dueAt: number }> = []
     const redispatch: Array<number> = []
     const undecided: Array<number> = []
@@ -228,7 +213,7 @@ export class ExecutionState {
     while (out.length < permits && this.startable > 0) {
       const i = this.ready[this.readyHead++]
       const attempt = this.tasks.started(i, now)
-      this.round.add({ _tag: "TaskStarted", at: now, taskId: this.graph.ids[i], attempt, ...this.named() })
+      this.round.add({ _tag: "TaskStarted", at: now, taskId: this.graph.ids[i], attempt, runnerId: this.meta.runnerId })
       out.push(i)
     }
     if (this.readyHead === this.ready.length && this.readyHead > 0) {

@@ -8,6 +8,7 @@ import { Clock, Deferred, Effect, Option } from "effect"
 import { ExecutionNotFoundError, StorageError } from "../../Errors.js"
 import { isFinal } from "../../Status.js"
 import { ExecutionState } from "../execution/state.js"
+import type { Fleet } from "./active.js"
 import { metaOf, takeUp, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
 import { flush } from "./supervisor.js"
@@ -31,15 +32,20 @@ const message = (rt: Runtime, executionId: string, tag: ControlTag) =>
     )
   })
 
-const controlStored = (rt: Runtime, executionId: string, tag: ControlTag) =>
+/**
+ * Controls a stored execution that no runner runs. `token`: runners share the database, and this
+ * one took the execution over for this (it keeps it when it runs it now, else gives it back).
+ */
+const controlStored = (rt: Runtime, executionId: string, tag: ControlTag, token?: number) =>
   Effect.gen(function*() {
     const row = yield* rt.env.storage.execution(executionId)
     if (Option.isNone(row)) return yield* new ExecutionNotFoundError({ executionId })
     if (isFinal(row.value.status)) return
     const stored = yield* tasksOf(rt, executionId)
     const found = rt.registry.forExecution(row.value, stored.tasks)
-    if (tag === "Resume" && found._tag === "Runnable" && !rt.env.storage.readOnly) {
-      yield* takeUp(rt, found.runnable, row.value, stored, { resume: true })
+    const runsHere = !rt.env.storage.readOnly && (rt.fleet === undefined || rt.fleet.worker)
+    if (tag === "Resume" && found._tag === "Runnable" && runsHere) {
+      yield* takeUp(rt, found.runnable, row.value, stored, { resume: true, token, reason: "resumed" })
       return
     }
     const dag = found._tag === "Runnable" ? found.runnable.workflow : yield* rt.registry.dagOf(row.value)
@@ -49,7 +55,7 @@ const controlStored = (rt: Runtime, executionId: string, tag: ControlTag) =>
         cause: new Error(`the definition of workflow "${row.value.workflowName}" is not stored`)
       })
     }
-    const state = new ExecutionState(dag, metaOf(row.value, stored), stored.rounds)
+    const state = new ExecutionState(dag, metaOf(row.value, rt.env.runnerId, stored), stored.rounds)
     const now = yield* Clock.currentTimeMillis
     state.restore(stored.tasks, { paused: row.value.status === "Paused", resumed: false }, now)
     if (tag === "Cancel") {
@@ -58,13 +64,54 @@ const controlStored = (rt: Runtime, executionId: string, tag: ControlTag) =>
     } else {
       state.setPaused(tag === "Pause", now)
     }
-    yield* flush(rt.env, state, undefined)
+    yield* flush(rt.env, state, undefined, "execution", token)
+    if (token !== undefined) yield* rt.fleet!.storage.release(rt.env.runnerId, { executionId, token })
   })
+
+/**
+ * Runners share the database: the owner of the execution, if it lives, is asked (and this waits
+ * until it did it); an execution nobody runs (or whose runner died) is taken over and controlled
+ * here.
+ */
+const controlShared = (rt: Runtime, fleet: Fleet, executionId: string, tag: ControlTag) => {
+  let asked = false
+  return fleet.awaitChange(
+    executionId,
+    Effect.gen(function*() {
+      if (yield* message(rt, executionId, tag)) return Option.some(undefined)
+      const own = yield* fleet.storage.ownership(executionId)
+      if (Option.isNone(own)) return yield* new ExecutionNotFoundError({ executionId })
+      const { live, owner, requested } = own.value
+      if (live && owner !== rt.env.runnerId) {
+        if (asked) return requested === null ? Option.some(undefined) : Option.none()
+        const row = yield* rt.env.storage.execution(executionId)
+        if (Option.isNone(row) || isFinal(row.value.status)) return Option.some(undefined)
+        yield* fleet.storage.request(executionId, tag)
+        asked = true
+        return Option.none()
+      }
+      // Serialized with taking executions up here, so that it cannot start meanwhile.
+      return yield* rt.adopting.withPermits(1)(Effect.gen(function*() {
+        if (yield* message(rt, executionId, tag)) return Option.some(undefined)
+        const taken = yield* fleet.storage.adoptOne(rt.env.runnerId, executionId)
+        if (Option.isNone(taken)) {
+          // Finished, or another runner took it first: look again.
+          const row = yield* rt.env.storage.execution(executionId)
+          return Option.isNone(row) || isFinal(row.value.status) ? Option.some(undefined) : Option.none()
+        }
+        yield* controlStored(rt, executionId, tag, taken.value.token)
+        if (asked) yield* fleet.storage.answered(executionId, tag)
+        return Option.some(undefined)
+      }))
+    })
+  )
+}
 
 export const control =
   (rt: Runtime, tag: ControlTag) => (executionId: string): Effect.Effect<void, ExecutionNotFoundError | StorageError> =>
     Effect.gen(function*() {
       if (yield* message(rt, executionId, tag)) return
+      if (rt.fleet !== undefined) return yield* controlShared(rt, rt.fleet, executionId, tag)
       // Not running here: serialized with taking executions up, so that it cannot start meanwhile.
       yield* rt.adopting.withPermits(1)(
         Effect.flatMap(

@@ -37,15 +37,17 @@ export interface HandleOps {
   readonly result: ExecutionHandle["result"]
   readonly history: Effect.Effect<ReadonlyArray<ExecutionEvent>, StorageError>
   readonly control: (tag: "Cancel" | "Pause" | "Resume") => Effect.Effect<void, StorageError>
+  /** Runners share the database: the execution's events as whichever runner commits them. */
+  readonly follow?: Stream.Stream<ExecutionEvent, StorageError> | undefined
 }
 
 export const makeHandle = (executionId: string, active: Active | undefined, ops: HandleOps): ExecutionHandle => ({
   executionId,
   result: ops.result,
   // A handle of an execution started here replays its log; otherwise its events are in storage.
-  events: active?.log === undefined
-    ? Stream.fromIterableEffect(ops.history)
-    : Stream.fromPubSub(active.log).pipe(Stream.takeUntil(isFinished)),
+  events: active?.log !== undefined
+    ? Stream.fromPubSub(active.log).pipe(Stream.takeUntil(isFinished))
+    : ops.follow ?? Stream.fromIterableEffect(ops.history),
   cancel: ops.control("Cancel"),
   pause: ops.control("Pause"),
   resume: ops.control("Resume")

@@ -3,43 +3,20 @@
  * one is awaited on its Deferred; an unfinished one that no runner runs is taken up, when this
  * runner can run it).
  */
-import { Deferred, Effect, Option } from "effect"
-import type { ExecutionAbortedError, RunnerShutdownError, StorageError, WorkflowNotFoundError } from "../../Errors.js"
+import { Deferred, Effect } from "effect"
+import type { StorageError } from "../../Errors.js"
 import { ExecutionNotFoundError, ExecutionNotRunnableError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { AttemptInfo, ExecutionInfo, ExecutionSummary, WorkflowResult } from "../../WorkflowResult.js"
 import { emptyObject } from "../dag/json.js"
-import { ExecutionState } from "../execution/state.js"
-import type { TaskRow } from "../storage/journal.js"
 import { eventsOf, fold } from "../storage/journal.js"
-import type { ExecutionRow, ListFilter } from "../storage/service.js"
+import type { ListFilter } from "../storage/service.js"
 import { isFinished } from "../storage/service.js"
-import { taskResults, toInfo, toResult, toSummary } from "./projection.js"
-import { metaOf, takeUp, tasksOf } from "./recovery.js"
+import { toInfo, toResult, toSummary } from "./projection.js"
+import type { ResultError } from "./read.js"
+import { readBack, resultShared, row } from "./read.js"
+import { takeUp, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
-
-const row = (rt: Runtime, executionId: string): Effect.Effect<ExecutionRow, ExecutionNotFoundError | StorageError> =>
-  Effect.flatMap(
-    rt.env.storage.execution(executionId),
-    Option.match({
-      onNone: () => Effect.fail(new ExecutionNotFoundError({ executionId })),
-      onSome: Effect.succeed
-    })
-  )
-
-/**
- * An execution read back: its tasks in topological order and, once it finished, its final
- * context, computed from the journal as the live execution computed it (it is not stored twice).
- */
-const readBack = (rt: Runtime, execution: ExecutionRow, tasks: ReadonlyMap<string, TaskRow>) =>
-  Effect.map(rt.registry.dagOf(execution), (dag) => {
-    const results = taskResults(dag?.graph, tasks)
-    if (!isFinished(execution)) return { tasks: results, finalContext: undefined }
-    if (dag === undefined) return { tasks: results, finalContext: emptyObject }
-    const state = new ExecutionState(dag, metaOf(execution))
-    state.restore(tasks, { paused: false, resumed: false }, execution.completedAt)
-    return { tasks: results, finalContext: state.finalContext() }
-  })
 
 export const get = (
   rt: Runtime,
@@ -84,15 +61,12 @@ export const attempts = (
     }))
   })
 
-export type ResultError =
-  | ExecutionNotFoundError
-  | WorkflowNotFoundError
-  | ExecutionNotRunnableError
-  | StorageError
-  | ExecutionAbortedError
-  | RunnerShutdownError
+export type { ResultError } from "./read.js"
 
-export const result = (rt: Runtime, executionId: string): Effect.Effect<WorkflowResult, ResultError> => {
+export const result = (rt: Runtime, executionId: string): Effect.Effect<WorkflowResult, ResultError> =>
+  rt.fleet === undefined ? resultHere(rt, executionId) : resultShared(rt, rt.fleet, executionId)
+
+const resultHere = (rt: Runtime, executionId: string): Effect.Effect<WorkflowResult, ResultError> => {
   /** Finished: its result; running here: its Deferred; unfinished and runnable here: taken up. */
   const lookUp = (takeUpIfIdle: boolean) =>
     Effect.gen(function*() {

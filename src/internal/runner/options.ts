@@ -1,7 +1,6 @@
 /** The runner's options and `submit`'s, defaulted and checked in one place. */
+import { Duration, Effect, Either, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
-import type { Duration } from "effect"
-import { Effect, Either, Schedule } from "effect"
 import type { StorageError } from "../../Errors.js"
 import { InvalidOptionError } from "../../Errors.js"
 import type { Workflow } from "../../Workflow.js"
@@ -19,7 +18,11 @@ export interface RunnerConfig<R = never> {
   readonly workflows?: ReadonlyArray<Workflow<R>> | undefined
   /** Task attempts running at once, over all executions. Default 4, as in cloaca. */
   readonly maxConcurrentTasks?: number | undefined
-  /** Resume unfinished executions found in storage when the runner starts. Default true. */
+  /**
+   * Resume unfinished executions found in storage when the runner starts. Default true. Runners
+   * sharing a PostgreSQL database: `false` also keeps this runner from taking over other runners'
+   * executions (it runs what it submits, and what `result` or `resume` asks of it).
+   */
   readonly recover?: boolean | undefined
   /**
    * The waits between tries of a commit that failed for a transient reason (database away,
@@ -41,6 +44,17 @@ export interface RunnerConfig<R = never> {
   readonly contextLimits?: Partial<SizeLimits> | undefined
   /** This runner's name, recorded with every attempt it runs. Default: a fresh id. */
   readonly runnerId?: string | undefined
+  /**
+   * PostgreSQL, several runners: how long the executions of a runner that stopped renewing its
+   * lease (it died, stalled, or lost the database) stay with it before others take them over.
+   * Default 5 seconds; at least 300 ms.
+   */
+  readonly lease?: Duration.DurationInput | undefined
+  /**
+   * `false`: a runner that submits, reads and controls executions but runs no task (PostgreSQL
+   * only: the executions it submits wait for a runner that does). Default true.
+   */
+  readonly worker?: boolean | undefined
 }
 
 /**
@@ -132,4 +146,27 @@ export const checkRunnerId = (value: unknown): Effect.Effect<string, InvalidOpti
         detail: `must be 1 to 100 printable characters without spaces, got ${JSON.stringify(value)}`
       })
     )
+}
+
+export const checkLease = (value: unknown): Effect.Effect<number, InvalidOptionError> => {
+  if (value === undefined) return Effect.succeed(5_000)
+  const decoded = decodeDuration(value as Duration.DurationInput, { positive: true })
+  if (Either.isLeft(decoded)) return Effect.fail(new InvalidOptionError({ option: "lease", detail: decoded.left }))
+  const ms = Math.round(Duration.toMillis(decoded.right))
+  return ms >= 300 && Number.isFinite(ms)
+    ? Effect.succeed(ms)
+    : Effect.fail(new InvalidOptionError({ option: "lease", detail: `must be at least 300 ms, got ${ms} ms` }))
+}
+
+export const checkWorker = (value: unknown, shared: boolean): Effect.Effect<boolean, InvalidOptionError> => {
+  if (value === undefined || value === true) return Effect.succeed(true)
+  if (value !== false) {
+    return Effect.fail(new InvalidOptionError({ option: "worker", detail: `must be a boolean, got ${String(value)}` }))
+  }
+  return shared ? Effect.succeed(false) : Effect.fail(
+    new InvalidOptionError({
+      option: "worker",
+      detail: "a runner that runs no task needs a PostgreSQL storage that runners running them share"
+    })
+  )
 }

@@ -6,18 +6,18 @@
  */
 import { Clock, Effect } from "effect"
 import type { StorageError } from "../../Errors.js"
+import type { ExecutionMeta } from "../execution/model.js"
 import { ExecutionState } from "../execution/state.js"
 import type { TaskRow } from "../storage/journal.js"
 import { fold } from "../storage/journal.js"
-import type { ExecutionMeta } from "../execution/model.js"
 import type { ExecutionRow } from "../storage/service.js"
 import type { Runnable } from "./registry.js"
 import type { Runtime } from "./runtime.js"
 import { prepare, start } from "./runtime.js"
 import type { Active } from "./supervisor.js"
 
-/** What an execution restored from storage is: `runnerId` when this runner runs it. */
-export const metaOf = (row: ExecutionRow, stored?: Stored, runnerId?: string): ExecutionMeta => ({
+/** What an execution restored from storage is, as this runner sees it. */
+export const metaOf = (row: ExecutionRow, runnerId: string, stored?: Stored): ExecutionMeta => ({
   executionId: row.id,
   input: row.input,
   createdAt: row.createdAt,
@@ -48,10 +48,10 @@ export const takeUp = (
   runnable: Runnable,
   row: ExecutionRow,
   stored: Stored,
-  options: { readonly resume: boolean; readonly reason?: string | undefined }
+  options: { readonly resume: boolean; readonly reason?: string | undefined; readonly token?: number | undefined }
 ): Effect.Effect<Active> =>
   Effect.gen(function*() {
-    const state = new ExecutionState(runnable.workflow, metaOf(row, stored, rt.env.runnerId), stored.rounds)
+    const state = new ExecutionState(runnable.workflow, metaOf(row, rt.env.runnerId, stored), stored.rounds)
     const now = yield* Clock.currentTimeMillis
     const waiting = state.restore(stored.tasks, {
       paused: row.status === "Paused",
@@ -59,7 +59,7 @@ export const takeUp = (
       reason: options.reason ?? "restarted"
     }, now)
     if (options.resume) state.setPaused(false, now)
-    const active = yield* prepare(state, false)
+    const active = yield* prepare(state, false, options.token)
     yield* start(rt, runnable, active, { waiting })
     return active
   })

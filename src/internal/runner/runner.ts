@@ -7,6 +7,7 @@ import { Storage } from "../../Storage.js"
 import type * as Workflow from "../../Workflow.js"
 import { isWorkflow } from "../../Workflow.js"
 import { control } from "./control.js"
+import * as Fleet from "./fleet.js"
 import type { HandleOps } from "./handle.js"
 import { makeHandle } from "./handle.js"
 import { makeHub } from "./hub.js"
@@ -15,11 +16,14 @@ import type { RunnerConfig, SubmitOptions } from "./options.js"
 import {
   checkContextLimits,
   checkEventBuffer,
+  checkLease,
   checkMaxConcurrentTasks,
   checkRunnerId,
-  checkStorageRetry
+  checkStorageRetry,
+  checkWorker
 } from "./options.js"
 import { Permits } from "./permits.js"
+import { follow } from "./read.js"
 import { recover } from "./recovery.js"
 import { notAWorkflow, Registry, runnable } from "./registry.js"
 import type { PruneOptions } from "./retention.js"
@@ -34,30 +38,49 @@ export const make = <R>(config: RunnerConfig<R>) =>
   Effect.gen(function*() {
     const maxConcurrentTasks = yield* checkMaxConcurrentTasks(config.maxConcurrentTasks)
     const storage = yield* Storage
+    const runnerId = yield* checkRunnerId(config.runnerId)
+    const leaseMs = yield* checkLease(config.lease)
+    const shared = storage.fleet
+    const worker = yield* checkWorker(config.worker, shared !== undefined)
+    const sharing = shared === undefined
+      ? undefined
+      : yield* Fleet.make(shared, { runnerId, worker, leaseMs, maxConcurrentTasks, adopts: config.recover !== false })
     // The services the configured workflows' tasks need: the layer's own requirements.
     const services = yield* Effect.context<R>()
+    const fleet = sharing?.fleet
     const env: RuntimeEnv = {
-      runnerId: yield* checkRunnerId(config.runnerId),
+      runnerId,
       storage,
       permits: new Permits(maxConcurrentTasks),
       hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),
       storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry,
-      limits: yield* checkContextLimits(config.contextLimits)
+      limits: yield* checkContextLimits(config.contextLimits),
+      fleet
     }
     // Added first, run last: once the supervisors (closed before) have ended their executions.
     yield* Effect.addFinalizer(() => env.hub.close)
+    // Then this runner leaves the fleet: what it still owns goes to the others at once.
+    if (shared !== undefined) {
+      yield* Effect.addFinalizer(() =>
+        Effect.catchAll(shared.leave(runnerId), (e) => Effect.logWarning(`runner ${runnerId}: ${e.message}`))
+      )
+    }
     const rt: Runtime = {
       env,
       registry: new Registry(storage),
       active: new Map(),
       supervisors: yield* FiberMap.make<string>(),
-      adopting: yield* Effect.makeSemaphore(1)
+      adopting: yield* Effect.makeSemaphore(1),
+      fleet
     }
     for (const workflow of config.workflows ?? []) {
       if (!isWorkflow(workflow)) return yield* notAWorkflow()
       yield* rt.registry.add(runnable(env, workflow, services))
     }
-    if (config.recover !== false && !storage.readOnly) yield* recover(rt)
+    // Sharing a database, unfinished executions (this runner's own from before a restart
+    // included) are taken over by the fleet's adoption instead.
+    if (sharing !== undefined) yield* sharing.run(rt, (id) => result(rt, id))
+    else if (config.recover !== false && !storage.readOnly) yield* recover(rt)
     if (!storage.readOnly) yield* retain(storage, config.retention)
 
     const controlOf = (tag: "Cancel" | "Pause" | "Resume") => control(rt, tag)
@@ -73,7 +96,8 @@ export const make = <R>(config: RunnerConfig<R>) =>
           Effect.catchTag(history(rt, executionId), "ExecutionNotFoundError", Effect.die)
         ),
         // The handle exists, so its execution does.
-        control: (tag) => Effect.catchTag(controlOf(tag)(executionId), "ExecutionNotFoundError", () => Effect.void)
+        control: (tag) => Effect.catchTag(controlOf(tag)(executionId), "ExecutionNotFoundError", () => Effect.void),
+        follow: fleet === undefined ? undefined : follow(rt, fleet, executionId)
       }
       return makeHandle(executionId, active, ops)
     }

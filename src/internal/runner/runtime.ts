@@ -9,6 +9,7 @@ import { RunnerShutdownError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ExecutionState } from "../execution/state.js"
+import type { Fleet } from "./active.js"
 import { Mailbox } from "./mailbox.js"
 import { makeWaiter } from "./permits.js"
 import type { Registry, Runnable } from "./registry.js"
@@ -22,10 +23,12 @@ export interface Runtime {
   readonly supervisors: FiberMap.FiberMap<string>
   /** Serializes taking up stored executions, so that one is never taken up twice. */
   readonly adopting: Fx.Semaphore
+  /** PostgreSQL: the runners sharing the database (see fleet.ts). */
+  readonly fleet: Fleet | undefined
 }
 
 /** An execution's mailbox, result and place in the permit queue, before it runs. */
-export const prepare = (state: ExecutionState, withLog: boolean): Effect.Effect<Active> =>
+export const prepare = (state: ExecutionState, withLog: boolean, token?: number): Effect.Effect<Active> =>
   Effect.gen(function*() {
     const mailbox = new Mailbox<Message>()
     return {
@@ -33,7 +36,9 @@ export const prepare = (state: ExecutionState, withLog: boolean): Effect.Effect<
       mailbox,
       done: yield* Deferred.make<WorkflowResult, EndError>(),
       log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined,
-      waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" }))
+      waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" })),
+      token,
+      lost: false
     }
   })
 

@@ -76,7 +76,12 @@ export const submit = <R>(
       runnerId: rt.env.runnerId,
       deadlineAt: timeout === undefined ? null : now + Duration.toMillis(timeout)
     })
-    const active = yield* prepare(state, withLog)
+    const { fleet } = rt
+    // Sharing a database: a worker with room owns what it submits (token 1); otherwise the
+    // execution is stored for the first worker with room to take.
+    const owned = fleet === undefined ? undefined : fleet.hasRoom() && fleet.leaseHolds() ? 1 : null
+    if (owned === null) return yield* leave(rt, state, key, now)
+    const active = yield* prepare(state, withLog, owned)
     // Known here as running before it exists in storage: a concurrent submit with its key, or a
     // `result` or `cancel` with its id, finds it here instead of taking it up from storage.
     rt.active.set(executionId, active)
@@ -86,7 +91,12 @@ export const submit = <R>(
       if (key !== undefined) {
         // Claimed in storage, atomically: of submits with one key, wherever they run, one
         // creates the execution and the others get its handle.
-        const claim = retryTransient(rt.env.storage.claim(state.row()), rt.env.storageRetry, "submit", "submit")
+        const claim = retryTransient(
+          rt.env.storage.claim(state.row(), owned === undefined ? undefined : rt.env.runnerId),
+          rt.env.storageRetry,
+          "submit",
+          "submit"
+        )
         const existing = yield* claim
         // A claim tried again after its reply was lost finds its own row: it is this one's.
         if (Option.isSome(existing) && existing.value.id !== executionId) return existing.value.id
@@ -94,7 +104,7 @@ export const submit = <R>(
       state.begin(now, { created: key !== undefined })
       started = startReady(rt.env, active, now)
       // The execution, and its first attempts, exist in storage before anyone is told its id.
-      yield* flush(rt.env, state, active.log, "submit")
+      yield* flush(rt.env, state, active.log, "submit", owned)
       yield* start(rt, entry, active, { committed: started })
       running = true
       return executionId
@@ -120,4 +130,27 @@ export const submit = <R>(
       )
     )
     return { executionId: id, active: rt.active.get(id) }
+  })
+
+/**
+ * Stores a new execution for another runner to run (this one runs no task, or has no room): its
+ * start committed, unowned, and the workers told.
+ */
+const leave = (
+  rt: Runtime,
+  state: ExecutionState,
+  key: string | undefined,
+  now: number
+): Effect.Effect<Submitted, StorageError> =>
+  Effect.gen(function*() {
+    if (key !== undefined) {
+      const existing = yield* retryTransient(rt.env.storage.claim(state.row()), rt.env.storageRetry, "submit", "submit")
+      if (Option.isSome(existing) && existing.value.id !== state.executionId) {
+        return { executionId: existing.value.id, active: rt.active.get(existing.value.id) }
+      }
+    }
+    state.begin(now, { created: key !== undefined })
+    yield* flush(rt.env, state, undefined, "submit")
+    yield* Effect.ignore(rt.fleet!.storage.notify("w"))
+    return { executionId: state.executionId, active: undefined }
   })

@@ -5,95 +5,21 @@
  * tasks. Task fibers never fork their successors; they report back and end. See
  * docs/ARCHITECTURE.md, "The hot path".
  */
-import type { Schedule } from "effect"
-import { Cause, Clock, Deferred, Effect, Exit, Fiber, Option, PubSub, Runtime } from "effect"
+import { Deferred, Effect, Exit, Fiber, Runtime } from "effect"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleIntervals from "effect/ScheduleIntervals"
 import type { StorageError } from "../../Errors.js"
-import { ExecutionAbortedError, RunnerShutdownError } from "../../Errors.js"
-import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import type { Workflow } from "../../Workflow.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
-import type { SizeLimits } from "../dag/json.js"
-import type { AttemptOutcome } from "../execution/model.js"
-import { ExecutionState } from "../execution/state.js"
-import { eventsOf, fold } from "../storage/journal.js"
-import type { StorageService } from "../storage/service.js"
+import type { Active, Message, RuntimeEnv } from "./active.js"
+import { flush, startReady } from "./active.js"
 import { runAttempt } from "./attempt.js"
-import type { Hub } from "./hub.js"
-import type { Mailbox } from "./mailbox.js"
-import type { Permits, Waiter } from "./permits.js"
+import { ended } from "./ended.js"
 import { resultOf } from "./projection.js"
-import { retryTransient } from "./retry.js"
 
-export type Message =
-  | { readonly _tag: "AttemptEnded"; readonly task: number; readonly attempt: number; readonly outcome: AttemptOutcome }
-  | { readonly _tag: "RetryDue"; readonly task: number }
-  /** Permits were handed over to this execution. */
-  | { readonly _tag: "Permits" }
-  | { readonly _tag: "Cancel"; readonly reason: string; readonly ack?: Deferred.Deferred<void> | undefined }
-  | { readonly _tag: "Pause" | "Resume"; readonly ack?: Deferred.Deferred<void> | undefined }
-
-/** What every supervisor of a runner shares. */
-export interface RuntimeEnv {
-  /** This runner's name, recorded with every attempt it starts. */
-  readonly runnerId: string
-  readonly storage: StorageService
-  readonly permits: Permits
-  readonly hub: Hub
-  /** The waits between tries of a commit that failed for a transient reason. */
-  readonly storageRetry: Schedule.Schedule<unknown, StorageError>
-  readonly limits: SizeLimits
-}
-
-/** Why an execution's result never came: see `ended`. */
-export type EndError = StorageError | ExecutionAbortedError | RunnerShutdownError
-
-/** One execution as the runner tracks it while it runs. */
-export interface Active {
-  readonly state: ExecutionState
-  readonly mailbox: Mailbox<Message>
-  readonly done: Deferred.Deferred<WorkflowResult, EndError>
-  /** Replays the execution's events to late subscribers (submit handles). */
-  readonly log: PubSub.PubSub<ExecutionEvent> | undefined
-  /** Its place in the queue for permits. */
-  readonly waiter: Waiter
-}
-
-/**
- * Commits what the state machine changed (trying again on transient errors: see retry.ts),
- * then publishes its events.
- */
-export const flush = (
-  env: RuntimeEnv,
-  state: ExecutionState,
-  log: PubSub.PubSub<ExecutionEvent> | undefined,
-  mode: "execution" | "submit" | "once" = "execution"
-): Effect.Effect<void, StorageError> => {
-  const round = state.round.take()
-  if (round === undefined) return Effect.void
-  const commit = env.storage.commit(round.batch)
-  return Effect.zipRight(
-    mode === "once" ? commit : retryTransient(commit, env.storageRetry, `execution ${state.executionId}`, mode),
-    Effect.suspend(() => {
-      const listening = env.hub.listening()
-      if (log === undefined && !listening) return Effect.void
-      const events = eventsOf(state.executionId, round.entries)
-      const toLog = log === undefined ? Effect.void : PubSub.publishAll(log, events)
-      return listening ? Effect.zipRight(env.hub.publish(events), toLog) : toLog
-    })
-  )
-}
-
-/** Takes the permits for as many ready tasks as may start, and records their attempts. */
-export const startReady = (env: RuntimeEnv, active: Active, now: number): Array<number> => {
-  const { state } = active
-  const held = env.permits.take(active.waiter, state.startable)
-  const started = state.start(held, now)
-  if (started.length < held) env.permits.give(held - started.length)
-  return started
-}
+export type { Active, EndError, FleetEnv, Message, RuntimeEnv } from "./active.js"
+export { fenced, flush, startReady } from "./active.js"
 
 export interface SuperviseOptions {
   /** Tasks whose attempts the caller already recorded and committed: fork them first. */
@@ -257,7 +183,10 @@ export const supervise = <R>(
       if (!committed) {
         started = startReady(env, active, now)
         const row = state.isDone ? state.finish(now) : undefined
-        yield* Effect.onError(flush(env, state, active.log), () => Effect.sync(() => env.permits.give(started.length)))
+        yield* Effect.onError(
+          flush(env, state, active.log, "execution", active.token),
+          () => Effect.sync(() => env.permits.give(started.length))
+        )
         if (acks.length > 0) { for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined) }
         if (row !== undefined) {
           const result = resultOf(row, state)
@@ -280,55 +209,5 @@ export const supervise = <R>(
     Effect.ensuring(Effect.suspend(() => Fiber.interruptAll(fibers.values()))),
     Effect.ensuring(Effect.sync(() => env.permits.leave(active.waiter))),
     Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : ended(env, active, exit.cause)))
-  )
-}
-
-/**
- * A supervisor that ends without a result settles its execution all the same, so that no caller
- * waits forever, and ends its event stream. Interrupted (shutdown): the attempts in flight are
- * given back, and callers get `RunnerShutdownError`. A fault: logged, and callers get the storage
- * error, or `ExecutionAbortedError` for a defect. A storage that stayed full (or busy) past its
- * retries leaves the execution as last committed, for `result`/`resume` to take up once it
- * recovers; a permanent error (a constraint, a value too large) or a defect records it `Failed`
- * with the reason, if storage still takes that.
- */
-const ended = (env: RuntimeEnv, active: Active, cause: Cause.Cause<StorageError>): Effect.Effect<void> => {
-  const { state } = active
-  const close = active.log === undefined ? Effect.void : PubSub.shutdown(active.log)
-  // One plain commit: no retry, so that a shutdown or an abort never waits on storage.
-  const commit = Effect.suspend(() => {
-    const round = state.round.take()
-    return round === undefined ? Effect.void : env.storage.commit(round.batch)
-  })
-  if (Cause.isInterruptedOnly(cause)) {
-    return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      state.suspend(now)
-      return commit
-    }).pipe(
-      Effect.ignoreLogged,
-      Effect.zipRight(Deferred.fail(active.done, new RunnerShutdownError())),
-      Effect.zipRight(close)
-    )
-  }
-  const failure = Cause.failureOption(cause)
-  const error = Option.isSome(failure)
-    ? failure.value
-    : new ExecutionAbortedError({ executionId: state.executionId, cause: Cause.squash(cause) })
-  const resumable = error._tag === "StorageError" && error.transient !== undefined
-  // Recorded failed from what storage holds (the round that failed is not in it), with its
-  // events published: the execution's stream ends with its ExecutionFinished.
-  const recordFailed = Effect.gen(function*() {
-    const journal = yield* env.storage.journal(state.executionId)
-    const stored = new ExecutionState(state.dag, state.meta, journal.rounds)
-    const now = yield* Clock.currentTimeMillis
-    stored.restore(fold(journal.entries).tasks, { paused: false, resumed: false }, now)
-    stored.abort(error.message, now)
-    yield* flush(env, stored, active.log, "once")
-  })
-  return Effect.logError(`execution ${state.executionId} abandoned: ${error.message}`).pipe(
-    Effect.zipRight(resumable ? Effect.void : recordFailed),
-    Effect.catchAllCause((c) => Effect.logWarning(`execution ${state.executionId}: not recorded as failed`, c)),
-    Effect.zipRight(Deferred.fail(active.done, error)),
-    Effect.zipRight(close)
   )
 }

@@ -10,18 +10,22 @@
  * else.
  */
 import { Deferred, Effect, Exit, FiberId } from "effect"
-import type { StorageError } from "../../Errors.js"
+import { StorageError } from "../../Errors.js"
 import type { Batch, ExecutionUpdate } from "./service.js"
+import { Fenced } from "./service.js"
 
 /** One batch holding all of them; for an execution updated twice, the later update wins. */
 export const mergeBatches = (batches: ReadonlyArray<Batch>): Batch => {
   if (batches.length === 1) return batches[0]
   const updates = new Map<string, ExecutionUpdate>()
   for (const b of batches) for (const u of b.executionUpdates) updates.set(u.id, u)
+  const fences = batches.flatMap((b) => b.fences ?? [])
   return {
     executions: batches.flatMap((b) => b.executions),
     executionUpdates: [...updates.values()],
-    rounds: batches.flatMap((b) => b.rounds)
+    rounds: batches.flatMap((b) => b.rounds),
+    // One runner's batches: one owner.
+    ...(fences.length === 0 ? {} : { fences, owner: batches.find((b) => b.owner !== undefined)?.owner })
   }
 }
 
@@ -35,8 +39,22 @@ interface Waiting {
   next: boolean
 }
 
+/**
+ * A batch's outcome from its group's: refused when the write refused one of its executions (see
+ * `Batch.fences`).
+ */
+const outcomeOf = (batch: Batch, exit: Exit.Exit<ReadonlyArray<string> | void, StorageError>) => {
+  if (Exit.isFailure(exit)) return exit
+  const refused = exit.value
+  if (refused === undefined || refused.length === 0 || batch.fences === undefined) return Exit.void
+  const mine = batch.fences.filter((f) => refused.includes(f.executionId)).map((f) => f.executionId)
+  return mine.length === 0
+    ? Exit.void
+    : Exit.fail(new StorageError({ operation: "commit", cause: new Fenced({ executionIds: mine }) }))
+}
+
 export const make = (
-  write: (batch: Batch) => Effect.Effect<void, StorageError>
+  write: (batch: Batch) => Effect.Effect<ReadonlyArray<string> | void, StorageError>
 ): Effect.Effect<(batch: Batch) => Effect.Effect<void, StorageError>> =>
   Effect.sync(() => {
     const waiting: Array<Waiting> = []
@@ -59,7 +77,8 @@ export const make = (
     /** Writes the group (if that fails, each batch on its own), tells each its outcome; the leader's is returned. */
     const writeGroup = (group: ReadonlyArray<Waiting>, own: Waiting) => {
       let mine: Exit.Exit<void, StorageError> = Exit.void
-      const answer = (w: Waiting, exit: Exit.Exit<void, StorageError>) => {
+      const answer = (w: Waiting, written: Exit.Exit<ReadonlyArray<string> | void, StorageError>) => {
+        const exit = outcomeOf(w.batch, written)
         if (w === own) mine = exit
         else Deferred.unsafeDone(w.signal, Exit.as(exit, "written" as const))
       }

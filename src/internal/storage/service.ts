@@ -3,8 +3,8 @@
  * implementation (memory, SQL on SQLite and PostgreSQL) passes one conformance suite
  * (test/support/storageConformance.ts). `Storage.ts` re-exports all of it.
  */
-import type { Effect, Option } from "effect"
-import { Schema } from "effect"
+import type { Effect, Option, Stream } from "effect"
+import { Data, Schema } from "effect"
 import type { StorageError } from "../../Errors.js"
 import type { FinalStatus } from "../../Status.js"
 import { ExecutionStatus, isFinal } from "../../Status.js"
@@ -106,7 +106,42 @@ export interface Batch {
   readonly executions: ReadonlyArray<ExecutionRow>
   readonly executionUpdates: ReadonlyArray<ExecutionUpdate>
   readonly rounds: ReadonlyArray<Round>
+  /**
+   * PostgreSQL with several runners: the executions this batch writes for as their owner
+   * (`owner`), with the token it holds each under. A new execution with a fence is created owned
+   * by `owner`; the updates and rounds of an execution whose stored token differs are not
+   * written, and the commit fails with a fenced `StorageError` (see `isFenced`).
+   */
+  readonly fences?: ReadonlyArray<Fence> | undefined
+  readonly owner?: string | undefined
 }
+
+/**
+ * An execution a runner owns, and the token it took it with: every adoption counts the token up,
+ * so a runner that lost an execution (it stalled past its lease) can no longer write to it.
+ *
+ * @since 0.3.0
+ * @category rows
+ */
+export interface Fence {
+  readonly executionId: string
+  readonly token: number
+}
+
+/**
+ * The cause of a commit refused because the committing runner no longer owns these executions.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class Fenced extends Data.TaggedError("Fenced")<{ readonly executionIds: ReadonlyArray<string> }> {
+  override get message(): string {
+    return `another runner took over ${this.executionIds.join(", ")}`
+  }
+}
+
+/** Whether a commit failed because another runner took its execution over. */
+export const isFenced = (error: StorageError): boolean => error.cause instanceof Fenced
 
 /**
  * @since 0.1.0
@@ -140,9 +175,10 @@ export interface StorageService {
   readonly journal: (executionId: string) => Effect.Effect<Journal, StorageError>
   /**
    * Inserts a new execution carrying an idempotency key, unless one with that key exists: then
-   * it returns that one, and inserts nothing. Atomic, whatever runs at the same time.
+   * it returns that one, and inserts nothing. Atomic, whatever runs at the same time. With
+   * `owner` (several runners), the new execution is owned by that runner, with token 1.
    */
-  readonly claim: (row: ExecutionRow) => Effect.Effect<Option.Option<ExecutionRow>, StorageError>
+  readonly claim: (row: ExecutionRow, owner?: string) => Effect.Effect<Option.Option<ExecutionRow>, StorageError>
   /**
    * Deletes the finished executions completed before `before` (epoch ms), with all their rows;
    * with `status`, only those. Returns how many.
@@ -154,4 +190,71 @@ export interface StorageService {
   /** Stores a workflow's definition; a version already stored is left as it is. */
   readonly saveWorkflow: (definition: WorkflowDefinition) => Effect.Effect<void, StorageError>
   readonly workflow: (name: string, version: string) => Effect.Effect<Option.Option<WorkflowDefinition>, StorageError>
+  /** PostgreSQL: what several runners on one database share (see `FleetStorage`). */
+  readonly fleet?: FleetStorage | undefined
+}
+
+/** An execution a runner took over, with the token it holds it under. */
+export interface Adopted {
+  readonly executionId: string
+  readonly token: number
+  /** Its owner before: none (never run, or released), this runner (restarted), another one (dead). */
+  readonly previousOwner: string | null
+}
+
+/** Who owns an execution, whether that runner is alive, and a control asked of it. */
+export interface Ownership {
+  readonly owner: string | null
+  readonly live: boolean
+  readonly requested: string | null
+}
+
+/**
+ * Ownership of executions by runners under leases timed by the database's clock, the wake-ups
+ * between runners, and the control requests they send each other. See docs/ARCHITECTURE.md,
+ * "Scale-out".
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface FleetStorage {
+  /** One statement renews every lease of the runner: its row lives until `now() + leaseMs`. */
+  readonly heartbeat: (
+    runnerId: string,
+    leaseMs: number,
+    worker: boolean,
+    workflows: ReadonlyArray<string>
+  ) => Effect.Effect<void, StorageError>
+  /** At shutdown: its unfinished executions released to the others, its row deleted. */
+  readonly leave: (runnerId: string) => Effect.Effect<void, StorageError>
+  /**
+   * Takes over up to `limit` executions of these workflows that wait to run: never owned, or
+   * owned by a runner whose lease expired, or (`own`) by this runner but not among `running` (a
+   * restart, a lease it lost). `FOR UPDATE SKIP LOCKED`: runners adopting at once take different
+   * ones.
+   */
+  readonly adopt: (
+    runnerId: string,
+    workflows: ReadonlyArray<string>,
+    limit: number,
+    running: ReadonlyArray<string>,
+    own: boolean
+  ) => Effect.Effect<ReadonlyArray<Adopted>, StorageError>
+  /** Takes over one unfinished execution, paused ones included, if no live runner owns it. */
+  readonly adoptOne: (runnerId: string, executionId: string) => Effect.Effect<Option.Option<Adopted>, StorageError>
+  /** Gives an execution back, unowned, for any runner to take (and tells them). */
+  readonly release: (runnerId: string, fence: Fence) => Effect.Effect<void, StorageError>
+  readonly ownership: (executionId: string) => Effect.Effect<Option.Option<Ownership>, StorageError>
+  /** Asks the execution's owner for a control (`Cancel`, `Pause`, `Resume`), and tells it. */
+  readonly request: (executionId: string, control: string) => Effect.Effect<void, StorageError>
+  /** The owner did what was asked. */
+  readonly answered: (executionId: string, control: string) => Effect.Effect<void, StorageError>
+  /** Live runners other than `except` that run tasks of this workflow. */
+  readonly workers: (workflowName: string, except: string) => Effect.Effect<number, StorageError>
+  /**
+   * Wake-ups between runners: `c <ids>` (committed), `w` (work to take), `q <id>` (a control
+   * asked), `p <runner>` (a listener's ping).
+   */
+  readonly notifications: Stream.Stream<string, StorageError>
+  readonly notify: (payload: string) => Effect.Effect<void, StorageError>
 }

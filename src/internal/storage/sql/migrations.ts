@@ -78,13 +78,42 @@ const init = (t: Tables) =>
   })
 
 /**
+ * PostgreSQL: several runners share the database. An execution has an owner (a runner) and a
+ * fencing token counted up by every adoption, and may carry a control asked of its owner; each
+ * runner has a row whose lease (`expires_at`, by the database's clock) its heartbeat renews.
+ */
+const fleet = (t: Tables) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.onDialectOrElse({
+      pg: () =>
+        Effect.all([
+          sql.unsafe(`ALTER TABLE ${t.executions} ADD COLUMN owner TEXT, ADD COLUMN token BIGINT NOT NULL DEFAULT 0,
+            ADD COLUMN requested TEXT`),
+          sql.unsafe(`CREATE INDEX ${t.index("executions_unfinished")} ON ${t.executions} (created_at)
+            WHERE status IN ('Pending', 'Running', 'Paused')`),
+          sql.unsafe(`CREATE TABLE ${t.runners} (
+            id TEXT PRIMARY KEY,
+            expires_at TIMESTAMPTZ NOT NULL,
+            worker BOOLEAN NOT NULL,
+            workflows JSONB NOT NULL
+          )`)
+        ], { discard: true }),
+      orElse: () => Effect.void
+    })
+  })
+
+/**
  * Runs the migrations. On PostgreSQL many runners may boot at once: one migrates under an
  * advisory lock while the others wait, and the migrations table is created under the lock too
  * (the Migrator's own check-then-create would race). The search path points at the tenant's
  * schema, so that the Migrator finds its table there.
  */
 export const migrate = (sql: SqlClient.SqlClient, t: Tables): Effect.Effect<void, unknown> => {
-  const run = Migrator.make({})({ loader: Migrator.fromRecord({ "0001_init": init(t) }), table: t.migrations })
+  const run = Migrator.make({})({
+    loader: Migrator.fromRecord({ "0001_init": init(t), "0002_fleet": fleet(t) }),
+    table: t.migrations
+  })
   const onPg = () => {
     const lockKey = `sluice_migrations:${t.schema ?? ""}:${t.prefix}`
     const statements: Array<Effect.Effect<unknown, SqlError>> = [

@@ -13,7 +13,7 @@ import { deepFreeze, JsonObjectFromSelf } from "../../dag/json.js"
 import { storageError } from "../faults.js"
 import * as GroupCommit from "../groupCommit.js"
 import { Entries } from "../journal.js"
-import type { Batch, ListFilter, StorageService } from "../service.js"
+import type { Batch, FleetStorage, ListFilter, StorageService } from "../service.js"
 import { ExecutionRow, WorkflowDefinition } from "../service.js"
 import { migrate } from "./migrations.js"
 import type { Tables } from "./tables.js"
@@ -89,9 +89,13 @@ export type Writer = (t: Tables) => Effect.Effect<(batch: Batch) => Effect.Effec
  * The storage on the `SqlClient` in context. Runs the migrations first (serialized between
  * processes on PostgreSQL), unless read only.
  */
+/** PostgreSQL: what several runners share, given the tables once they exist (see fleet.ts). */
+export type MakeFleet = (t: Tables) => FleetStorage
+
 export const make = (
   options: Options = {},
-  writer?: Writer
+  writer?: Writer,
+  makeFleet?: MakeFleet
 ): Effect.Effect<StorageService, StorageError | InvalidOptionError, SqlClient.SqlClient> =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -151,8 +155,10 @@ export const make = (
       )
     }
 
+    const fleet = makeFleet === undefined || readOnly ? undefined : makeFleet(t)
     const service: StorageService = {
       readOnly,
+      fleet,
       commit,
       execution: (id) =>
         Effect.map(
@@ -178,10 +184,16 @@ export const make = (
           ),
           (rows) => ({ entries: rows.flatMap((row) => row.body), rounds: rows.at(-1)?.round ?? 0 })
         ),
-      claim: (row) =>
+      claim: (row, owner) =>
         Effect.gen(function*() {
           const values = executionParams(row)
-          const record = Object.fromEntries(executionColumns.split(", ").map((column, i) => [column, values[i]]))
+          const record: Record<string, unknown> = Object.fromEntries(
+            executionColumns.split(", ").map((column, i) => [column, values[i]])
+          )
+          if (owner !== undefined && fleet !== undefined) {
+            record.owner = owner
+            record.token = 1
+          }
           const inserted = yield* query(
             "claim idempotency key",
             IdFromSql,

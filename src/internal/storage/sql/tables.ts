@@ -4,6 +4,7 @@
  * texts are fixed for the storage's lifetime (one prepared statement each).
  */
 import { Either } from "effect"
+import { createHash } from "node:crypto"
 
 export interface Tables {
   readonly schema: string | undefined
@@ -11,6 +12,10 @@ export interface Tables {
   readonly executions: string
   readonly journal: string
   readonly workflows: string
+  /** PostgreSQL: the runners sharing the database, with their leases. */
+  readonly runners: string
+  /** PostgreSQL: the LISTEN/NOTIFY channel of these tables' runners (one per schema and prefix). */
+  readonly channel: string
   /** SQLite: the view a group commit inserts into (see migrations.ts). */
   readonly writes: string
   /** Unqualified: the Migrator finds it through the search path (see migrations.ts). */
@@ -47,6 +52,8 @@ export const tables = (
     executions: name("executions"),
     journal: name("journal"),
     workflows: name("workflows"),
+    runners: name("runners"),
+    channel: `sluice_${createHash("sha256").update(`${schema ?? ""}\u0000${prefix}`).digest("hex").slice(0, 24)}`,
     writes: name("writes"),
     migrations: `${prefix}migrations`,
     index: (index) => `"${prefix}${index}"`

@@ -4,7 +4,7 @@
  * is prepared once.
  *
  * - PostgreSQL: one statement, whatever the batch holds (data-modifying CTEs): one round trip,
- *   atomic on its own.
+ *   atomic on its own, fenced (see `Batch.fences`), and telling the other runners what changed.
  *
  * Every write can be repeated: an execution or a round already stored is left as it is, so a
  * commit retried after its outcome was lost (a dropped connection) stores nothing twice.
@@ -43,32 +43,78 @@ export const executionParams = (e: ExecutionRow): Array<unknown> => {
 
 const updateValues = (u: ExecutionUpdate): Array<unknown> => [u.status, u.errorMessage, u.completedAt]
 
-export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) => Effect.Effect<void, SqlError> =>
+/** The ids of the executions whose writes were refused: another runner holds them now. */
+export type Refused = ReadonlyArray<string>
+
+const noneRefused: Refused = []
+
+/** PostgreSQL's NOTIFY payloads are at most 8,000 bytes: ~200 execution ids each. */
+const changed = (batch: Batch): Array<string> => {
+  const ids = new Set<string>()
+  for (const e of batch.executions) ids.add(e.id)
+  for (const u of batch.executionUpdates) ids.add(u.id)
+  for (const r of batch.rounds) ids.add(r.executionId)
+  const all = [...ids]
+  const payloads: Array<string> = []
+  for (let i = 0; i < all.length; i += 200) payloads.push(`c ${all.slice(i, i + 200).join(" ")}`)
+  return payloads
+}
+
+export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) => Effect.Effect<Refused, SqlError> =>
   sql.onDialectOrElse({
     pg: () => {
+      // Fenced: the updates and rounds of an execution are written only while the runner holds
+      // it with the token it took it with (rows locked against a concurrent adoption); a new
+      // execution with a fence is created owned. Then every runner listening is told what changed.
       const text = `WITH
+        fences AS (SELECT f->>0 AS id, (f->>1)::bigint AS token FROM json_array_elements($4::json) AS f),
         new_executions AS (
-          INSERT INTO ${t.executions} (${executionColumns})
-          SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::int, (r->>8)::bigint, (r->>9)::bigint
-          FROM json_array_elements($1::json) AS r
+          INSERT INTO ${t.executions} (${executionColumns}, owner, token)
+          SELECT r->>0, r->>1, r->>2, r->>3, r->>4, r->>5, r->>6, (r->>7)::int, (r->>8)::bigint, (r->>9)::bigint,
+            CASE WHEN f.id IS NULL THEN NULL ELSE $5 END, COALESCE(f.token, 0)
+          FROM json_array_elements($1::json) AS r LEFT JOIN fences AS f ON f.id = r->>0
           ON CONFLICT (id) DO NOTHING
+          RETURNING id
+        ),
+        owned AS (
+          SELECT e.id FROM ${t.executions} AS e JOIN fences AS f ON e.id = f.id
+          WHERE e.owner = $5 AND e.token = f.token FOR UPDATE OF e
+        ),
+        refused AS (
+          SELECT id FROM fences WHERE id NOT IN (SELECT id FROM owned) AND id NOT IN (SELECT id FROM new_executions)
         ),
         updated AS (
           UPDATE ${t.executions} AS e
           SET status = u->>1, error_message = u->>2, completed_at = (u->>3)::bigint
           FROM json_array_elements($2::json) AS u
-          WHERE e.id = u->>0
+          WHERE e.id = u->>0 AND u->>0 NOT IN (SELECT id FROM refused)
+        ),
+        journaled AS (
+          INSERT INTO ${t.journal} (execution_id, round, body)
+          SELECT r->>0, (r->>1)::int, (r->2)::text FROM json_array_elements($3::json) WITH ORDINALITY AS x(r, n)
+          WHERE r->>0 NOT IN (SELECT id FROM refused)
+          ORDER BY n
+          ON CONFLICT (execution_id, round) DO NOTHING
         )
-      INSERT INTO ${t.journal} (execution_id, round, body)
-      SELECT r->>0, (r->>1)::int, (r->2)::text FROM json_array_elements($3::json) WITH ORDINALITY AS x(r, n) ORDER BY n
-      ON CONFLICT (execution_id, round) DO NOTHING`
+      SELECT ARRAY(SELECT id FROM refused) AS refused,
+        (SELECT count(pg_notify($6, p)) FROM unnest($7::text[]) AS p) AS told`
       return (batch) =>
-        Effect.asVoid(sql.unsafe(text, [
-          JSON.stringify(batch.executions.map(executionValues)),
-          JSON.stringify(batch.executionUpdates.map((u) => [u.id, ...updateValues(u)])),
-          // Entries stay JSON inside JSON: nothing is escaped twice.
-          JSON.stringify(batch.rounds.map((r) => [r.executionId, r.round, r.entries]))
-        ]))
+        Effect.map(
+          sql.unsafe<{ refused: ReadonlyArray<string> }>(text, [
+            JSON.stringify(batch.executions.map(executionValues)),
+            JSON.stringify(batch.executionUpdates.map((u) => [u.id, ...updateValues(u)])),
+            // Entries stay JSON inside JSON: nothing is escaped twice.
+            JSON.stringify(batch.rounds.map((r) => [r.executionId, r.round, r.entries])),
+            JSON.stringify((batch.fences ?? []).map((f) => [f.executionId, f.token])),
+            batch.owner ?? null,
+            t.channel,
+            changed(batch)
+          ]),
+          (rows) => {
+            const refused = rows[0]?.refused
+            return refused === undefined || refused.length === 0 ? noneRefused : refused
+          }
+        )
     },
     orElse: () => {
       const insertExecution =
@@ -88,15 +134,17 @@ export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) =
           for (const r of rounds) {
             statements.push(sql.unsafe(insertRound, [r.executionId, r.round, JSON.stringify(r.entries)]))
           }
-          if (statements.length <= 1) return statements.length === 0 ? Effect.void : Effect.asVoid(statements[0])
-          return sql.withTransaction(Effect.all(statements, { discard: true }))
+          if (statements.length <= 1) {
+            return statements.length === 0 ? Effect.succeed(noneRefused) : Effect.as(statements[0], noneRefused)
+          }
+          return Effect.as(sql.withTransaction(Effect.all(statements, { discard: true })), noneRefused)
         }
         // A group: one statement, whatever its size; the view's triggers route each row.
         const rows: Array<unknown> = []
         for (const e of executions) rows.push(["create", e.id, null, executionValues(e).slice(1)])
         for (const u of updates) rows.push(["update", u.id, null, updateValues(u)])
         for (const r of rounds) rows.push(["round", r.executionId, r.round, r.entries])
-        return Effect.asVoid(sql.unsafe(insertWrites, [JSON.stringify(rows)]))
+        return Effect.as(sql.unsafe(insertWrites, [JSON.stringify(rows)]), noneRefused)
       }
     }
   })

@@ -1,0 +1,124 @@
+/**
+ * One execution as the runner tracks it while it runs (its state, mailbox, result, permits), what
+ * every supervisor shares, and the two steps around a round: starting ready tasks, committing.
+ */
+import type { Deferred, Effect as Fx, Option, Schedule } from "effect"
+import { Effect, PubSub } from "effect"
+import type { ExecutionAbortedError, RunnerShutdownError, StorageError } from "../../Errors.js"
+import type { ExecutionEvent } from "../../ExecutionEvent.js"
+import type { WorkflowResult } from "../../WorkflowResult.js"
+import type { SizeLimits } from "../dag/json.js"
+import type { AttemptOutcome } from "../execution/model.js"
+import type { ExecutionState } from "../execution/state.js"
+import { eventsOf } from "../storage/journal.js"
+import type { Batch, FleetStorage, StorageService } from "../storage/service.js"
+import type { Hub } from "./hub.js"
+import type { Mailbox } from "./mailbox.js"
+import type { Permits, Waiter } from "./permits.js"
+import { retryTransient } from "./retry.js"
+
+export type Message =
+  | { readonly _tag: "AttemptEnded"; readonly task: number; readonly attempt: number; readonly outcome: AttemptOutcome }
+  | { readonly _tag: "RetryDue"; readonly task: number }
+  /** Permits were handed over to this execution. */
+  | { readonly _tag: "Permits" }
+  | { readonly _tag: "Cancel"; readonly reason: string; readonly ack?: Deferred.Deferred<void> | undefined }
+  | { readonly _tag: "Pause" | "Resume"; readonly ack?: Deferred.Deferred<void> | undefined }
+
+/** What every supervisor of a runner shares. */
+export interface RuntimeEnv {
+  /** This runner's name, recorded with every attempt it starts. */
+  readonly runnerId: string
+  readonly storage: StorageService
+  readonly permits: Permits
+  readonly hub: Hub
+  /** The waits between tries of a commit that failed for a transient reason. */
+  readonly storageRetry: Schedule.Schedule<unknown, StorageError>
+  readonly limits: SizeLimits
+  /** PostgreSQL: the runners sharing the database (see fleet.ts). */
+  readonly fleet: FleetEnv | undefined
+}
+
+/** What a supervisor needs of the fleet: to hand an execution it lost over to its new owner. */
+export interface FleetEnv {
+  /** Settles `done` with the result of the execution, wherever it now runs. */
+  readonly handOver: (active: Active) => Fx.Effect<void>
+}
+
+/** Runners sharing a PostgreSQL database: what the runner's operations use (see fleet.ts). */
+export interface Fleet extends FleetEnv {
+  readonly storage: FleetStorage
+  readonly worker: boolean
+  readonly leaseMs: number
+  /** Whether this runner's lease holds now (by its own conservative reckoning). */
+  readonly leaseHolds: () => boolean
+  /** Whether a worker may take one more execution now. */
+  readonly hasRoom: () => boolean
+  /** Work may be waiting: the adoption loop looks now. */
+  readonly poke: () => void
+  /**
+   * Runs `check` until it gives a value: again on each change to the execution that another
+   * runner (or this one) commits, and every couple of seconds in case a wake-up was lost.
+   */
+  readonly awaitChange: <A, E, R>(
+    executionId: string,
+    check: Fx.Effect<Option.Option<A>, E, R>
+  ) => Fx.Effect<A, E, R>
+}
+
+/** Why an execution's result never came: see `ended`. */
+export type EndError = StorageError | ExecutionAbortedError | RunnerShutdownError
+
+/** One execution as the runner tracks it while it runs. */
+export interface Active {
+  readonly state: ExecutionState
+  readonly mailbox: Mailbox<Message>
+  readonly done: Deferred.Deferred<WorkflowResult, EndError>
+  /** Replays the execution's events to late subscribers (submit handles). */
+  readonly log: PubSub.PubSub<ExecutionEvent> | undefined
+  /** Its place in the queue for permits. */
+  readonly waiter: Waiter
+  /** Several runners: the token this runner owns the execution with (its commits are fenced by it). */
+  readonly token: number | undefined
+  /** Set when this runner lost the execution (its lease lapsed): it stops without writing. */
+  lost: boolean
+}
+
+/** The batch as this runner writes it: fenced by its token when it owns the execution. */
+export const fenced = (env: RuntimeEnv, executionId: string, batch: Batch, token: number | undefined): Batch =>
+  token === undefined ? batch : { ...batch, fences: [{ executionId, token }], owner: env.runnerId }
+
+/**
+ * Commits what the state machine changed (trying again on transient errors: see retry.ts),
+ * then publishes its events.
+ */
+export const flush = (
+  env: RuntimeEnv,
+  state: ExecutionState,
+  log: PubSub.PubSub<ExecutionEvent> | undefined,
+  mode: "execution" | "submit" | "once" = "execution",
+  token?: number
+): Effect.Effect<void, StorageError> => {
+  const round = state.round.take()
+  if (round === undefined) return Effect.void
+  const commit = env.storage.commit(fenced(env, state.executionId, round.batch, token))
+  return Effect.zipRight(
+    mode === "once" ? commit : retryTransient(commit, env.storageRetry, `execution ${state.executionId}`, mode),
+    Effect.suspend(() => {
+      const listening = env.hub.listening()
+      if (log === undefined && !listening) return Effect.void
+      const events = eventsOf(state.executionId, round.entries)
+      const toLog = log === undefined ? Effect.void : PubSub.publishAll(log, events)
+      return listening ? Effect.zipRight(env.hub.publish(events), toLog) : toLog
+    })
+  )
+}
+
+/** Takes the permits for as many ready tasks as may start, and records their attempts. */
+export const startReady = (env: RuntimeEnv, active: Active, now: number): Array<number> => {
+  const { state } = active
+  const held = env.permits.take(active.waiter, state.startable)
+  const started = state.start(held, now)
+  if (started.length < held) env.permits.give(held - started.length)
+  return started
+}

@@ -1,0 +1,297 @@
+/**
+ * Several runners on one PostgreSQL database (see docs/ARCHITECTURE.md, "Scale-out"). Each
+ * runner keeps a lease by heartbeat, listens for the others' wake-ups, and (a worker) takes over
+ * executions that wait for a runner: new ones nobody took, and those of runners whose lease
+ * expired. Its commits are fenced by the token it took each execution with, so a runner that
+ * stalled past its lease writes nothing once another took over.
+ *
+ * Loops here sleep on the process's timers, not on Effect's clock: a lease is real time, also in
+ * a test that drives its workflows with `TestClock`.
+ */
+import type { Scope } from "effect"
+import { Cause, Deferred, Effect, Exit, FiberMap, Option, Queue, Stream } from "effect"
+import type { StorageError } from "../../Errors.js"
+import { ExecutionAbortedError } from "../../Errors.js"
+import type { Adopted, FleetStorage } from "../storage/service.js"
+import type { Active, Fleet } from "./active.js"
+import { takeUp, tasksOf } from "./recovery.js"
+import type { Runtime } from "./runtime.js"
+
+/** How often a waiting caller looks again when no wake-up came: lost notifications cost this. */
+const FALLBACK_MS = 2_000
+
+/** The fleet-wide `result` (inspect.ts), given to the fleet to settle handed-over executions. */
+export type ResultOf = (executionId: string) => Effect.Effect<unknown, unknown>
+
+/** A sleep on the process's timers (see the module comment). */
+export const liveSleep = (ms: number): Effect.Effect<void> =>
+  Effect.async<void>((resume) => {
+    const timer = setTimeout(() => resume(Effect.void), ms)
+    return Effect.sync(() => clearTimeout(timer))
+  })
+
+export const make = (storage: FleetStorage, options: {
+  readonly runnerId: string
+  readonly worker: boolean
+  /** Takes over executions in the background (`recover: false`: only when asked, by result/resume). */
+  readonly adopts: boolean
+  readonly leaseMs: number
+  readonly maxConcurrentTasks: number
+}): Effect.Effect<{
+  readonly fleet: Fleet
+  /** Starts the heartbeat, the listener and (a worker) the adoption loop, for the scope's life. */
+  readonly run: (rt: Runtime, result: ResultOf) => Effect.Effect<void, StorageError, Scope.Scope>
+}> =>
+  Effect.gen(function*() {
+    const { leaseMs, runnerId, worker } = options
+    const pokes = yield* Queue.sliding<void>(1)
+    const waiters = new Map<string, Set<() => void>>()
+    // Until the first heartbeat, the lease does not hold.
+    let validUntil = 0
+    let runtimeOf: Runtime | undefined
+    let resultOf: ResultOf | undefined
+    let scope: Scope.Scope | undefined
+
+    const wake = (executionId: string) => {
+      const set = waiters.get(executionId)
+      if (set === undefined) return
+      waiters.delete(executionId)
+      for (const f of set) f()
+    }
+    const wakeAll = () => {
+      for (const id of [...waiters.keys()]) wake(id)
+    }
+    const poke = () => void Queue.unsafeOffer(pokes, undefined)
+
+    const awaitChange = <A, E, R>(executionId: string, check: Effect.Effect<Option.Option<A>, E, R>) =>
+      Effect.suspend(function loop(): Effect.Effect<A, E, R> {
+        let woken = false
+        let resume: (() => void) | undefined
+        const waiter = () => {
+          woken = true
+          resume?.()
+        }
+        let set = waiters.get(executionId)
+        if (set === undefined) waiters.set(executionId, set = new Set())
+        set.add(waiter)
+        const forget = Effect.sync(() => void waiters.get(executionId)?.delete(waiter))
+        const changed = Effect.async<void>((r) => {
+          if (woken) return r(Effect.void)
+          resume = () => r(Effect.void)
+        })
+        return check.pipe(
+          Effect.flatMap(Option.match({
+            onSome: (a) => Effect.succeed(a),
+            onNone: () => Effect.zipRight(Effect.raceFirst(changed, liveSleep(FALLBACK_MS)), Effect.suspend(loop))
+          })),
+          Effect.ensuring(forget)
+        )
+      })
+
+    const hasRoom = () => worker && runtimeOf !== undefined && runtimeOf.active.size < 2 * options.maxConcurrentTasks
+    const leaseHolds = () => performance.now() < validUntil
+
+    /** Stops every execution this runner owns without writing: another runner may own it now. */
+    const loseAll = (runtime: Runtime) =>
+      Effect.gen(function*() {
+        const owned = [...runtime.active.entries()].filter(([, a]) => a.token !== undefined && !a.lost)
+        if (owned.length === 0) return
+        yield* Effect.logError(
+          `runner ${runnerId}: lease lost (no heartbeat reached the database for ${leaseMs} ms); ` +
+            `stopping ${owned.length} execution(s) for another runner to take over`
+        )
+        for (const [id, active] of owned) {
+          active.lost = true
+          yield* FiberMap.remove(runtime.supervisors, id)
+        }
+      })
+
+    /** Renews the lease; once it was lost, this runner's own executions are taken back first. */
+    const heartbeat = (runtime: Runtime) =>
+      Effect.suspend(() => {
+        const sent = performance.now()
+        const lost = !leaseHolds()
+        return storage.heartbeat(runnerId, leaseMs, worker, runtime.registry.names()).pipe(
+          Effect.zipRight(lost && worker && options.adopts ? Effect.asVoid(adoptSome(runtime, true)) : Effect.void),
+          Effect.tap(() => void (validUntil = sent + leaseMs))
+        )
+      })
+
+    const heartbeats = (runtime: Runtime) =>
+      Effect.gen(function*() {
+        let failures = 0
+        for (;;) {
+          yield* liveSleep(Math.max(50, Math.floor(leaseMs / 3)))
+          const exit = yield* Effect.exit(heartbeat(runtime))
+          if (Exit.isSuccess(exit)) {
+            if (failures > 0) yield* Effect.logInfo(`runner ${runnerId}: the database is back, lease renewed`)
+            failures = 0
+            poke()
+          } else if (failures++ % 10 === 0) {
+            yield* Effect.logWarning(`runner ${runnerId}: lease not renewed`, Cause.squash(exit.cause))
+          }
+          if (!leaseHolds()) yield* loseAll(runtime)
+        }
+      })
+
+    /** Applies a control another runner asked of an execution this one runs. */
+    const answer = (runtime: Runtime, executionId: string) =>
+      Effect.gen(function*() {
+        const active = runtime.active.get(executionId)
+        if (active === undefined) return
+        const own = yield* storage.ownership(executionId)
+        if (Option.isNone(own) || own.value.owner !== runnerId) return
+        const asked = own.value.requested
+        if (asked !== "Cancel" && asked !== "Pause" && asked !== "Resume") return
+        const ack = yield* Deferred.make<void>()
+        active.mailbox.offer(
+          asked === "Cancel" ? { _tag: "Cancel", reason: "cancelled", ack } : { _tag: asked, ack }
+        )
+        yield* Effect.raceFirst(Deferred.await(ack), Effect.ignore(Deferred.await(active.done)))
+        yield* storage.answered(executionId, asked)
+      }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`control of ${executionId} not answered`, cause)))
+
+    const dispatch = (runtime: Runtime, message: string) => {
+      const kind = message[0]
+      if (kind === "c") {
+        for (const id of message.slice(2).split(" ")) wake(id)
+      } else if (kind === "w") {
+        poke()
+      } else if (kind === "q") {
+        const id = message.slice(2)
+        wake(id)
+        if (runtime.active.has(id) && scope !== undefined) {
+          return Effect.asVoid(Effect.forkIn(answer(runtime, id), scope))
+        }
+      }
+      return Effect.void
+    }
+
+    /** Listens for wake-ups; a listener that went quiet (a dropped connection) is started again. */
+    const listener = (runtime: Runtime) =>
+      Effect.gen(function*() {
+        let failures = 0
+        for (;;) {
+          let heard = performance.now()
+          const listen = Stream.runForEach(storage.notifications, (message) =>
+            Effect.suspend(() => {
+              heard = performance.now()
+              return dispatch(runtime, message)
+            }))
+          // A listening connection can die without a word: the pings this runner sends tell.
+          const watchdog = Effect.gen(function*() {
+            for (;;) {
+              yield* liveSleep(2_000)
+              yield* Effect.ignore(storage.notify(`p ${runnerId}`))
+              if (performance.now() - heard > 6_000) return
+            }
+          })
+          const exit = yield* Effect.exit(Effect.raceFirst(listen, watchdog))
+          if (failures++ % 10 === 0) {
+            yield* Effect.logWarning(
+              `runner ${runnerId}: not listening to the other runners; listening again`,
+              Exit.isFailure(exit) ? Cause.squash(exit.cause) : "no wake-up came"
+            )
+          }
+          // Whatever was missed meanwhile is looked at again.
+          wakeAll()
+          poke()
+          yield* liveSleep(1_000)
+        }
+      })
+
+    /** Restores an adopted execution and runs it here. */
+    const adopted = (runtime: Runtime, taken: Adopted) =>
+      Effect.gen(function*() {
+        const row = yield* runtime.env.storage.execution(taken.executionId)
+        if (Option.isNone(row)) return
+        const stored = yield* tasksOf(runtime, taken.executionId)
+        const found = runtime.registry.forExecution(row.value, stored.tasks)
+        if (found._tag !== "Runnable") {
+          yield* Effect.logWarning(`execution ${taken.executionId} cannot run here (${found._tag}); released`)
+          yield* storage.release(runnerId, { executionId: taken.executionId, token: taken.token })
+          return
+        }
+        const reason = taken.previousOwner === null
+          ? "waiting for a runner"
+          : taken.previousOwner === runnerId
+          ? "restarted"
+          : `lease expired (${taken.previousOwner})`
+        yield* takeUp(runtime, found.runnable, row.value, stored, { resume: false, reason, token: taken.token })
+      })
+
+    /**
+     * Takes executions that wait for a runner, as far as there is room: `own` also this runner's
+     * own that it does not run (at its start, and when a lost lease is renewed; never else, so
+     * that an execution it is submitting right now is not taken from itself).
+     */
+    const adoptSome = (runtime: Runtime, own: boolean) =>
+      Effect.suspend(() => {
+        const room = 2 * options.maxConcurrentTasks - runtime.active.size
+        const names = runtime.registry.names()
+        if (room <= 0 || names.length === 0) return Effect.succeed(0)
+        return runtime.adopting.withPermits(1)(
+          Effect.flatMap(
+            Effect.suspend(() => storage.adopt(runnerId, names, room, [...runtime.active.keys()], own)),
+            (taken) =>
+              Effect.as(
+                Effect.forEach(taken, (a) => Effect.catchAll(adopted(runtime, a), Effect.logWarning), {
+                  discard: true
+                }),
+                taken.length === room ? room : 0
+              )
+          )
+        )
+      })
+
+    /** A worker looks for executions to take whenever told, and every second or so. */
+    const adoption = (runtime: Runtime) =>
+      Effect.gen(function*() {
+        const every = Math.min(1_000, Math.max(100, Math.floor(leaseMs / 3)))
+        for (;;) {
+          yield* Effect.raceFirst(Queue.take(pokes), liveSleep(every))
+          if (!leaseHolds()) continue
+          const exit = yield* Effect.exit(adoptSome(runtime, false))
+          // As many as it had room for: there may be more.
+          if (Exit.isSuccess(exit) && exit.value > 0) poke()
+        }
+      })
+
+    const handOver = (active: Active) =>
+      Effect.suspend(() => {
+        const id = active.state.executionId
+        if (resultOf === undefined || scope === undefined) {
+          return Deferred.fail(active.done, new ExecutionAbortedError({ executionId: id, cause: "runner closed" }))
+        }
+        const settle = Effect.exit(resultOf(id)).pipe(
+          Effect.flatMap((exit) =>
+            Exit.isSuccess(exit)
+              ? Deferred.succeed(active.done, exit.value as never)
+              : Deferred.fail(
+                active.done,
+                new ExecutionAbortedError({ executionId: id, cause: Cause.squash(exit.cause) })
+              )
+          )
+        )
+        return Effect.asVoid(Effect.forkIn(settle, scope))
+      })
+
+    const fleet: Fleet = { storage, worker, leaseMs, leaseHolds, hasRoom, poke, awaitChange, handOver }
+    return {
+      fleet,
+      run: (runtime: Runtime, result: ResultOf) =>
+        Effect.gen(function*() {
+          runtimeOf = runtime
+          resultOf = result
+          scope = yield* Effect.scope
+          // The first heartbeat also takes back what this runner owned before a restart.
+          yield* heartbeat(runtime)
+          yield* Effect.forkScoped(heartbeats(runtime))
+          yield* Effect.forkScoped(listener(runtime))
+          if (worker && options.adopts) {
+            poke()
+            yield* Effect.forkScoped(adoption(runtime))
+          }
+        })
+    }
+  })

@@ -1,0 +1,143 @@
+/**
+ * What several runners on one PostgreSQL database share: leases, adoption, control requests and
+ * wake-ups (see `FleetStorage`). Leases are judged by the database's clock only (`now()`), so a
+ * runner whose own clock is off neither steals nor loses work.
+ */
+import type { SqlClient } from "@effect/sql"
+import type { SqlError } from "@effect/sql/SqlError"
+import { Effect, Option, Schema, Stream } from "effect"
+import { storageError } from "../faults.js"
+import type { FleetStorage } from "../service.js"
+import type { Tables } from "./tables.js"
+
+const Int = Schema.Union(Schema.Number, Schema.NumberFromString)
+const AdoptedFromSql = Schema.Struct({ id: Schema.String, token: Int, previous: Schema.NullOr(Schema.String) })
+const OwnershipFromSql = Schema.Struct({
+  owner: Schema.NullOr(Schema.String),
+  live: Schema.Boolean,
+  requested: Schema.NullOr(Schema.String)
+})
+const CountFromSql = Schema.Struct({ n: Int })
+
+export const make = (
+  sql: SqlClient.SqlClient,
+  listen: (channel: string) => Stream.Stream<string, SqlError>,
+  t: Tables
+): FleetStorage => {
+  const live = (owner: string) =>
+    `EXISTS (SELECT 1 FROM ${t.runners} AS r WHERE r.id = ${owner} AND r.expires_at > now())`
+  const unfinished = `('Pending', 'Running', 'Paused')`
+  const run = <A, I>(operation: string, schema: Schema.Schema<A, I>, text: string, params: ReadonlyArray<unknown>) =>
+    sql.unsafe(text, params).pipe(
+      Effect.flatMap((rows) => Schema.decodeUnknown(Schema.Array(schema))(rows)),
+      Effect.mapError(storageError(operation))
+    )
+  const exec = (operation: string, text: string, params: ReadonlyArray<unknown>) =>
+    Effect.mapError(Effect.asVoid(sql.unsafe(text, params)), storageError(operation))
+  const notify = (payload: string) => exec("notify", `SELECT pg_notify($1, $2)`, [t.channel, payload])
+  const adopted = (rows: ReadonlyArray<typeof AdoptedFromSql.Type>) =>
+    rows.map((r) => ({ executionId: r.id, token: r.token, previousOwner: r.previous }))
+  // Taken: owned by nobody, by a runner whose lease expired, or (`own`) by this one but not
+  // running here (from before a restart, or a lease it lost).
+  const takeable = (own: string, running: string) =>
+    `(x.owner IS NULL OR (${own} AND x.owner = $1 AND NOT (x.id = ANY(${running}))) OR (x.owner <> $1 AND NOT ${
+      live("x.owner")
+    }))`
+  const adoptText = `UPDATE ${t.executions} AS e SET owner = $1, token = e.token + 1
+    FROM (
+      SELECT x.id, x.owner AS previous FROM ${t.executions} AS x
+      WHERE x.status IN ('Pending', 'Running') AND x.workflow_name = ANY($2::text[]) AND ${
+    takeable("$5::boolean", "$4::text[]")
+  }
+      ORDER BY x.created_at LIMIT $3
+      FOR UPDATE SKIP LOCKED
+    ) AS pick
+    WHERE e.id = pick.id
+    RETURNING e.id, e.token, pick.previous`
+  const adoptOneText = `UPDATE ${t.executions} AS e SET owner = $1, token = e.token + 1
+    FROM (
+      SELECT x.id, x.owner AS previous FROM ${t.executions} AS x
+      WHERE x.id = $2 AND x.status IN ${unfinished} AND ${takeable("true", "ARRAY[]::text[]")}
+      FOR UPDATE
+    ) AS pick
+    WHERE e.id = pick.id
+    RETURNING e.id, e.token, pick.previous`
+
+  return {
+    heartbeat: (runnerId, leaseMs, worker, workflows) =>
+      exec(
+        "renew lease",
+        `INSERT INTO ${t.runners} (id, expires_at, worker, workflows)
+          VALUES ($1, now() + $2::int * interval '1 millisecond', $3, $4::jsonb)
+          ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at, worker = EXCLUDED.worker,
+            workflows = EXCLUDED.workflows`,
+        [runnerId, leaseMs, worker, JSON.stringify(workflows)]
+      ),
+    leave: (runnerId) =>
+      exec(
+        "release executions",
+        `WITH released AS (
+            UPDATE ${t.executions} SET owner = NULL WHERE owner = $1 AND status IN ${unfinished} RETURNING id
+          ),
+          gone AS (DELETE FROM ${t.runners} WHERE id = $1)
+          SELECT pg_notify($2, 'w') FROM (SELECT count(*) AS n FROM released) AS c WHERE c.n > 0`,
+        [runnerId, t.channel]
+      ),
+    adopt: (runnerId, workflows, limit, running, own) =>
+      Effect.map(
+        run("adopt executions", AdoptedFromSql, adoptText, [runnerId, workflows, limit, running, own]),
+        adopted
+      ),
+    adoptOne: (runnerId, executionId) =>
+      Effect.map(
+        run("adopt execution", AdoptedFromSql, adoptOneText, [runnerId, executionId]),
+        (rows) => Option.fromNullable(adopted(rows)[0])
+      ),
+    release: (runnerId, fence) =>
+      exec(
+        "release execution",
+        `WITH released AS (
+            UPDATE ${t.executions} SET owner = NULL WHERE id = $2 AND owner = $1 AND token = $3 RETURNING id
+          )
+          SELECT pg_notify($4, 'w') FROM released`,
+        [runnerId, fence.executionId, fence.token, t.channel]
+      ),
+    ownership: (executionId) =>
+      Effect.map(
+        run(
+          "read owner",
+          OwnershipFromSql,
+          `SELECT x.owner, x.requested, (x.owner IS NOT NULL AND ${live("x.owner")}) AS live
+            FROM ${t.executions} AS x WHERE x.id = $1`,
+          [executionId]
+        ),
+        (rows) => Option.fromNullable(rows[0])
+      ),
+    request: (executionId, control) =>
+      exec(
+        "request control",
+        `WITH asked AS (UPDATE ${t.executions} SET requested = $2 WHERE id = $1 RETURNING id)
+          SELECT pg_notify($3, 'q ' || id) FROM asked`,
+        [executionId, control, t.channel]
+      ),
+    answered: (executionId, control) =>
+      exec(
+        "answer control",
+        `WITH done AS (UPDATE ${t.executions} SET requested = NULL WHERE id = $1 AND requested = $2 RETURNING id)
+          SELECT pg_notify($3, 'c ' || id) FROM done`,
+        [executionId, control, t.channel]
+      ),
+    workers: (workflowName, except) =>
+      Effect.map(
+        run(
+          "count runners",
+          CountFromSql,
+          `SELECT count(*) AS n FROM ${t.runners} WHERE worker AND expires_at > now() AND workflows ? $1 AND id <> $2`,
+          [workflowName, except]
+        ),
+        (rows) => rows[0]?.n ?? 0
+      ),
+    notifications: Stream.mapError(listen(t.channel), storageError("listen")),
+    notify
+  }
+}
