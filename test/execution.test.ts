@@ -52,7 +52,13 @@ describe("ExecutionState", () => {
   it("begins with the roots ready; an attempt is recorded only when a permit starts it", () => {
     const state = fresh()
     const entries = recorded(state, () => state.begin(1))
-    expect(entries).toEqual([{ _tag: "ExecutionStarted", at: 1, workflowName: "diamond", resumed: false, runnerId: "r1" }])
+    expect(entries).toEqual([{
+      _tag: "ExecutionStarted",
+      at: 1,
+      workflowName: "diamond",
+      resumed: false,
+      runnerId: "r1"
+    }])
     expect(state.startable).toBe(1)
     let started: Array<number> = []
     expect(recorded(state, () => started = state.start(0, 2))).toEqual([])
@@ -165,7 +171,13 @@ describe("ExecutionState", () => {
     const started = restored.start(4, 10)
     expect(ids(restored, started)).toEqual(["c"])
     expect(restored.inputOf(index("c"))).toEqual({ seed: 1, a: 1 })
-    expect(restored.round.take()!.entries).toEqual([{ _tag: "TaskStarted", at: 10, taskId: "c", attempt: 1, runnerId: "r1" }])
+    expect(restored.round.take()!.entries).toEqual([{
+      _tag: "TaskStarted",
+      at: 10,
+      taskId: "c",
+      attempt: 1,
+      runnerId: "r1"
+    }])
   })
 
   it("restore runs again, with the next attempt, a task whose runner died while it ran", () => {
