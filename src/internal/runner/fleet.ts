@@ -112,7 +112,7 @@ export const make = (storage: FleetStorage, options: {
         const sent = performance.now()
         const lost = !leaseHolds()
         return storage.heartbeat(runnerId, leaseMs, worker, runtime.registry.names()).pipe(
-          Effect.zipRight(lost && worker && options.adopts ? Effect.asVoid(adoptSome(runtime, true)) : Effect.void),
+          Effect.zipRight(lost && worker && options.adopts ? Effect.asVoid(adoptSome(runtime, "own")) : Effect.void),
           Effect.tap(() => void (validUntil = sent + leaseMs))
         )
       })
@@ -168,7 +168,7 @@ export const make = (storage: FleetStorage, options: {
     }
 
     /** Listens for wake-ups; a listener that went quiet (a dropped connection) is started again. */
-    const listener = (runtime: Runtime) =>
+    const listener = (runtime: Runtime, listening: Deferred.Deferred<void>) =>
       Effect.gen(function*() {
         let failures = 0
         for (;;) {
@@ -176,6 +176,7 @@ export const make = (storage: FleetStorage, options: {
           const listen = Stream.runForEach(storage.notifications, (message) =>
             Effect.suspend(() => {
               heard = performance.now()
+              Deferred.unsafeDone(listening, Exit.void)
               return dispatch(runtime, message)
             }))
           // A listening connection can die without a word: the pings this runner sends tell.
@@ -221,24 +222,26 @@ export const make = (storage: FleetStorage, options: {
       })
 
     /**
-     * Takes executions that wait for a runner, as far as there is room: `own` also this runner's
-     * own that it does not run (at its start, and when a lost lease is renewed; never else, so
-     * that an execution it is submitting right now is not taken from itself).
+     * Takes executions over: those of dead runners (`orphaned`) all at once, so that they move
+     * within a lease whatever the load; new ones (`waiting`) as far as there is room, so that
+     * work spreads over the runners; its own that it does not run (`own`) only at its start and
+     * when a lost lease is renewed, never else, so that an execution it is submitting right now
+     * is not taken from itself. Returns whether there may be more.
      */
-    const adoptSome = (runtime: Runtime, own: boolean) =>
+    const adoptSome = (runtime: Runtime, mode: "waiting" | "orphaned" | "own") =>
       Effect.suspend(() => {
-        const room = 2 * options.maxConcurrentTasks - runtime.active.size
+        const room = mode === "waiting" ? 2 * options.maxConcurrentTasks - runtime.active.size : 1_000
         const names = runtime.registry.names()
-        if (room <= 0 || names.length === 0) return Effect.succeed(0)
+        if (room <= 0 || names.length === 0) return Effect.succeed(false)
         return runtime.adopting.withPermits(1)(
           Effect.flatMap(
-            Effect.suspend(() => storage.adopt(runnerId, names, room, [...runtime.active.keys()], own)),
+            Effect.suspend(() => storage.adopt(runnerId, names, room, [...runtime.active.keys()], mode)),
             (taken) =>
               Effect.as(
                 Effect.forEach(taken, (a) => Effect.catchAll(adopted(runtime, a), Effect.logWarning), {
                   discard: true
                 }),
-                taken.length === room ? room : 0
+                taken.length === room
               )
           )
         )
@@ -251,9 +254,10 @@ export const make = (storage: FleetStorage, options: {
         for (;;) {
           yield* Effect.raceFirst(Queue.take(pokes), liveSleep(every))
           if (!leaseHolds()) continue
-          const exit = yield* Effect.exit(adoptSome(runtime, false))
-          // As many as it had room for: there may be more.
-          if (Exit.isSuccess(exit) && exit.value > 0) poke()
+          const exit = yield* Effect.exit(
+            Effect.zipWith(adoptSome(runtime, "orphaned"), adoptSome(runtime, "waiting"), (a, b) => a || b)
+          )
+          if (Exit.isSuccess(exit) && exit.value) poke()
         }
       })
 
@@ -287,7 +291,17 @@ export const make = (storage: FleetStorage, options: {
           // The first heartbeat also takes back what this runner owned before a restart.
           yield* heartbeat(runtime)
           yield* Effect.forkScoped(heartbeats(runtime))
-          yield* Effect.forkScoped(listener(runtime))
+          // Listening before the runner is up: no wake-up sent after it started is missed (and a
+          // runner closed at once does not close a listening connection still being opened).
+          const listening = yield* Deferred.make<void>()
+          yield* Effect.forkScoped(listener(runtime, listening))
+          const untilListening = Effect.gen(function*() {
+            while (!(yield* Deferred.isDone(listening))) {
+              yield* Effect.ignore(storage.notify(`p ${runnerId}`))
+              yield* Effect.raceFirst(Deferred.await(listening), liveSleep(50))
+            }
+          })
+          yield* Effect.raceFirst(untilListening, liveSleep(5_000))
           if (worker && options.adopts) {
             poke()
             yield* Effect.forkScoped(adoption(runtime))

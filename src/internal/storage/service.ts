@@ -228,19 +228,22 @@ export interface FleetStorage {
   /** At shutdown: its unfinished executions released to the others, its row deleted. */
   readonly leave: (runnerId: string) => Effect.Effect<void, StorageError>
   /**
-   * Takes over up to `limit` executions of these workflows that wait to run: never owned, or
-   * owned by a runner whose lease expired, or (`own`) by this runner but not among `running` (a
-   * restart, a lease it lost). `FOR UPDATE SKIP LOCKED`: runners adopting at once take different
-   * ones.
+   * Takes over up to `limit` unfinished executions of these workflows, oldest first: `waiting`,
+   * owned by no runner (new, or released); `orphaned`, owned by a runner whose lease expired;
+   * `own`, owned by this runner but not among `running` (from before a restart, or a lease it
+   * lost). `FOR UPDATE SKIP LOCKED`: runners adopting at once take different ones.
    */
   readonly adopt: (
     runnerId: string,
     workflows: ReadonlyArray<string>,
     limit: number,
     running: ReadonlyArray<string>,
-    own: boolean
+    mode: "waiting" | "orphaned" | "own"
   ) => Effect.Effect<ReadonlyArray<Adopted>, StorageError>
-  /** Takes over one unfinished execution, paused ones included, if no live runner owns it. */
+  /**
+   * Takes over one unfinished execution, paused ones included, unless another live runner owns
+   * it (the caller checked that this runner does not run it).
+   */
   readonly adoptOne: (runnerId: string, executionId: string) => Effect.Effect<Option.Option<Adopted>, StorageError>
   /** Gives an execution back, unowned, for any runner to take (and tells them). */
   readonly release: (runnerId: string, fence: Fence) => Effect.Effect<void, StorageError>

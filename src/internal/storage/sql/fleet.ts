@@ -37,18 +37,18 @@ export const make = (
   const notify = (payload: string) => exec("notify", `SELECT pg_notify($1, $2)`, [t.channel, payload])
   const adopted = (rows: ReadonlyArray<typeof AdoptedFromSql.Type>) =>
     rows.map((r) => ({ executionId: r.id, token: r.token, previousOwner: r.previous }))
-  // Taken: owned by nobody, by a runner whose lease expired, or (`own`) by this one but not
-  // running here (from before a restart, or a lease it lost).
-  const takeable = (own: string, running: string) =>
-    `(x.owner IS NULL OR (${own} AND x.owner = $1 AND NOT (x.id = ANY(${running}))) OR (x.owner <> $1 AND NOT ${
-      live("x.owner")
-    }))`
+  // Which executions a runner takes: `waiting`, owned by nobody (new, or released); `orphaned`,
+  // owned by a runner whose lease expired; `own`, owned by this one but not running here (from
+  // before a restart, or a lease it lost).
+  const takeable = (mode: string, running: string) =>
+    `CASE ${mode} WHEN 'waiting' THEN x.owner IS NULL
+      WHEN 'orphaned' THEN x.owner <> $1 AND NOT ${live("x.owner")}
+      ELSE x.owner = $1 AND NOT (x.id = ANY(${running})) END`
   const adoptText = `UPDATE ${t.executions} AS e SET owner = $1, token = e.token + 1
     FROM (
       SELECT x.id, x.owner AS previous FROM ${t.executions} AS x
-      WHERE x.status IN ('Pending', 'Running') AND x.workflow_name = ANY($2::text[]) AND ${
-    takeable("$5::boolean", "$4::text[]")
-  }
+      WHERE x.status IN ('Pending', 'Running') AND x.workflow_name = ANY($2::text[])
+        AND ${takeable("$5::text", "$4::text[]")}
       ORDER BY x.created_at LIMIT $3
       FOR UPDATE SKIP LOCKED
     ) AS pick
@@ -57,7 +57,8 @@ export const make = (
   const adoptOneText = `UPDATE ${t.executions} AS e SET owner = $1, token = e.token + 1
     FROM (
       SELECT x.id, x.owner AS previous FROM ${t.executions} AS x
-      WHERE x.id = $2 AND x.status IN ${unfinished} AND ${takeable("true", "ARRAY[]::text[]")}
+      WHERE x.id = $2 AND x.status IN ${unfinished}
+        AND (x.owner IS NULL OR x.owner = $1 OR NOT ${live("x.owner")})
       FOR UPDATE
     ) AS pick
     WHERE e.id = pick.id
@@ -83,9 +84,9 @@ export const make = (
           SELECT pg_notify($2, 'w') FROM (SELECT count(*) AS n FROM released) AS c WHERE c.n > 0`,
         [runnerId, t.channel]
       ),
-    adopt: (runnerId, workflows, limit, running, own) =>
+    adopt: (runnerId, workflows, limit, running, mode) =>
       Effect.map(
-        run("adopt executions", AdoptedFromSql, adoptText, [runnerId, workflows, limit, running, own]),
+        run("adopt executions", AdoptedFromSql, adoptText, [runnerId, workflows, limit, running, mode]),
         adopted
       ),
     adoptOne: (runnerId, executionId) =>

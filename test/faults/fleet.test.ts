@@ -1,0 +1,268 @@
+/**
+ * Several runner processes on one PostgreSQL database, for real: they share executions, take
+ * over those of a runner killed (SIGKILL) or stalled (SIGSTOP) past its lease, and a stalled one
+ * that wakes up records nothing. Every attempt appends a line to a ledger shared by the processes
+ * (test/fixtures/fleet-workflow.ts); storage must agree with it.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Effect, Fiber, Stream } from "effect"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import type { ExecutionEvent, RunnerService } from "sluice"
+import { Storage } from "sluice"
+import { fleetWorkflow } from "../fixtures/fleet-workflow.js"
+import { freshDatabaseUrl, postgresAvailable } from "../support/postgres.js"
+import type { Child } from "../support/processes.js"
+import { readLines, scopedChild, spawnScript, until } from "../support/processes.js"
+import { withRunnerOn } from "../support/runner.js"
+import { tempDir } from "../support/storage.js"
+
+const pg = await postgresAvailable()
+const script = fileURLToPath(new URL("../fixtures/fleet-runner.ts", import.meta.url))
+
+interface Line {
+  readonly at: number
+  readonly kind: "start" | "end"
+  readonly execution: string
+  readonly task: string
+  readonly attempt: number
+  readonly runner: string
+}
+const ledgerOf = (file: string): Array<Line> =>
+  readLines(file).map(([at, kind, execution, task, attempt, runner]) => ({
+    at: Number(at),
+    kind: kind as Line["kind"],
+    execution,
+    task,
+    attempt: Number(attempt),
+    runner
+  }))
+
+const countBy = <A>(items: ReadonlyArray<A>, key: (a: A) => string) => {
+  const counts = new Map<string, number>()
+  for (const item of items) counts.set(key(item), (counts.get(key(item)) ?? 0) + 1)
+  return counts
+}
+
+const runner = (
+  url: string,
+  ledger: string,
+  id: string,
+  mode: "work" | "submit" | "boot",
+  options: { readonly count?: number; readonly leaseMs?: number; readonly taskMs?: number } = {}
+) =>
+  scopedChild(() =>
+    spawnScript(script, [url, ledger, id, mode, String(options.count ?? 0)], {
+      LEASE_MS: String(options.leaseMs ?? 1500),
+      TASK_MS: String(options.taskMs ?? 50)
+    })
+  )
+
+const ready = (children: ReadonlyArray<Child>) =>
+  until("the runners to be ready", () => children.every((c) => c.stdout().includes("READY")), 60_000)
+
+const resultsOf = (front: Child) =>
+  [...front.stdout().matchAll(/RESULT (\S+) (\S+)/g)].map(([, id, status]) => ({ id, status }))
+
+/** A runner in this process that runs nothing: it reads, waits and controls across processes. */
+const onlooker = <A, E>(url: string, ledger: string, f: (r: RunnerService) => Effect.Effect<A, E>) =>
+  withRunnerOn(
+    Storage.layerPostgres({ url }),
+    { workflows: [fleetWorkflow(ledger, "onlooker", 0)], worker: false, runnerId: "onlooker" },
+    f
+  )
+
+/** Each execution's stored completions, by `execution/task`, with the attempt that completed. */
+const completions = (r: RunnerService, ids: ReadonlyArray<string>) =>
+  Effect.map(
+    Effect.forEach(ids, (id) =>
+      Effect.map(r.history(id), (events) =>
+        events.flatMap((e) =>
+          e._tag === "TaskCompleted" ? [{ key: `${id}/${e.taskId}`, attempt: e.attempt }] : []
+        ))),
+    (all) =>
+      all.flat()
+  )
+
+describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
+  it.scopedLive(
+    "three runners share 40 executions of a 20-task DAG; each task runs once; a runner that is not a worker runs nothing",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const ledger = join(yield* tempDir, "ledger")
+        // Booted at once, on an empty database: the migrations are serialized.
+        const workers = yield* Effect.all(["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work")))
+        yield* ready(workers)
+        const front = yield* runner(url, ledger, "front", "submit", { count: 40 })
+        yield* until("every result", () => front.stdout().includes("DONE"), 120_000)
+        const results = resultsOf(front)
+        expect(results).toHaveLength(40)
+        expect(results.every((r) => r.status === "Completed")).toBe(true)
+
+        const lines = ledgerOf(ledger)
+        const starts = lines.filter((l) => l.kind === "start")
+        expect(starts).toHaveLength(40 * 20)
+        expect([...countBy(starts, (l) => `${l.execution}/${l.task}`).values()].every((n) => n === 1)).toBe(true)
+        const byRunner = countBy(starts, (l) => l.runner)
+        console.log(`[fleet] tasks per runner: ${JSON.stringify(Object.fromEntries(byRunner))}`)
+        expect([...byRunner.keys()].sort()).toEqual(["w1", "w2", "w3"])
+
+        // Storage agrees with the ledger: each task completed once, by the runner that ran it.
+        const ranBy = new Map(starts.map((l) => [`${l.execution}/${l.task}`, l.runner]))
+        yield* onlooker(url, ledger, (r) =>
+          Effect.gen(function*() {
+            const done = yield* completions(r, results.map((x) => x.id))
+            expect(done).toHaveLength(800)
+            for (const { id } of results) {
+              const info = yield* r.get(id)
+              for (const task of info.tasks) {
+                expect(task.attempts).toBe(1)
+                expect(task.runnerId).toBe(ranBy.get(`${id}/${task.taskId}`))
+              }
+            }
+          }))
+      }),
+    180_000
+  )
+
+  it.scopedLive(
+    "SIGKILL: another runner takes the dead one's executions over within its lease and a second",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const ledger = join(yield* tempDir, "ledger")
+        const leaseMs = 1500
+        const [w1, w2] = yield* Effect.all(["w1", "w2"].map((id) => runner(url, ledger, id, "work", { taskMs: 150 })))
+        yield* ready([w1, w2])
+        const front = yield* runner(url, ledger, "front", "submit", { count: 12, taskMs: 150 })
+        yield* until("w1 to run tasks", () => ledgerOf(ledger).filter((l) => l.runner === "w1").length >= 8)
+        const killedAt = Date.now()
+        w1.process.kill("SIGKILL")
+        const before = ledgerOf(ledger)
+        yield* until("every result", () => front.stdout().includes("DONE"), 60_000)
+        const results = resultsOf(front)
+        expect(results.map((r) => r.status)).toEqual(Array(12).fill("Completed"))
+
+        const { done, takeovers } = yield* onlooker(url, ledger, (r) =>
+          Effect.gen(function*() {
+            const histories = yield* Effect.forEach(results, ({ id }) => r.history(id))
+            const takeovers = histories.flat().flatMap((e) =>
+              e._tag === "ExecutionStarted" && e.reason === "lease expired (w1)" ? [e] : []
+            )
+            return { done: yield* completions(r, results.map((x) => x.id)), takeovers }
+          }))
+        const delays = takeovers.map((e) => e.at.getTime() - killedAt)
+        console.log(`[fleet] taken over after SIGKILL in ${delays.join(", ")} ms (lease ${leaseMs} ms)`)
+        expect(takeovers.length).toBeGreaterThanOrEqual(1)
+        expect(takeovers.every((e) => e.runnerId === "w2")).toBe(true)
+        expect(Math.max(...delays)).toBeLessThanOrEqual(leaseMs + 1000)
+        // Each task completed once; only tasks in flight on w1 when it died started again.
+        expect(done).toHaveLength(12 * 20)
+        expect([...countBy(done, (d) => d.key).values()].every((n) => n === 1)).toBe(true)
+        const after = ledgerOf(ledger)
+        const startsOf = countBy(after.filter((l) => l.kind === "start"), (l) => `${l.execution}/${l.task}`)
+        const ended = new Set(before.filter((l) => l.kind === "end").map((l) => `${l.execution}/${l.task}`))
+        for (const [key, n] of startsOf) {
+          if (n === 1) continue
+          expect(ended.has(key)).toBe(false)
+          expect(before.some((l) => l.kind === "start" && `${l.execution}/${l.task}` === key && l.runner === "w1"))
+            .toBe(true)
+        }
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "SIGSTOP past the lease: the others take over; woken by SIGCONT, the stalled runner records nothing",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const ledger = join(yield* tempDir, "ledger")
+        const leaseMs = 1500
+        const [w1, w2] = yield* Effect.all(["w1", "w2"].map((id) => runner(url, ledger, id, "work", { taskMs: 400 })))
+        yield* ready([w1, w2])
+        const front = yield* runner(url, ledger, "front", "submit", { count: 6, taskMs: 400 })
+        const inFlight = () => {
+          const lines = ledgerOf(ledger).filter((l) => l.runner === "w1")
+          const ends = new Set(
+            lines.filter((l) => l.kind === "end").map((l) => `${l.execution}/${l.task}/${l.attempt}`)
+          )
+          return lines.filter((l) => l.kind === "start" && !ends.has(`${l.execution}/${l.task}/${l.attempt}`))
+        }
+        yield* until("w1 to run tasks", () => inFlight().length >= 2)
+        w1.process.kill("SIGSTOP")
+        const stalled = inFlight()
+        yield* Effect.sleep(leaseMs + 2500)
+        const resumedAt = Date.now()
+        w1.process.kill("SIGCONT")
+        yield* until("every result", () => front.stdout().includes("DONE"), 60_000)
+        expect(resultsOf(front).map((r) => r.status)).toEqual(Array(6).fill("Completed"))
+        yield* Effect.sleep(500)
+
+        const done = yield* onlooker(url, ledger, (r) => completions(r, resultsOf(front).map((x) => x.id)))
+        expect(done).toHaveLength(6 * 20)
+        expect([...countBy(done, (d) => d.key).values()].every((n) => n === 1)).toBe(true)
+        // What w1 was running when it stalled was recorded from w2's attempt, not from w1's.
+        const recorded = new Map(done.map((d) => [d.key, d.attempt]))
+        for (const l of stalled) expect(recorded.get(`${l.execution}/${l.task}`)).not.toBe(l.attempt)
+        const late = ledgerOf(ledger).filter((l) => l.runner === "w1" && l.kind === "end" && l.at >= resumedAt)
+        for (const l of late) expect(recorded.get(`${l.execution}/${l.task}`)).not.toBe(l.attempt)
+        const refused = (w1.stdout().match(/another runner took it over/g) ?? []).length
+        console.log(
+          `[fleet] SIGSTOP: ${stalled.length} attempt(s) in flight on w1; after SIGCONT ${late.length} of its bodies ` +
+            `ended late, ${refused} execution(s) refused its writes or were stopped by its lost lease; none recorded`
+        )
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "from another process: result, events, cancel, pause and resume of executions a worker runs",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const ledger = join(yield* tempDir, "ledger")
+        const w1 = yield* runner(url, ledger, "w1", "work", { taskMs: 300 })
+        yield* ready([w1])
+        const started = (id: string) => until("a task to start", () => ledgerOf(ledger).some((l) => l.execution === id))
+        const outcome = yield* onlooker(url, ledger, (r) =>
+          Effect.gen(function*() {
+            const cancelled = yield* r.submit("fleet")
+            const events = yield* Effect.fork(Stream.runCollect(cancelled.events))
+            yield* started(cancelled.executionId)
+            yield* r.cancel(cancelled.executionId)
+            const cancelledResult = yield* cancelled.result
+            const paused = yield* r.submit("fleet")
+            yield* started(paused.executionId)
+            yield* r.pause(paused.executionId)
+            const whilePaused = yield* r.status(paused.executionId)
+            yield* r.resume(paused.executionId)
+            return {
+              cancelledResult,
+              events: [...(yield* Fiber.join(events))] as Array<ExecutionEvent>,
+              whilePaused,
+              resumed: yield* r.result(paused.executionId)
+            }
+          }))
+        expect(outcome.cancelledResult.status).toBe("Cancelled")
+        expect(outcome.events.at(-1)).toMatchObject({ _tag: "ExecutionFinished", status: "Cancelled" })
+        expect(outcome.events.some((e) => e._tag === "TaskStarted" && e.runnerId === "w1")).toBe(true)
+        expect(outcome.whilePaused).toBe("Paused")
+        expect(outcome.resumed.status).toBe("Completed")
+        expect(outcome.resumed.tasks.every((t) => t.runnerId === "w1")).toBe(true)
+        expect(ledgerOf(ledger).every((l) => l.runner === "w1")).toBe(true)
+      }),
+    120_000
+  )
+
+  it.scopedLive("five runners boot at once on an empty database", () =>
+    Effect.gen(function*() {
+      const { url } = yield* freshDatabaseUrl
+      const ledger = join(yield* tempDir, "ledger")
+      const booted = yield* Effect.all(["b1", "b2", "b3", "b4", "b5"].map((id) => runner(url, ledger, id, "boot")))
+      const exits = yield* Effect.promise(() => Promise.all(booted.map((c) => c.exited)))
+      expect(exits.map((e) => e.code)).toEqual([0, 0, 0, 0, 0])
+      expect(booted.every((c) => c.stdout().includes("READY"))).toBe(true)
+    }), 120_000)
+})
