@@ -22,15 +22,19 @@ import * as SqlStorage from "./SqlStorage.js"
 
 export type { AttemptRow, Entry as JournalEntry, TaskRow } from "./internal/storage/journal.js"
 export type {
+  Adopted,
   Batch,
   ExecutionRow,
   ExecutionUpdate,
+  Fence,
+  FleetStorage,
   ListFilter,
+  Ownership,
   Round,
   StorageService,
   WorkflowDefinition
 } from "./internal/storage/service.js"
-export { emptyBatch } from "./internal/storage/service.js"
+export { emptyBatch, Fenced, isFenced } from "./internal/storage/service.js"
 export type { PostgresOptions, SqliteOptions }
 
 /**

@@ -36,15 +36,19 @@ export type {
   SubmitOptions
 } from "./Runner.js"
 /** @since 0.1.0 */
-export { emptyBatch, Storage } from "./Storage.js"
+export { emptyBatch, Fenced, isFenced, Storage } from "./Storage.js"
 /** @since 0.1.0 */
 export type {
+  Adopted,
   AttemptRow,
   Batch,
   ExecutionRow,
   ExecutionUpdate,
+  Fence,
+  FleetStorage,
   JournalEntry,
   ListFilter,
+  Ownership,
   PostgresOptions,
   Round,
   SqliteOptions,

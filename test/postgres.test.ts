@@ -1,7 +1,8 @@
 /** PostgreSQL specifics: runners sharing a database, connection errors that say why, tenants. */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Fiber, Layer, Stream } from "effect"
-import { Runner, Storage, Task, Workflow } from "sluice"
+import { Context, Deferred, Effect, Fiber, Layer, Option, Stream } from "effect"
+import type { ExecutionRow } from "sluice"
+import { emptyBatch, isFenced, Runner, Storage, Task, Workflow } from "sluice"
 import { freshDatabaseUrl, PG_ADMIN_URL, postgresAvailable } from "./support/postgres.js"
 import { withRunnerOn } from "./support/runner.js"
 
@@ -75,6 +76,50 @@ describe.skipIf(!pg)("PostgreSQL storage", () => {
       }),
     30_000
   )
+
+  it.scopedLive("fencing: a runner whose execution was taken over writes nothing to it", () =>
+    Effect.gen(function*() {
+      const { url } = yield* freshDatabaseUrl
+      const storage = Context.get(yield* Layer.build(Storage.layerPostgres({ url })), Storage)
+      const fleet = storage.fleet!
+      const row: ExecutionRow = {
+        id: "e1",
+        workflowName: "tiny",
+        workflowVersion: "v",
+        status: "Running",
+        input: {},
+        errorMessage: null,
+        idempotencyKey: null,
+        taskCount: 1,
+        createdAt: 0,
+        completedAt: null
+      }
+      const round = (n: number, attempt: number) => ({
+        executionId: "e1",
+        round: n,
+        entries: [{ _tag: "TaskStarted" as const, at: n, taskId: "t", attempt }]
+      })
+      // Runner a creates it, owned with token 1, then stops renewing its lease (it has none here).
+      yield* storage.commit({ ...emptyBatch, executions: [row], fences: [{ executionId: "e1", token: 1 }], owner: "a" })
+      yield* fleet.heartbeat("b", 60_000, true, ["tiny"])
+      const taken = yield* fleet.adopt("b", ["tiny"], 10, [], "orphaned")
+      expect(taken).toEqual([{ executionId: "e1", token: 2, previousOwner: "a" }])
+      // a's late commit is refused, whole; b's goes through.
+      const stale = yield* Effect.flip(
+        storage.commit({ ...emptyBatch, rounds: [round(1, 1)], fences: [{ executionId: "e1", token: 1 }], owner: "a" })
+      )
+      expect(isFenced(stale)).toBe(true)
+      yield* storage.commit({
+        ...emptyBatch,
+        rounds: [round(1, 2)],
+        fences: [{ executionId: "e1", token: 2 }],
+        owner: "b"
+      })
+      expect((yield* storage.journal("e1")).entries).toEqual([round(1, 2).entries[0]])
+      // A live owner keeps it: nobody else adopts it.
+      expect(yield* fleet.adopt("c", ["tiny"], 10, [], "orphaned")).toEqual([])
+      expect(yield* fleet.adoptOne("c", "e1")).toEqual(Option.none())
+    }))
 
   it.live("a connection failure says why", () =>
     Effect.gen(function*() {
