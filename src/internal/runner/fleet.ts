@@ -88,7 +88,11 @@ export const make = (storage: FleetStorage, options: {
         )
       })
 
-    const hasRoom = () => worker && runtimeOf !== undefined && runtimeOf.active.size < 2 * options.maxConcurrentTasks
+    // Other workers, as of the last heartbeat: alone, a runner keeps everything it submits.
+    let otherWorkers = 0
+    const hasRoom = () =>
+      worker && runtimeOf !== undefined &&
+      (otherWorkers === 0 || runtimeOf.active.size < 2 * options.maxConcurrentTasks)
     const leaseHolds = () => performance.now() < validUntil
 
     /** Stops every execution this runner owns without writing: another runner may own it now. */
@@ -112,6 +116,7 @@ export const make = (storage: FleetStorage, options: {
         const sent = performance.now()
         const lost = !leaseHolds()
         return storage.heartbeat(runnerId, leaseMs, worker, runtime.registry.names()).pipe(
+          Effect.tap((others) => void (otherWorkers = others)),
           Effect.zipRight(lost && worker && options.adopts ? Effect.asVoid(adoptSome(runtime, "own")) : Effect.void),
           Effect.tap(() => void (validUntil = sent + leaseMs))
         )

@@ -218,13 +218,16 @@ export interface Ownership {
  * @category models
  */
 export interface FleetStorage {
-  /** One statement renews every lease of the runner: its row lives until `now() + leaseMs`. */
+  /**
+   * One statement renews every lease of the runner: its row lives until `now() + leaseMs`.
+   * Returns how many other live runners run tasks.
+   */
   readonly heartbeat: (
     runnerId: string,
     leaseMs: number,
     worker: boolean,
     workflows: ReadonlyArray<string>
-  ) => Effect.Effect<void, StorageError>
+  ) => Effect.Effect<number, StorageError>
   /** At shutdown: its unfinished executions released to the others, its row deleted. */
   readonly leave: (runnerId: string) => Effect.Effect<void, StorageError>
   /**

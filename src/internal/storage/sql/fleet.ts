@@ -66,13 +66,20 @@ export const make = (
 
   return {
     heartbeat: (runnerId, leaseMs, worker, workflows) =>
-      exec(
-        "renew lease",
-        `INSERT INTO ${t.runners} (id, expires_at, worker, workflows)
-          VALUES ($1, now() + $2::int * interval '1 millisecond', $3, $4::jsonb)
-          ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at, worker = EXCLUDED.worker,
-            workflows = EXCLUDED.workflows`,
-        [runnerId, leaseMs, worker, JSON.stringify(workflows)]
+      Effect.map(
+        run(
+          "renew lease",
+          CountFromSql,
+          `WITH renewed AS (
+            INSERT INTO ${t.runners} (id, expires_at, worker, workflows)
+            VALUES ($1, now() + $2::int * interval '1 millisecond', $3, $4::jsonb)
+            ON CONFLICT (id) DO UPDATE SET expires_at = EXCLUDED.expires_at, worker = EXCLUDED.worker,
+              workflows = EXCLUDED.workflows
+          )
+          SELECT count(*) AS n FROM ${t.runners} WHERE worker AND expires_at > now() AND id <> $1`,
+          [runnerId, leaseMs, worker, JSON.stringify(workflows)]
+        ),
+        (rows) => rows[0]?.n ?? 0
       ),
     leave: (runnerId) =>
       exec(
