@@ -61,6 +61,22 @@ export const targets = (rows: ReadonlyArray<Row>, quick: boolean): Array<string>
       `${verdict(memory.value! <= 2048)}: ${fmt(memory.value!)} bytes retained per waiting task (target ≤ 2,048)`
     )
   }
+  const three = rows.find((r) => r.section === "scaleout" && r.n === 3 && r.case.includes("5-task"))
+  if (three) {
+    out.push(
+      `${verdict(three.ratio! >= 2.5)}: 5-task I/O-bound shape, 3 runners: ×${
+        fmt(three.ratio!)
+      } one runner (target ≥ 2.5)`
+    )
+  }
+  const moved = rows.find((r) => r.section === "scaleout" && r.case.startsWith("takeover"))
+  if (moved) {
+    out.push(
+      `${verdict(moved.stats!.max <= 2000)}: work of a killed runner taken over in ${
+        fmt(moved.stats!.median)
+      } ms median, ${fmt(moved.stats!.max)} ms max (target: lease 1 s + 1 s)`
+    )
+  }
   if (!quick) {
     for (const impl of ["sluice memory", "sluice sqlite file", "sluice postgres"]) {
       for (const name of shapes) {
@@ -122,6 +138,22 @@ export const markdown = (rows: ReadonlyArray<Row>, when: string, quick: boolean)
   lines.push("| shape | implementation | figure | × @effect/workflow's time |", "|---|---|---:|---:|")
   for (const r of section("peer")) {
     lines.push(`| ${r.case} | ${r.impl} | ${fmt(r.value!)} ${r.unit} | ${fmt(r.ratio!)} |`)
+  }
+  const scale = section("scaleout")
+  if (scale.length > 0) {
+    lines.push("", "## Scale-out on PostgreSQL: worker processes with 8 permits each, tasks sleeping 20 ms", "")
+    lines.push(
+      "| case | runners | figure | median ms | min–max ms | runs | × one runner |",
+      "|---|---|---:|---:|---:|---:|---:|"
+    )
+    for (const r of scale) {
+      const s = r.stats!
+      lines.push(
+        `| ${r.case} | ${r.impl} | ${fmt(r.value!)} ${r.unit} | ${fmt(s.median)} | ${fmt(s.min)}–${
+          fmt(s.max)
+        } | ${s.runs} | ${r.ratio === undefined ? "" : fmt(r.ratio)} |`
+      )
+    }
   }
   lines.push("", "## Targets", "")
   for (const t of targets(rows, quick)) lines.push(`- ${t}`)

@@ -16,6 +16,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import { scratchDir } from "./measure.js"
 import { markdown, targets } from "./report.js"
+import { scaleOutSection } from "./scaleout.js"
 import type { Row } from "./sections.js"
 import { cloacinaSection, complexSection, memorySection, peerSection, shapesSection } from "./sections.js"
 
@@ -34,6 +35,8 @@ console.log("shapes:")
 rows.push(...await shapesSection(quick))
 console.log("memory:")
 rows.push(...memorySection(quick))
+console.log("scale-out:")
+rows.push(...await scaleOutSection(quick))
 
 const stamp = started.toISOString().replace(/[:.]/g, "-")
 const dir = fileURLToPath(new URL("./results/", import.meta.url))

@@ -58,11 +58,13 @@ export interface Fleet extends FleetEnv {
   readonly poke: () => void
   /**
    * Runs `check` until it gives a value: again on each change to the execution that another
-   * runner (or this one) commits, and every couple of seconds in case a wake-up was lost.
+   * runner (or this one) commits (`until: "end"`: only when it ends), and every couple of
+   * seconds in case a wake-up was lost.
    */
   readonly awaitChange: <A, E, R>(
     executionId: string,
-    check: Fx.Effect<Option.Option<A>, E, R>
+    check: Fx.Effect<Option.Option<A>, E, R>,
+    until?: "change" | "end"
   ) => Fx.Effect<A, E, R>
 }
 

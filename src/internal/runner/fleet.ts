@@ -17,8 +17,12 @@ import type { Active, Fleet } from "./active.js"
 import { takeUp, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
 
-/** How often a waiting caller looks again when no wake-up came: lost notifications cost this. */
-const FALLBACK_MS = 2_000
+/**
+ * How often a waiting caller looks again when no wake-up came (a lost notification costs this):
+ * for a change, and for an end (`result`, which many callers may wait for at once; a listener
+ * that reconnects wakes every waiter anyway).
+ */
+const FALLBACK_MS = { change: 2_000, end: 10_000 } as const
 
 /** The fleet-wide `result` (inspect.ts), given to the fleet to settle handed-over executions. */
 export type ResultOf = (executionId: string) => Effect.Effect<unknown, unknown>
@@ -45,36 +49,48 @@ export const make = (storage: FleetStorage, options: {
   Effect.gen(function*() {
     const { leaseMs, runnerId, worker } = options
     const pokes = yield* Queue.sliding<void>(1)
+    // Who waits for a change to an execution, and who only for its end.
     const waiters = new Map<string, Set<() => void>>()
+    const enders = new Map<string, Set<() => void>>()
     // Until the first heartbeat, the lease does not hold.
     let validUntil = 0
     let runtimeOf: Runtime | undefined
     let resultOf: ResultOf | undefined
     let scope: Scope.Scope | undefined
 
-    const wake = (executionId: string) => {
-      const set = waiters.get(executionId)
+    const wakeIn = (map: Map<string, Set<() => void>>, executionId: string) => {
+      const set = map.get(executionId)
       if (set === undefined) return
-      waiters.delete(executionId)
+      map.delete(executionId)
       for (const f of set) f()
     }
+    const wake = (executionId: string, ended: boolean) => {
+      wakeIn(waiters, executionId)
+      if (ended) wakeIn(enders, executionId)
+    }
     const wakeAll = () => {
-      for (const id of [...waiters.keys()]) wake(id)
+      for (const id of [...waiters.keys()]) wakeIn(waiters, id)
+      for (const id of [...enders.keys()]) wakeIn(enders, id)
     }
     const poke = () => void Queue.unsafeOffer(pokes, undefined)
 
-    const awaitChange = <A, E, R>(executionId: string, check: Effect.Effect<Option.Option<A>, E, R>) =>
+    const awaitChange = <A, E, R>(
+      executionId: string,
+      check: Effect.Effect<Option.Option<A>, E, R>,
+      until: "change" | "end" = "change"
+    ) =>
       Effect.suspend(function loop(): Effect.Effect<A, E, R> {
+        const map = until === "end" ? enders : waiters
         let woken = false
         let resume: (() => void) | undefined
         const waiter = () => {
           woken = true
           resume?.()
         }
-        let set = waiters.get(executionId)
-        if (set === undefined) waiters.set(executionId, set = new Set())
+        let set = map.get(executionId)
+        if (set === undefined) map.set(executionId, set = new Set())
         set.add(waiter)
-        const forget = Effect.sync(() => void waiters.get(executionId)?.delete(waiter))
+        const forget = Effect.sync(() => void map.get(executionId)?.delete(waiter))
         const changed = Effect.async<void>((r) => {
           if (woken) return r(Effect.void)
           resume = () => r(Effect.void)
@@ -82,7 +98,8 @@ export const make = (storage: FleetStorage, options: {
         return check.pipe(
           Effect.flatMap(Option.match({
             onSome: (a) => Effect.succeed(a),
-            onNone: () => Effect.zipRight(Effect.raceFirst(changed, liveSleep(FALLBACK_MS)), Effect.suspend(loop))
+            onNone: () =>
+              Effect.zipRight(Effect.raceFirst(changed, liveSleep(FALLBACK_MS[until])), Effect.suspend(loop))
           })),
           Effect.ensuring(forget)
         )
@@ -158,13 +175,13 @@ export const make = (storage: FleetStorage, options: {
 
     const dispatch = (runtime: Runtime, message: string) => {
       const kind = message[0]
-      if (kind === "c") {
-        for (const id of message.slice(2).split(" ")) wake(id)
+      if (kind === "c" || kind === "f") {
+        for (const id of message.slice(2).split(" ")) wake(id, kind === "f")
       } else if (kind === "w") {
         poke()
       } else if (kind === "q") {
         const id = message.slice(2)
-        wake(id)
+        wake(id, false)
         if (runtime.active.has(id) && scope !== undefined) {
           return Effect.asVoid(Effect.forkIn(answer(runtime, id), scope))
         }

@@ -110,7 +110,8 @@ export const resultShared = (
           ? `the registered workflow no longer has its tasks ${found.missing.join(", ")}`
           : "no runner that runs its tasks is running"
       })
-    })
+    }),
+    "end"
   ))
 
 /** An execution's events from its start, as they are committed, by whichever runner runs it. */

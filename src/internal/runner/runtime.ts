@@ -48,6 +48,8 @@ export const start = (rt: Runtime, runnable: Runnable, active: Active, options: 
     const id = active.state.executionId
     const forget = Effect.sync(() => {
       if (rt.active.get(id) === active) rt.active.delete(id)
+      // Room for one more: an execution waiting for a runner may be taken now.
+      rt.fleet?.poke()
     })
     rt.active.set(id, active)
     return FiberMap.run(rt.supervisors, id, runnable.run(active, options).pipe(Effect.ensuring(forget))).pipe(

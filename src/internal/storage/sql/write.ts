@@ -14,6 +14,7 @@
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
+import { isFinal } from "../../../Status.js"
 import type { Batch, ExecutionRow, ExecutionUpdate } from "../service.js"
 import type { Tables } from "./tables.js"
 
@@ -48,15 +49,21 @@ export type Refused = ReadonlyArray<string>
 
 const noneRefused: Refused = []
 
-/** PostgreSQL's NOTIFY payloads are at most 8,000 bytes: ~200 execution ids each. */
+/**
+ * What the other runners are told: `f <ids>`, these executions finished; `c <ids>`, these
+ * changed. PostgreSQL's NOTIFY payloads are at most 8,000 bytes: ~200 execution ids each.
+ */
 const changed = (batch: Batch): Array<string> => {
+  const finished = new Set<string>()
+  for (const u of batch.executionUpdates) if (isFinal(u.status)) finished.add(u.id)
   const ids = new Set<string>()
-  for (const e of batch.executions) ids.add(e.id)
-  for (const u of batch.executionUpdates) ids.add(u.id)
-  for (const r of batch.rounds) ids.add(r.executionId)
-  const all = [...ids]
+  for (const e of batch.executions) if (!finished.has(e.id)) ids.add(e.id)
+  for (const r of batch.rounds) if (!finished.has(r.executionId)) ids.add(r.executionId)
   const payloads: Array<string> = []
-  for (let i = 0; i < all.length; i += 200) payloads.push(`c ${all.slice(i, i + 200).join(" ")}`)
+  for (const [kind, set] of [["f", finished], ["c", ids]] as const) {
+    const all = [...set]
+    for (let i = 0; i < all.length; i += 200) payloads.push(`${kind} ${all.slice(i, i + 200).join(" ")}`)
+  }
   return payloads
 }
 
