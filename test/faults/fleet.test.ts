@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionEvent, RunnerService } from "sluice"
 import { Storage } from "sluice"
-import { fleetWorkflow } from "../fixtures/fleet-workflow.js"
+import { fleetWorkflow, wideWorkflow } from "../fixtures/fleet-workflow.js"
 import { freshDatabaseUrl, postgresAvailable } from "../support/postgres.js"
 import type { Child } from "../support/processes.js"
 import { readLines, scopedChild, spawnScript, until } from "../support/processes.js"
@@ -49,12 +49,18 @@ const runner = (
   ledger: string,
   id: string,
   mode: "work" | "submit" | "boot",
-  options: { readonly count?: number; readonly leaseMs?: number; readonly taskMs?: number } = {}
+  options: {
+    readonly count?: number
+    readonly leaseMs?: number
+    readonly taskMs?: number
+    readonly workflow?: "fleet" | "wide"
+  } = {}
 ) =>
   scopedChild(() =>
     spawnScript(script, [url, ledger, id, mode, String(options.count ?? 0)], {
       LEASE_MS: String(options.leaseMs ?? 1500),
-      TASK_MS: String(options.taskMs ?? 50)
+      TASK_MS: String(options.taskMs ?? 50),
+      WORKFLOW: options.workflow ?? "fleet"
     })
   )
 
@@ -68,7 +74,11 @@ const resultsOf = (front: Child) =>
 const onlooker = <A, E>(url: string, ledger: string, f: (r: RunnerService) => Effect.Effect<A, E>) =>
   withRunnerOn(
     Storage.layerPostgres({ url }),
-    { workflows: [fleetWorkflow(ledger, "onlooker", 0)], worker: false, runnerId: "onlooker" },
+    {
+      workflows: [fleetWorkflow(ledger, "onlooker", 0), wideWorkflow(ledger, "onlooker", 0)],
+      worker: false,
+      runnerId: "onlooker"
+    },
     f
   )
 
@@ -127,6 +137,42 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
   )
 
   it.scopedLive(
+    "the tasks of one execution run on several runners: each once, recorded by its owner",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const ledger = join(yield* tempDir, "ledger")
+        const workers = yield* Effect.all(
+          ["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work", { taskMs: 50 }))
+        )
+        yield* ready(workers)
+        const front = yield* runner(url, ledger, "front", "submit", { count: 1, taskMs: 50, workflow: "wide" })
+        yield* until("the result", () => front.stdout().includes("DONE"), 60_000)
+        const [result] = resultsOf(front)
+        expect(result.status).toBe("Completed")
+        const starts = ledgerOf(ledger).filter((l) => l.kind === "start")
+        expect(starts).toHaveLength(102)
+        expect([...countBy(starts, (l) => l.task).values()].every((n) => n === 1)).toBe(true)
+        const byRunner = countBy(starts, (l) => l.runner)
+        console.log(`[fleet] one 102-task execution, tasks per runner: ${JSON.stringify(Object.fromEntries(byRunner))}`)
+        expect([...byRunner.keys()].sort()).toEqual(["w1", "w2", "w3"])
+        const ranBy = new Map(starts.map((l) => [l.task, l.runner]))
+        yield* onlooker(url, ledger, (r) =>
+          Effect.gen(function*() {
+            const info = yield* r.get(result.id)
+            expect(info.tasks.map((t) => [t.taskId, t.runnerId, t.attempts])).toEqual(
+              info.tasks.map((t) => [t.taskId, ranBy.get(t.taskId), 1])
+            )
+            const attempts = yield* r.attempts(result.id)
+            expect(attempts.map((a) => a.runnerId)).toEqual(attempts.map((a) => ranBy.get(a.taskId)))
+            const done = yield* completions(r, [result.id])
+            expect(done).toHaveLength(102)
+          }))
+      }),
+    120_000
+  )
+
+  it.scopedLive(
     "SIGKILL: another runner takes the dead one's executions over within its lease and a second",
     () =>
       Effect.gen(function*() {
@@ -140,6 +186,8 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
         const killedAt = Date.now()
         w1.process.kill("SIGKILL")
         const before = ledgerOf(ledger)
+        const submitted = /SUBMITTED (.*)/.exec(front.stdout())![1].split(" ")
+        const recordedAtKill = (yield* onlooker(url, ledger, (r) => completions(r, submitted))).map((d) => d.key)
         yield* until("every result", () => front.stdout().includes("DONE"), 60_000)
         const results = resultsOf(front)
         expect(results.map((r) => r.status)).toEqual(Array(12).fill("Completed"))
@@ -157,15 +205,16 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
         expect(takeovers.length).toBeGreaterThanOrEqual(1)
         expect(takeovers.every((e) => e.runnerId === "w2")).toBe(true)
         expect(Math.max(...delays)).toBeLessThanOrEqual(leaseMs + 1000)
-        // Each task completed once; only tasks in flight on w1 when it died started again.
+        // Each task completed once; a task recorded as completed (as read right after the kill)
+        // never started again; only what was in flight on w1 started again (what w1 offered and
+        // w2 was running stays w2's, under the same attempt).
         expect(done).toHaveLength(12 * 20)
         expect([...countBy(done, (d) => d.key).values()].every((n) => n === 1)).toBe(true)
         const after = ledgerOf(ledger)
         const startsOf = countBy(after.filter((l) => l.kind === "start"), (l) => `${l.execution}/${l.task}`)
-        const ended = new Set(before.filter((l) => l.kind === "end").map((l) => `${l.execution}/${l.task}`))
+        for (const key of recordedAtKill) expect(startsOf.get(key)).toBe(1)
         for (const [key, n] of startsOf) {
           if (n === 1) continue
-          expect(ended.has(key)).toBe(false)
           expect(before.some((l) => l.kind === "start" && `${l.execution}/${l.task}` === key && l.runner === "w1"))
             .toBe(true)
         }
@@ -191,6 +240,7 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
           return lines.filter((l) => l.kind === "start" && !ends.has(`${l.execution}/${l.task}/${l.attempt}`))
         }
         yield* until("w1 to run tasks", () => inFlight().length >= 2)
+        const stoppedAt = Date.now()
         w1.process.kill("SIGSTOP")
         const stalled = inFlight()
         yield* Effect.sleep(leaseMs + 2500)
@@ -200,14 +250,38 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
         expect(resultsOf(front).map((r) => r.status)).toEqual(Array(6).fill("Completed"))
         yield* Effect.sleep(500)
 
-        const done = yield* onlooker(url, ledger, (r) => completions(r, resultsOf(front).map((x) => x.id)))
+        const ids = resultsOf(front).map((x) => x.id)
+        const { attempts, done } = yield* onlooker(url, ledger, (r) =>
+          Effect.all({
+            done: completions(r, ids),
+            attempts: Effect.map(
+              Effect.forEach(ids, (id) => Effect.map(r.attempts(id), (all) => all.map((a) => ({ ...a, id })))),
+              (all) => all.flat()
+            )
+          }))
         expect(done).toHaveLength(6 * 20)
         expect([...countBy(done, (d) => d.key).values()].every((n) => n === 1)).toBe(true)
-        // What w1 was running when it stalled was recorded from w2's attempt, not from w1's.
-        const recorded = new Map(done.map((d) => [d.key, d.attempt]))
-        for (const l of stalled) expect(recorded.get(`${l.execution}/${l.task}`)).not.toBe(l.attempt)
-        const late = ledgerOf(ledger).filter((l) => l.runner === "w1" && l.kind === "end" && l.at >= resumedAt)
-        for (const l of late) expect(recorded.get(`${l.execution}/${l.task}`)).not.toBe(l.attempt)
+        // Nothing w1 ran before it stalled is recorded as completed after: what w1 recorded since
+        // comes from bodies it started after SIGCONT.
+        const lines = ledgerOf(ledger)
+        const late = lines.filter((l) => l.runner === "w1" && l.kind === "end" && l.at >= resumedAt)
+        const fromW1 = attempts.filter((a) =>
+          a.status === "Completed" && a.runnerId === "w1" && a.completedAt!.getTime() >= stoppedAt
+        )
+        for (const a of fromW1) {
+          expect(lines.some((l) =>
+            l.kind === "start" && l.runner === "w1" && l.execution === a.id && l.task === a.taskId &&
+            l.attempt === a.attempt && l.at >= resumedAt
+          )).toBe(true)
+        }
+        for (const l of stalled) {
+          const recorded = attempts.find((a) =>
+            a.id === l.execution && a.taskId === l.task && a.attempt === l.attempt && a.status === "Completed"
+          )
+          if (recorded?.runnerId === "w1") {
+            expect(recorded.completedAt!.getTime()).toBeLessThan(stoppedAt)
+          }
+        }
         const refused = (w1.stdout().match(/another runner took it over/g) ?? []).length
         console.log(
           `[fleet] SIGSTOP: ${stalled.length} attempt(s) in flight on w1; after SIGCONT ${late.length} of its bodies ` +

@@ -15,8 +15,20 @@ export interface Dag {
 
 /** What one attempt of a task came to, as its fiber reports it. */
 export type AttemptOutcome =
-  | { readonly _tag: "Succeeded"; readonly delta: ContextDelta; readonly completedAt: number }
-  | { readonly _tag: "Failed"; readonly error: unknown; readonly message: string; readonly completedAt: number }
+  | {
+    readonly _tag: "Succeeded"
+    readonly delta: ContextDelta
+    readonly completedAt: number
+    /** Another runner ran it (an offered attempt). */
+    readonly runnerId?: string
+  }
+  | {
+    readonly _tag: "Failed"
+    readonly error: unknown
+    readonly message: string
+    readonly completedAt: number
+    readonly runnerId?: string
+  }
 
 export interface ExecutionMeta {
   readonly executionId: string
@@ -27,4 +39,14 @@ export interface ExecutionMeta {
   readonly runnerId: string
   /** When the execution times out (epoch ms), if it has a timeout. */
   readonly deadlineAt?: number | null | undefined
+}
+
+/** How an execution is restored from storage (see `ExecutionState.restore`). */
+export interface RestoreOptions {
+  readonly paused: boolean
+  /** This runner takes it up to run it (an `ExecutionStarted` event says so, with `reason`). */
+  readonly resumed: boolean
+  readonly reason?: string | undefined
+  /** Attempts offered to other runners and still theirs to finish: task id → attempt. */
+  readonly offered?: ReadonlyMap<string, number> | undefined
 }

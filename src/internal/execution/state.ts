@@ -14,7 +14,7 @@ import type { Outcome } from "../dag/rules.js"
 import { countStatuses, decide, finalContext, finalStatus, inputOf, outcomeOf, summarize } from "../dag/rules.js"
 import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, FinishedRow } from "../storage/service.js"
-import type { AttemptOutcome, Dag, ExecutionMeta } from "./model.js"
+import type { AttemptOutcome, Dag, ExecutionMeta, RestoreOptions } from "./model.js"
 import { Round } from "./round.js"
 import { TaskTable } from "./tasks.js"
 
@@ -95,15 +95,14 @@ export class ExecutionState {
   }
 
   /**
-   * An execution read back from storage. Completed tasks keep their outputs (rebuilt from their
-   * recorded changes); tasks that were running run again with the next attempt number; pending
-   * tasks whose dependencies are done are decided now. Returns the retries still waiting, with
-   * their due times. `resumed`: this runner takes the execution up to run it (an
-   * `ExecutionStarted` event says so); otherwise it only records a control.
+   * An execution read back from storage. Completed tasks keep their outputs; tasks that were
+   * running run again with the next attempt (unless `offered`); pending tasks whose dependencies
+   * are done are decided now. Returns the retries still waiting, with their due times.
+   * `resumed`: this runner takes the execution up to run it; else it only records a control.
    */
   restore(
     rows: ReadonlyMap<string, TaskRow>,
-    options: { readonly paused: boolean; readonly resumed: boolean; readonly reason?: string | undefined },
+    options: RestoreOptions,
     now: number
   ): Array<{ readonly task: number; readonly dueAt: number }> {
     const { graph } = this
@@ -126,7 +125,7 @@ export class ExecutionState {
         for (const s of graph.succs[i]) this.remaining[s]--
       } else if (row.status === "Retrying") {
         waiting.push({ task: i, dueAt: row.retryAt ?? now })
-      } else {
+      } else if (options.offered?.get(graph.ids[i]) !== row.attempts) {
         // It was running when its runner stopped: that attempt counts, the next one starts.
         this.tasks.status[i] = "Retrying"
         redispatch.push(i)
@@ -205,15 +204,22 @@ export class ExecutionState {
   }
 
   /**
-   * Starts up to `permits` ready tasks (the caller holds that many permits). Each one's attempt
-   * is counted and recorded here, so that it is committed before its body starts.
+   * Starts up to `permits` ready tasks (the caller holds that many permits; `offered`: for other
+   * runners). Each attempt is counted and recorded here, so that it is committed before its body starts.
    */
-  start(permits: number, now: number): Array<number> {
+  start(permits: number, now: number, offered = false): Array<number> {
     const out: Array<number> = []
     while (out.length < permits && this.startable > 0) {
       const i = this.ready[this.readyHead++]
       const attempt = this.tasks.started(i, now)
-      this.round.add({ _tag: "TaskStarted", at: now, taskId: this.graph.ids[i], attempt, runnerId: this.meta.runnerId })
+      const taskId = this.graph.ids[i]
+      // Offered to any runner: the one that runs it is recorded with its outcome.
+      if (offered) this.tasks.ranOn(i, null)
+      this.round.add(
+        offered
+          ? { _tag: "TaskStarted", at: now, taskId, attempt }
+          : { _tag: "TaskStarted", at: now, taskId, attempt, runnerId: this.meta.runnerId }
+      )
       out.push(i)
     }
     if (this.readyHead === this.ready.length && this.readyHead > 0) {
@@ -235,25 +241,29 @@ export class ExecutionState {
     if (this.tasks.status[task] !== "Running" || this.tasks.attempts[task] !== attempt) return false
     const taskId = this.graph.ids[task]
     const at = outcome.completedAt
+    // Run by another runner: it is named.
+    const by = outcome.runnerId === undefined ? {} : { runnerId: outcome.runnerId }
+    if (outcome.runnerId !== undefined) this.tasks.ranOn(task, outcome.runnerId)
     if (outcome._tag === "Succeeded") {
       this.tasks.completed(task, at)
       this.outputs[task] = applyDelta(this.inputOf(task), outcome.delta)
       const { delta } = outcome
       this.round.add(
         delta.deleted.length === 0 && Object.keys(delta.set).length === 0
-          ? { _tag: "TaskCompleted", at, taskId, attempt }
-          : { _tag: "TaskCompleted", at, taskId, attempt, output: delta }
+          ? { _tag: "TaskCompleted", at, taskId, attempt, ...by }
+          : { _tag: "TaskCompleted", at, taskId, attempt, output: delta, ...by }
       )
       this.settle(task, now)
       return true
     }
     const retryAt = retryDelay === undefined ? undefined : now + retryDelay
     this.tasks.failed(task, outcome.message, at, retryAt)
+    const failed = { _tag: "TaskFailed", at, taskId, attempt, error: outcome.message, ...by } as const
     if (retryAt !== undefined) {
-      this.round.add({ _tag: "TaskFailed", at, taskId, attempt, error: outcome.message, retryAt })
+      this.round.add({ ...failed, retryAt })
       return true
     }
-    this.round.add({ _tag: "TaskFailed", at, taskId, attempt, error: outcome.message })
+    this.round.add(failed)
     this.settle(task, now)
     return true
   }
@@ -296,11 +306,7 @@ export class ExecutionState {
     return true
   }
 
-  /**
-   * The runner gives the execution up after a fault (a storage error that retries did not cure, a
-   * defect): every unfinished task is cancelled with the reason, and the execution ends `Failed`
-   * with it as its message.
-   */
+  /** Given up after a fault (storage retries did not cure, a defect): unfinished tasks cancelled, `Failed`. */
   abort(reason: string, now: number): FinishedRow {
     this.cancel(reason, now)
     this.round.add({ _tag: "ExecutionFinished", at: now, status: "Failed", errorMessage: reason })
@@ -309,10 +315,7 @@ export class ExecutionState {
     return row
   }
 
-  /**
-   * The process is shutting down: attempts in flight were interrupted and do not count. Their
-   * tasks go back to the state they had before being started, to run again after a restart.
-   */
+  /** Shutting down: attempts in flight were interrupted, do not count, and run again after a restart. */
   suspend(now: number): void {
     for (let i = 0; i < this.n; i++) {
       if (this.tasks.status[i] !== "Running") continue
@@ -320,10 +323,7 @@ export class ExecutionState {
     }
   }
 
-  /**
-   * The merge of the completed leaves' outputs. Not stored: it is computed again, the same way,
-   * when a finished execution is read back (see internal/runner/inspect.ts).
-   */
+  /** The merge of the completed leaves' outputs; not stored, computed again the same way when read back. */
   finalContext(): JsonObject {
     return finalContext(
       this.graph.leaves,

@@ -52,6 +52,11 @@ export class TaskTable {
     return attempt
   }
 
+  /** The runner of its last attempt, when not this one (`null`: not known yet). */
+  ranOn(i: number, runnerId: string | null): void {
+    this.runners.set(i, runnerId)
+  }
+
   completed(i: number, at: number): void {
     this.status[i] = "Completed"
     this.completedAt[i] = at

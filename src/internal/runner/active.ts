@@ -24,6 +24,8 @@ export type Message =
   | { readonly _tag: "Permits" }
   | { readonly _tag: "Cancel"; readonly reason: string; readonly ack?: Deferred.Deferred<void> | undefined }
   | { readonly _tag: "Pause" | "Resume"; readonly ack?: Deferred.Deferred<void> | undefined }
+  /** Other runners may have left outcomes of attempts this execution offered. */
+  | { readonly _tag: "Outcomes" }
 
 /** What every supervisor of a runner shares. */
 export interface RuntimeEnv {
@@ -36,7 +38,7 @@ export interface RuntimeEnv {
   readonly storageRetry: Schedule.Schedule<unknown, StorageError>
   readonly limits: SizeLimits
   /** PostgreSQL: the runners sharing the database (see fleet.ts). */
-  readonly fleet: FleetEnv | undefined
+  readonly fleet: Fleet | undefined
 }
 
 /** What a supervisor needs of the fleet: to hand an execution it lost over to its new owner. */
@@ -52,6 +54,8 @@ export interface Fleet extends FleetEnv {
   readonly leaseMs: number
   /** Whether this runner's lease holds now (by its own conservative reckoning). */
   readonly leaseHolds: () => boolean
+  /** Whether other workers are alive to take offered attempts. */
+  readonly sharesTasks: () => boolean
   /** Whether a worker may take one more execution now. */
   readonly hasRoom: () => boolean
   /** Work may be waiting: the adoption loop looks now. */
@@ -84,11 +88,21 @@ export interface Active {
   readonly token: number | undefined
   /** Set when this runner lost the execution (its lease lapsed): it stops without writing. */
   lost: boolean
+  /** Attempts it offered to other runners, waiting for their outcome. */
+  offered: number
 }
 
+/** What a commit of an owner carries besides its round: attempts offered, offers done with. */
+export type OfferParts = Pick<Batch, "offers" | "dequeued"> | undefined
+
 /** The batch as this runner writes it: fenced by its token when it owns the execution. */
-export const fenced = (env: RuntimeEnv, executionId: string, batch: Batch, token: number | undefined): Batch =>
-  token === undefined ? batch : { ...batch, fences: [{ executionId, token }], owner: env.runnerId }
+export const fenced = (
+  env: RuntimeEnv,
+  executionId: string,
+  batch: Batch,
+  token: number | undefined,
+  parts?: OfferParts
+): Batch => token === undefined ? batch : { ...batch, fences: [{ executionId, token }], owner: env.runnerId, ...parts }
 
 /**
  * Commits what the state machine changed (trying again on transient errors: see retry.ts),
@@ -99,16 +113,18 @@ export const flush = (
   state: ExecutionState,
   log: PubSub.PubSub<ExecutionEvent> | undefined,
   mode: "execution" | "submit" | "once" = "execution",
-  token?: number
+  token?: number,
+  parts?: OfferParts
 ): Effect.Effect<void, StorageError> => {
   const round = state.round.take()
-  if (round === undefined) return Effect.void
-  const commit = env.storage.commit(fenced(env, state.executionId, round.batch, token))
+  if (round === undefined && parts === undefined) return Effect.void
+  const batch = round?.batch ?? { executions: [], executionUpdates: [], rounds: [] }
+  const commit = env.storage.commit(fenced(env, state.executionId, batch, token, parts))
   return Effect.zipRight(
     mode === "once" ? commit : retryTransient(commit, env.storageRetry, `execution ${state.executionId}`, mode),
     Effect.suspend(() => {
       const listening = env.hub.listening()
-      if (log === undefined && !listening) return Effect.void
+      if ((log === undefined && !listening) || round === undefined) return Effect.void
       const events = eventsOf(state.executionId, round.entries)
       const toLog = log === undefined ? Effect.void : PubSub.publishAll(log, events)
       return listening ? Effect.zipRight(env.hub.publish(events), toLog) : toLog

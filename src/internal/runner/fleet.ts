@@ -14,8 +14,10 @@ import type { StorageError } from "../../Errors.js"
 import { ExecutionAbortedError } from "../../Errors.js"
 import type { Adopted, FleetStorage } from "../storage/service.js"
 import type { Active, Fleet } from "./active.js"
+import { makeClaimer } from "./claims.js"
 import { takeUp, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
+import { liveSleep } from "./timers.js"
 
 /**
  * How often a waiting caller looks again when no wake-up came (a lost notification costs this):
@@ -26,13 +28,6 @@ const FALLBACK_MS = { change: 2_000, end: 10_000 } as const
 
 /** The fleet-wide `result` (inspect.ts), given to the fleet to settle handed-over executions. */
 export type ResultOf = (executionId: string) => Effect.Effect<unknown, unknown>
-
-/** A sleep on the process's timers (see the module comment). */
-export const liveSleep = (ms: number): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    const timer = setTimeout(() => resume(Effect.void), ms)
-    return Effect.sync(() => clearTimeout(timer))
-  })
 
 export const make = (storage: FleetStorage, options: {
   readonly runnerId: string
@@ -107,6 +102,8 @@ export const make = (storage: FleetStorage, options: {
 
     // Other workers, as of the last heartbeat: alone, a runner keeps everything it submits.
     let otherWorkers = 0
+    const claimer = yield* makeClaimer(storage, runnerId, () => leaseHolds())
+    const sharesTasks = () => worker && otherWorkers > 0
     const hasRoom = () =>
       worker && runtimeOf !== undefined &&
       (otherWorkers === 0 || runtimeOf.active.size < 2 * options.maxConcurrentTasks)
@@ -115,6 +112,7 @@ export const make = (storage: FleetStorage, options: {
     /** Stops every execution this runner owns without writing: another runner may own it now. */
     const loseAll = (runtime: Runtime) =>
       Effect.gen(function*() {
+        yield* claimer.dropAll
         const owned = [...runtime.active.entries()].filter(([, a]) => a.token !== undefined && !a.lost)
         if (owned.length === 0) return
         yield* Effect.logError(
@@ -179,6 +177,10 @@ export const make = (storage: FleetStorage, options: {
         for (const id of message.slice(2).split(" ")) wake(id, kind === "f")
       } else if (kind === "w") {
         poke()
+      } else if (kind === "t") {
+        claimer.offered()
+      } else if (kind === "o") {
+        runtime.active.get(message.slice(2))?.mailbox.offer({ _tag: "Outcomes" })
       } else if (kind === "q") {
         const id = message.slice(2)
         wake(id, false)
@@ -276,6 +278,11 @@ export const make = (storage: FleetStorage, options: {
         for (;;) {
           yield* Effect.raceFirst(Queue.take(pokes), liveSleep(every))
           if (!leaseHolds()) continue
+          // Offered attempts: those of dead runners offered again; outcomes a wake-up missed.
+          yield* Effect.ignore(storage.reclaim)
+          for (const active of runtime.active.values()) {
+            if (active.offered > 0) active.mailbox.offer({ _tag: "Outcomes" })
+          }
           const exit = yield* Effect.exit(
             Effect.zipWith(adoptSome(runtime, "orphaned"), adoptSome(runtime, "waiting"), (a, b) => a || b)
           )
@@ -302,7 +309,7 @@ export const make = (storage: FleetStorage, options: {
         return Effect.asVoid(Effect.forkIn(settle, scope))
       })
 
-    const fleet: Fleet = { storage, worker, leaseMs, leaseHolds, hasRoom, poke, awaitChange, handOver }
+    const fleet: Fleet = { storage, worker, leaseMs, leaseHolds, sharesTasks, hasRoom, poke, awaitChange, handOver }
     return {
       fleet,
       run: (runtime: Runtime, result: ResultOf) =>
@@ -328,6 +335,7 @@ export const make = (storage: FleetStorage, options: {
             poke()
             yield* Effect.forkScoped(adoption(runtime))
           }
+          if (worker) yield* Effect.forkScoped(claimer.run(runtime))
         })
     }
   })

@@ -23,8 +23,19 @@ export class Permits {
   /** Insertion-ordered: the first is served first. */
   private readonly queue = new Set<Waiter>()
 
+  /** Called when permits became free with nobody queued (the fleet's claimer looks then). */
+  onFree: (() => void) | undefined
+
   constructor(readonly total: number) {
     this.free = total
+  }
+
+  /** Up to `want` free permits, only when no execution here waits for one (they come first). */
+  takeFree(want: number): number {
+    if (this.queue.size > 0) return 0
+    const taken = Math.min(want, this.free)
+    this.free -= taken
+    return taken
   }
 
   /**
@@ -57,6 +68,7 @@ export class Permits {
       const first: Waiter | undefined = this.queue.values().next().value
       if (first === undefined) {
         this.free += n
+        this.onFree?.()
         return
       }
       const handed = Math.min(n, first.wanted)

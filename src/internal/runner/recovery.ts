@@ -6,15 +6,17 @@
  */
 import { Clock, Effect } from "effect"
 import type { StorageError } from "../../Errors.js"
+import type { ContextDelta } from "../../TaskContext.js"
 import type { ExecutionMeta } from "../execution/model.js"
 import { ExecutionState } from "../execution/state.js"
-import type { TaskRow } from "../storage/journal.js"
+import type { Entry, TaskRow } from "../storage/journal.js"
 import { fold } from "../storage/journal.js"
+import type { Dequeued } from "../storage/service.js"
 import type { ExecutionRow } from "../storage/service.js"
 import type { Runnable } from "./registry.js"
 import type { Runtime } from "./runtime.js"
 import { prepare, start } from "./runtime.js"
-import type { Active } from "./supervisor.js"
+import type { Active, Restored } from "./supervisor.js"
 
 /** What an execution restored from storage is, as this runner sees it. */
 export const metaOf = (row: ExecutionRow, runnerId: string, stored?: Stored): ExecutionMeta => ({
@@ -42,6 +44,47 @@ export const tasksOf = (
     return { tasks, rounds: journal.rounds, deadlineAt }
   })
 
+/**
+ * Runners sharing a database: what becomes of the attempts the previous owner offered. Those
+ * another runner completed are recorded now (not run again); those still without an outcome
+ * stay offered, with the same attempt; the others (stale, failed) are dropped.
+ */
+const offeredOf = (
+  rt: Runtime,
+  executionId: string,
+  stored: Stored
+): Effect.Effect<
+  { readonly stored: Stored; readonly recovered: ReadonlyArray<Entry>; readonly offered?: Restored }
+> => {
+  if (rt.fleet === undefined) return Effect.succeed({ stored, recovered: [] })
+  const fleet = rt.fleet
+  return Effect.gen(function*() {
+    const rows = yield* fleet.storage.offered(executionId)
+    const recovered: Array<Entry> = []
+    const keep = new Map<string, number>()
+    const drop: Array<Dequeued> = []
+    for (const { attempt, outcome, taskId } of rows) {
+      const task = stored.tasks.get(taskId)
+      const current = task?.status === "Running" && task.attempts === attempt
+      if (current && outcome === null) {
+        keep.set(taskId, attempt)
+        continue
+      }
+      drop.push({ executionId, taskId, attempt })
+      if (!current || outcome === null || outcome.error !== undefined) continue
+      const { completedAt: at, delta, runnerId } = outcome
+      recovered.push({ _tag: "TaskCompleted", at, taskId, attempt, runnerId, output: delta as ContextDelta })
+    }
+    const offered = { keep, drop }
+    if (recovered.length === 0) return { stored, recovered, offered }
+    const journal = yield* rt.env.storage.journal(executionId)
+    return { stored: { ...stored, tasks: fold([...journal.entries, ...recovered]).tasks }, recovered, offered }
+  }).pipe(
+    // Not readable: every offer of the previous run is dropped, and its attempts run again.
+    Effect.orElseSucceed(() => ({ stored, recovered: [], offered: { keep: new Map(), drop: [{ executionId }] } }))
+  )
+}
+
 /** Restores a stored execution and runs it here; `resume` also lifts a pause. */
 export const takeUp = (
   rt: Runtime,
@@ -51,16 +94,19 @@ export const takeUp = (
   options: { readonly resume: boolean; readonly reason?: string | undefined; readonly token?: number | undefined }
 ): Effect.Effect<Active> =>
   Effect.gen(function*() {
+    const { offered, recovered, stored: withOutcomes } = yield* offeredOf(rt, row.id, stored)
     const state = new ExecutionState(runnable.workflow, metaOf(row, rt.env.runnerId, stored), stored.rounds)
+    for (const entry of recovered) state.round.add(entry)
     const now = yield* Clock.currentTimeMillis
-    const waiting = state.restore(stored.tasks, {
+    const waiting = state.restore(withOutcomes.tasks, {
       paused: row.status === "Paused",
       resumed: true,
-      reason: options.reason ?? "restarted"
+      reason: options.reason ?? "restarted",
+      offered: offered?.keep
     }, now)
     if (options.resume) state.setPaused(false, now)
     const active = yield* prepare(state, false, options.token)
-    yield* start(rt, runnable, active, { waiting })
+    yield* start(rt, runnable, active, { waiting, offered })
     return active
   })
 

@@ -9,9 +9,11 @@ import type { Workflow } from "../../Workflow.js"
 import { toDefinition } from "../../Workflow.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
 import { compile } from "../dag/graph.js"
-import type { Dag } from "../execution/model.js"
+import type { AttemptOutcome, Dag } from "../execution/model.js"
 import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, StorageService } from "../storage/service.js"
+import type { AttemptInput } from "./attempt.js"
+import { runAttempt } from "./attempt.js"
 import type { Active, RuntimeEnv, SuperviseOptions } from "./supervisor.js"
 import { supervise } from "./supervisor.js"
 
@@ -19,11 +21,18 @@ import { supervise } from "./supervisor.js"
 export interface Runnable {
   readonly workflow: Workflow<unknown>
   readonly run: (active: Active, options: SuperviseOptions) => Effect.Effect<WorkflowResult, StorageError>
+  /** One attempt of one of its tasks, for another runner (an offered attempt). */
+  readonly runTask: (attempt: Omit<AttemptInput<unknown>, "task">, task: number) => Effect.Effect<AttemptOutcome>
 }
 
 export const runnable = <R>(env: RuntimeEnv, workflow: Workflow<R>, services: Context.Context<R>): Runnable => ({
   workflow,
-  run: (active, options) => Effect.provide(supervise(env, workflow, active, options), services)
+  run: (active, options) => Effect.provide(supervise(env, workflow, active, options), services),
+  runTask: (attempt, task) =>
+    Effect.flatMap(Effect.clock, (clock) => {
+      const begun = runAttempt({ ...attempt, task: workflow.tasks[task] }, clock)
+      return Effect.isEffect(begun) ? Effect.provide(begun, services) : Effect.succeed(begun)
+    })
 })
 
 /** The one answer to a value that is not a workflow. */
@@ -87,6 +96,11 @@ export class Registry {
     if (named === undefined) return { _tag: "Unknown" }
     const missing = [...tasks.keys()].filter((id) => !named.workflow.graph.index.has(id))
     return missing.length === 0 ? { _tag: "Runnable", runnable: named } : { _tag: "Changed", missing }
+  }
+
+  /** The runnable of a workflow version: that version's, or the one registered under its name. */
+  runnableOf(name: string, version: string): Runnable | undefined {
+    return this.byVersion.get(`${name}\u0000${version}`) ?? this.byName.get(name)
   }
 
   /** The DAG of a stored execution: its registered version's, else its stored definition's. */

@@ -38,7 +38,8 @@ export const prepare = (state: ExecutionState, withLog: boolean, token?: number)
       log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined,
       waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" })),
       token,
-      lost: false
+      lost: false,
+      offered: 0
     }
   })
 

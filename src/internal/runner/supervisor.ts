@@ -16,16 +16,21 @@ import type { Active, Message, RuntimeEnv } from "./active.js"
 import { flush, startReady } from "./active.js"
 import { runAttempt } from "./attempt.js"
 import { ended } from "./ended.js"
+import type { Restored } from "./offers.js"
+import { Offers } from "./offers.js"
 import { resultOf } from "./projection.js"
 
 export type { Active, EndError, FleetEnv, Message, RuntimeEnv } from "./active.js"
 export { fenced, flush, startReady } from "./active.js"
+export type { Restored } from "./offers.js"
 
 export interface SuperviseOptions {
   /** Tasks whose attempts the caller already recorded and committed: fork them first. */
   readonly committed?: ReadonlyArray<number> | undefined
   /** Retries that were waiting when the execution was restored. */
   readonly waiting?: ReadonlyArray<{ readonly task: number; readonly dueAt: number }> | undefined
+  /** Restored, runners sharing a database: the previous run's offered attempts, kept or dropped. */
+  readonly offered?: Restored | undefined
 }
 
 export const supervise = <R>(
@@ -48,6 +53,10 @@ export const supervise = <R>(
     const scheduleStates = new Map<number, unknown>()
     const givePermit = Effect.sync(() => env.permits.give(1))
     const forked: Array<[number, Effect.Effect<unknown, never, R>]> = []
+    // Sharing a database with other workers: tasks this runner has no permit for go to them.
+    const offers = env.fleet === undefined || active.token === undefined
+      ? undefined
+      : new Offers(env.fleet, state, active, options.offered)
 
     const sleepThenRetry = (task: number, delayMs: number) =>
       forked.push([
@@ -136,6 +145,11 @@ export const supervise = <R>(
           return undefined
         case "Permits":
           return undefined
+        case "Outcomes":
+          return offers === undefined ? undefined : Effect.flatMap(
+            Effect.orDie(Effect.retry(offers.collect, { times: 3 })),
+            (ended) => Effect.forEach(ended, (m) => handle(m, now) ?? Effect.void, { discard: true })
+          )
         case "Cancel":
           if (message.ack) {
             acks.push(message.ack)
@@ -182,9 +196,11 @@ export const supervise = <R>(
     for (;;) {
       if (!committed) {
         started = startReady(env, active, now)
+        offers?.offer(now)
         const row = state.isDone ? state.finish(now) : undefined
+        if (row !== undefined || state.cancelled) offers?.clear()
         yield* Effect.onError(
-          flush(env, state, active.log, "execution", active.token),
+          flush(env, state, active.log, "execution", active.token, offers?.take()),
           () => Effect.sync(() => env.permits.give(started.length))
         )
         if (acks.length > 0) { for (const ack of acks.splice(0)) yield* Deferred.succeed(ack, undefined) }

@@ -20,12 +20,16 @@ export const mergeBatches = (batches: ReadonlyArray<Batch>): Batch => {
   const updates = new Map<string, ExecutionUpdate>()
   for (const b of batches) for (const u of b.executionUpdates) updates.set(u.id, u)
   const fences = batches.flatMap((b) => b.fences ?? [])
+  const offers = batches.flatMap((b) => b.offers ?? [])
+  const dequeued = batches.flatMap((b) => b.dequeued ?? [])
   return {
     executions: batches.flatMap((b) => b.executions),
     executionUpdates: [...updates.values()],
     rounds: batches.flatMap((b) => b.rounds),
     // One runner's batches: one owner.
-    ...(fences.length === 0 ? {} : { fences, owner: batches.find((b) => b.owner !== undefined)?.owner })
+    ...(fences.length === 0 ? {} : { fences, owner: batches.find((b) => b.owner !== undefined)?.owner }),
+    ...(offers.length === 0 ? {} : { offers }),
+    ...(dequeued.length === 0 ? {} : { dequeued })
   }
 }
 

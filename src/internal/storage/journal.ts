@@ -34,8 +34,22 @@ export const Entry = Schema.Union(
     deadlineAt: Schema.optional(at)
   }),
   Schema.TaggedStruct("TaskStarted", { at, taskId, attempt, runnerId: Schema.optional(Schema.String) }),
-  Schema.TaggedStruct("TaskCompleted", { at, taskId, attempt, output: Schema.optional(ContextDelta) }),
-  Schema.TaggedStruct("TaskFailed", { at, taskId, attempt, error: Schema.String, retryAt: Schema.optional(at) }),
+  /** `runnerId`: the runner that ran an attempt its owner offered to the others. */
+  Schema.TaggedStruct("TaskCompleted", {
+    at,
+    taskId,
+    attempt,
+    output: Schema.optional(ContextDelta),
+    runnerId: Schema.optional(Schema.String)
+  }),
+  Schema.TaggedStruct("TaskFailed", {
+    at,
+    taskId,
+    attempt,
+    error: Schema.String,
+    retryAt: Schema.optional(at),
+    runnerId: Schema.optional(Schema.String)
+  }),
   Schema.TaggedStruct("TaskSkipped", { at, taskId, reason: Schema.String }),
   Schema.TaggedStruct("TaskCancelled", {
     at,
@@ -163,12 +177,20 @@ export const fold = (entries: Iterable<Entry>): Folded => {
     return row
   }
   const key = (id: string, n: number) => `${id}\u0000${n}`
-  const endAttempt = (id: string, n: number, status: AttemptStatus, error: string | null, when: number | null) => {
+  const endAttempt = (
+    id: string,
+    n: number,
+    status: AttemptStatus,
+    error: string | null,
+    when: number | null,
+    runnerId?: string
+  ) => {
     const row = attempts.get(key(id, n))
     if (row === undefined) return
     row.status = status
     row.error = error
     row.completedAt = when
+    if (runnerId !== undefined) row.runnerId = tasks.get(id)!.runnerId = runnerId
   }
   let deadlineAt: number | null = null
   for (const e of entries) {
@@ -204,13 +226,13 @@ export const fold = (entries: Iterable<Entry>): Folded => {
         row.output = e.output ?? { set: {}, deleted: [] }
         row.error = null
         row.completedAt = e.at
-        endAttempt(e.taskId, e.attempt, "Completed", null, e.at)
+        endAttempt(e.taskId, e.attempt, "Completed", null, e.at, e.runnerId)
         break
       }
       case "TaskFailed": {
         const row = task(e.taskId)
         row.error = e.error
-        endAttempt(e.taskId, e.attempt, "Failed", e.error, e.at)
+        endAttempt(e.taskId, e.attempt, "Failed", e.error, e.at, e.runnerId)
         if (e.retryAt === undefined) {
           row.status = "Failed"
           row.completedAt = e.at

@@ -114,6 +114,46 @@ export interface Batch {
    */
   readonly fences?: ReadonlyArray<Fence> | undefined
   readonly owner?: string | undefined
+  /** PostgreSQL, several runners: attempts started here offered to any runner (see `QueuedTask`). */
+  readonly offers?: ReadonlyArray<QueuedTask> | undefined
+  /** Offered attempts done with (their outcome recorded, or the execution ended): removed. */
+  readonly dequeued?: ReadonlyArray<Dequeued> | undefined
+}
+
+/**
+ * An attempt its execution's owner recorded as started and offered to the other runners: one of
+ * them claims it, runs the body, and leaves its outcome for the owner to record.
+ *
+ * @since 0.3.0
+ * @category rows
+ */
+export interface QueuedTask {
+  readonly executionId: string
+  readonly taskId: string
+  readonly attempt: number
+  readonly workflowName: string
+  readonly workflowVersion: string
+  /** The task's input context. */
+  readonly input: unknown
+  /** Claimed: which claim of it this is (its outcome is taken from this claim only). */
+  readonly claim?: number | undefined
+}
+
+/** An offered attempt to remove; without `taskId`, every one of the execution. */
+export interface Dequeued {
+  readonly executionId: string
+  readonly taskId?: string | undefined
+  readonly attempt?: number | undefined
+}
+
+/** What a runner that ran an offered attempt left for the owner: `error` when it failed. */
+export interface TaskOutcome {
+  readonly taskId: string
+  readonly attempt: number
+  readonly runnerId: string
+  readonly completedAt: number
+  readonly delta?: { readonly set: Record<string, unknown>; readonly deleted: ReadonlyArray<string> } | undefined
+  readonly error?: string | undefined
 }
 
 /**
@@ -258,9 +298,32 @@ export interface FleetStorage {
   /** Live runners other than `except` that run tasks of this workflow. */
   readonly workers: (workflowName: string, except: string) => Effect.Effect<number, StorageError>
   /**
-   * Wake-ups between runners: `c <ids>` (committed), `w` (work to take), `q <id>` (a control
-   * asked), `p <runner>` (a listener's ping).
+   * Wake-ups between runners: `c <ids>` (committed), `f <ids>` (finished), `w` (executions to
+   * take), `t` (tasks offered), `o <id>` (outcomes for an owner), `q <id>` (a control asked),
+   * `p <runner>` (a listener's ping).
    */
   readonly notifications: Stream.Stream<string, StorageError>
+  /** Claims up to `limit` offered attempts of these workflows, oldest first (`SKIP LOCKED`). */
+  readonly claim: (
+    runnerId: string,
+    workflows: ReadonlyArray<string>,
+    limit: number
+  ) => Effect.Effect<ReadonlyArray<QueuedTask>, StorageError>
+  /**
+   * Leaves a claimed attempt's outcome for its owner, and tells it; nothing if the attempt was
+   * claimed again since (its runner's lease had expired).
+   */
+  readonly report: (executionId: string, claim: number, outcome: TaskOutcome) => Effect.Effect<void, StorageError>
+  /** The outcomes of an execution's offered attempts, waiting to be recorded. */
+  readonly outcomes: (executionId: string) => Effect.Effect<ReadonlyArray<TaskOutcome>, StorageError>
+  /** Every offered attempt of an execution, with its outcome when there is one. */
+  readonly offered: (
+    executionId: string
+  ) => Effect.Effect<
+    ReadonlyArray<{ readonly taskId: string; readonly attempt: number; readonly outcome: TaskOutcome | null }>,
+    StorageError
+  >
+  /** Offers again the attempts claimed by runners whose lease expired. */
+  readonly reclaim: Effect.Effect<void, StorageError>
   readonly notify: (payload: string) => Effect.Effect<void, StorageError>
 }

@@ -18,6 +18,29 @@ const OwnershipFromSql = Schema.Struct({
   requested: Schema.NullOr(Schema.String)
 })
 const CountFromSql = Schema.Struct({ n: Int })
+const ClaimedFromSql = Schema.Struct({
+  execution_id: Schema.String,
+  task_id: Schema.String,
+  attempt: Int,
+  workflow_name: Schema.String,
+  workflow_version: Schema.String,
+  input: Schema.parseJson(),
+  claims: Int
+})
+const Delta = Schema.Struct({
+  set: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
+  deleted: Schema.Array(Schema.String)
+})
+const Outcome = Schema.parseJson(Schema.Struct({
+  taskId: Schema.String,
+  attempt: Schema.Number,
+  runnerId: Schema.String,
+  completedAt: Schema.Number,
+  delta: Schema.optional(Delta),
+  error: Schema.optional(Schema.String)
+}))
+const OutcomeFromSql = Schema.Struct({ outcome: Outcome })
+const OfferedFromSql = Schema.Struct({ task_id: Schema.String, attempt: Int, outcome: Schema.NullOr(Outcome) })
 
 export const make = (
   sql: SqlClient.SqlClient,
@@ -146,6 +169,74 @@ export const make = (
         (rows) => rows[0]?.n ?? 0
       ),
     notifications: Stream.mapError(listen(t.channel), storageError("listen")),
-    notify
+    notify,
+    claim: (runnerId, workflows, limit) =>
+      Effect.map(
+        run(
+          "claim tasks",
+          ClaimedFromSql,
+          `UPDATE ${t.queue} AS q SET claimed_by = $1, claims = q.claims + 1
+          FROM (
+            SELECT execution_id, task_id, attempt FROM ${t.queue}
+            WHERE claimed_by IS NULL AND workflow_name = ANY($2::text[])
+            ORDER BY offered_at LIMIT $3
+            FOR UPDATE SKIP LOCKED
+          ) AS pick
+          WHERE q.execution_id = pick.execution_id AND q.task_id = pick.task_id AND q.attempt = pick.attempt
+          RETURNING q.execution_id, q.task_id, q.attempt, q.workflow_name, q.workflow_version, q.input, q.claims`,
+          [runnerId, workflows, limit]
+        ),
+        (rows) =>
+          rows.map((r) => ({
+            executionId: r.execution_id,
+            taskId: r.task_id,
+            attempt: r.attempt,
+            workflowName: r.workflow_name,
+            workflowVersion: r.workflow_version,
+            input: r.input,
+            claim: r.claims
+          }))
+      ),
+    report: (executionId, claim, outcome) =>
+      exec(
+        "report outcome",
+        `WITH done AS (
+            UPDATE ${t.queue} SET outcome = $5
+            WHERE execution_id = $1 AND task_id = $2 AND attempt = $3 AND claimed_by = $4 AND claims = $7
+            RETURNING execution_id
+          )
+          SELECT pg_notify($6, 'o ' || execution_id) FROM done`,
+        [executionId, outcome.taskId, outcome.attempt, outcome.runnerId, JSON.stringify(outcome), t.channel, claim]
+      ),
+    outcomes: (executionId) =>
+      Effect.map(
+        run(
+          "read outcomes",
+          OutcomeFromSql,
+          `SELECT outcome FROM ${t.queue} WHERE execution_id = $1 AND outcome IS NOT NULL`,
+          [executionId]
+        ),
+        (rows) => rows.map((r) => r.outcome)
+      ),
+    offered: (executionId) =>
+      Effect.map(
+        run(
+          "read offered tasks",
+          OfferedFromSql,
+          `SELECT task_id, attempt, outcome FROM ${t.queue} WHERE execution_id = $1`,
+          [executionId]
+        ),
+        (rows) => rows.map((r) => ({ taskId: r.task_id, attempt: r.attempt, outcome: r.outcome }))
+      ),
+    reclaim: exec(
+      "offer lost tasks again",
+      `WITH lost AS (
+          UPDATE ${t.queue} AS q SET claimed_by = NULL
+          WHERE q.claimed_by IS NOT NULL AND q.outcome IS NULL AND NOT ${live("q.claimed_by")}
+          RETURNING 1
+        )
+        SELECT pg_notify($1, 't') FROM (SELECT count(*) AS n FROM lost) AS c WHERE c.n > 0`,
+      [t.channel]
+    )
   }
 }

@@ -80,7 +80,8 @@ const init = (t: Tables) =>
 /**
  * PostgreSQL: several runners share the database. An execution has an owner (a runner) and a
  * fencing token counted up by every adoption, and may carry a control asked of its owner; each
- * runner has a row whose lease (`expires_at`, by the database's clock) its heartbeat renews.
+ * runner has a row whose lease (`expires_at`, by the database's clock) its heartbeat renews; the
+ * queue holds attempts an owner offered to the others, until it records their outcome.
  */
 const fleet = (t: Tables) =>
   Effect.gen(function*() {
@@ -97,7 +98,21 @@ const fleet = (t: Tables) =>
             expires_at TIMESTAMPTZ NOT NULL,
             worker BOOLEAN NOT NULL,
             workflows JSONB NOT NULL
-          )`)
+          )`),
+          sql.unsafe(`CREATE TABLE ${t.queue} (
+            execution_id TEXT NOT NULL,
+            task_id TEXT NOT NULL,
+            attempt INTEGER NOT NULL,
+            workflow_name TEXT NOT NULL,
+            workflow_version TEXT NOT NULL,
+            input TEXT NOT NULL,
+            offered_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+            claimed_by TEXT,
+            claims INTEGER NOT NULL DEFAULT 0,
+            outcome TEXT,
+            PRIMARY KEY (execution_id, task_id, attempt)
+          )`),
+          sql.unsafe(`CREATE INDEX ${t.index("queue_open")} ON ${t.queue} (offered_at) WHERE claimed_by IS NULL`)
         ], { discard: true }),
       orElse: () => Effect.void
     })

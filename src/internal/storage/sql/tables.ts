@@ -14,6 +14,8 @@ export interface Tables {
   readonly workflows: string
   /** PostgreSQL: the runners sharing the database, with their leases. */
   readonly runners: string
+  /** PostgreSQL: attempts offered by their execution's owner to any runner. */
+  readonly queue: string
   /** PostgreSQL: the LISTEN/NOTIFY channel of these tables' runners (one per schema and prefix). */
   readonly channel: string
   /** SQLite: the view a group commit inserts into (see migrations.ts). */
@@ -53,6 +55,7 @@ export const tables = (
     journal: name("journal"),
     workflows: name("workflows"),
     runners: name("runners"),
+    queue: name("queue"),
     channel: `sluice_${createHash("sha256").update(`${schema ?? ""}\u0000${prefix}`).digest("hex").slice(0, 24)}`,
     writes: name("writes"),
     migrations: `${prefix}migrations`,

@@ -59,7 +59,7 @@ const changed = (batch: Batch): Array<string> => {
   const ids = new Set<string>()
   for (const e of batch.executions) if (!finished.has(e.id)) ids.add(e.id)
   for (const r of batch.rounds) if (!finished.has(r.executionId)) ids.add(r.executionId)
-  const payloads: Array<string> = []
+  const payloads: Array<string> = batch.offers === undefined || batch.offers.length === 0 ? [] : ["t"]
   for (const [kind, set] of [["f", finished], ["c", ids]] as const) {
     const all = [...set]
     for (let i = 0; i < all.length; i += 200) payloads.push(`${kind} ${all.slice(i, i + 200).join(" ")}`)
@@ -102,6 +102,17 @@ export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) =
           WHERE r->>0 NOT IN (SELECT id FROM refused)
           ORDER BY n
           ON CONFLICT (execution_id, round) DO NOTHING
+        ),
+        dequeued AS (
+          DELETE FROM ${t.queue} AS q USING json_array_elements($8::json) AS d
+          WHERE q.execution_id = d->>0 AND d->>0 NOT IN (SELECT id FROM refused)
+            AND (d->>1 IS NULL OR (q.task_id = d->>1 AND q.attempt = (d->>2)::int))
+        ),
+        offered AS (
+          INSERT INTO ${t.queue} (execution_id, task_id, attempt, workflow_name, workflow_version, input)
+          SELECT o->>0, o->>1, (o->>2)::int, o->>3, o->>4, (o->5)::text FROM json_array_elements($9::json) AS o
+          WHERE o->>0 NOT IN (SELECT id FROM refused)
+          ON CONFLICT DO NOTHING
         )
       SELECT ARRAY(SELECT id FROM refused) AS refused,
         (SELECT count(pg_notify($6, p)) FROM unnest($7::text[]) AS p) AS told`
@@ -115,7 +126,13 @@ export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) =
             JSON.stringify((batch.fences ?? []).map((f) => [f.executionId, f.token])),
             batch.owner ?? null,
             t.channel,
-            changed(batch)
+            changed(batch),
+            JSON.stringify((batch.dequeued ?? []).map((d) => [d.executionId, d.taskId ?? null, d.attempt ?? null])),
+            JSON.stringify(
+              (batch.offers ?? []).map((
+                o
+              ) => [o.executionId, o.taskId, o.attempt, o.workflowName, o.workflowVersion, o.input])
+            )
           ]),
           (rows) => {
             const refused = rows[0]?.refused

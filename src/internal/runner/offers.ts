@@ -1,0 +1,117 @@
+/**
+ * Tasks of one execution on several runners (PostgreSQL): ready tasks that got no permit here,
+ * when other workers are alive, are started as offered attempts, committed with the round that
+ * records them (`Batch.offers`); any runner claims one, runs its body and leaves its outcome; the
+ * owner records the outcome in a round that also removes the offer (`Batch.dequeued`). The owner
+ * stays the one place where the DAG is decided. See docs/ARCHITECTURE.md, "Scale-out".
+ */
+import { Effect } from "effect"
+import type { StorageError } from "../../Errors.js"
+import type { ContextDelta } from "../../TaskContext.js"
+import type { ExecutionState } from "../execution/state.js"
+import type { Dequeued, QueuedTask } from "../storage/service.js"
+import type { Active, Fleet, Message } from "./active.js"
+
+/** What a restored execution makes of its previous run's offers (see recovery.ts). */
+export interface Restored {
+  /** Still out, without an outcome: task id → attempt. */
+  readonly keep: ReadonlyMap<string, number>
+  readonly drop: ReadonlyArray<Dequeued>
+}
+
+/** Offered attempts of one execution waiting for an outcome, at most. */
+const MAX_OFFERED = 1_000
+
+export class Offers {
+  /** Offered attempts without an outcome recorded: task → attempt. */
+  private readonly outstanding = new Map<number, number>()
+  private offers: Array<QueuedTask> = []
+  private dequeued: Array<Dequeued> = []
+
+  /** @param restored taken up from storage: its previous run's offers, kept (still out) or dropped */
+  constructor(
+    private readonly fleet: Fleet,
+    private readonly state: ExecutionState,
+    private readonly active: Active,
+    restored: Restored | undefined
+  ) {
+    if (restored === undefined) return
+    for (const [taskId, attempt] of restored.keep) this.outstanding.set(state.graph.index.get(taskId)!, attempt)
+    this.dequeued.push(...restored.drop)
+    active.offered = this.outstanding.size
+  }
+
+  /** Starts, as offered attempts, the ready tasks this runner has no permit for. */
+  offer(now: number): void {
+    const { state } = this
+    if (state.startable === 0 || !this.fleet.sharesTasks()) return
+    const room = MAX_OFFERED - this.outstanding.size
+    if (room <= 0) return
+    for (const task of state.start(Math.min(room, state.startable), now, true)) {
+      const attempt = state.tasks.attempts[task]
+      this.outstanding.set(task, attempt)
+      this.offers.push({
+        executionId: state.executionId,
+        taskId: state.graph.ids[task],
+        attempt,
+        workflowName: state.dag.name,
+        workflowVersion: state.dag.version,
+        input: state.inputOf(task)
+      })
+    }
+    this.active.offered = this.outstanding.size
+  }
+
+  /** The execution ended or was cancelled: none of its offers is wanted any more. */
+  clear(): void {
+    if (this.outstanding.size === 0 && this.offers.length === 0) return
+    this.outstanding.clear()
+    this.offers = []
+    this.dequeued = [{ executionId: this.state.executionId }]
+    this.active.offered = 0
+  }
+
+  /** What the next commit carries: new offers, and offers done with. */
+  take(): { readonly offers?: ReadonlyArray<QueuedTask>; readonly dequeued?: ReadonlyArray<Dequeued> } | undefined {
+    if (this.offers.length === 0 && this.dequeued.length === 0) return undefined
+    const parts = { offers: this.offers, dequeued: this.dequeued }
+    this.offers = []
+    this.dequeued = []
+    return parts
+  }
+
+  /** The outcomes other runners left, as the messages the supervisor handles. */
+  get collect(): Effect.Effect<Array<Message>, StorageError> {
+    if (this.outstanding.size === 0) return Effect.succeed([])
+    return Effect.map(this.fleet.storage.outcomes(this.state.executionId), (outcomes) => {
+      const messages: Array<Message> = []
+      for (const o of outcomes) {
+        const task = this.state.graph.index.get(o.taskId)
+        this.dequeued.push({ executionId: this.state.executionId, taskId: o.taskId, attempt: o.attempt })
+        if (task === undefined || this.outstanding.get(task) !== o.attempt) continue
+        this.outstanding.delete(task)
+        messages.push({
+          _tag: "AttemptEnded",
+          task,
+          attempt: o.attempt,
+          outcome: o.error === undefined
+            ? {
+              _tag: "Succeeded",
+              delta: (o.delta ?? { set: {}, deleted: [] }) as ContextDelta,
+              completedAt: o.completedAt,
+              runnerId: o.runnerId
+            }
+            : {
+              _tag: "Failed",
+              error: new Error(o.error),
+              message: o.error,
+              completedAt: o.completedAt,
+              runnerId: o.runnerId
+            }
+        })
+      }
+      this.active.offered = this.outstanding.size
+      return messages
+    })
+  }
+}
