@@ -54,8 +54,8 @@ export interface Fleet extends FleetEnv {
   readonly leaseMs: number
   /** Whether this runner's lease holds now (by its own conservative reckoning). */
   readonly leaseHolds: () => boolean
-  /** Whether other workers are alive to take offered attempts. */
-  readonly sharesTasks: () => boolean
+  /** How many other workers are alive (as of the last heartbeat) to take offered attempts. */
+  readonly otherWorkers: () => number
   /** Whether a worker may take one more execution now. */
   readonly hasRoom: () => boolean
   /** Work may be waiting: the adoption loop looks now. */

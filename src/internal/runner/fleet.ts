@@ -4,9 +4,7 @@
  * executions that wait for a runner: new ones nobody took, and those of runners whose lease
  * expired. Its commits are fenced by the token it took each execution with, so a runner that
  * stalled past its lease writes nothing once another took over.
- *
- * Loops here sleep on the process's timers, not on Effect's clock: a lease is real time, also in
- * a test that drives its workflows with `TestClock`.
+ * Its loops sleep on the process's timers (timers.ts): a lease is real time.
  */
 import type { Scope } from "effect"
 import { Cause, Deferred, Effect, Exit, FiberMap, Option, Queue, Stream } from "effect"
@@ -103,7 +101,7 @@ export const make = (storage: FleetStorage, options: {
     // Other workers, as of the last heartbeat: alone, a runner keeps everything it submits.
     let otherWorkers = 0
     const claimer = yield* makeClaimer(storage, runnerId, () => leaseHolds())
-    const sharesTasks = () => worker && otherWorkers > 0
+    const others = () => (worker ? otherWorkers : 0)
     const hasRoom = () =>
       worker && runtimeOf !== undefined &&
       (otherWorkers === 0 || runtimeOf.active.size < 2 * options.maxConcurrentTasks)
@@ -246,11 +244,10 @@ export const make = (storage: FleetStorage, options: {
       })
 
     /**
-     * Takes executions over: those of dead runners (`orphaned`) all at once, so that they move
-     * within a lease whatever the load; new ones (`waiting`) as far as there is room, so that
-     * work spreads over the runners; its own that it does not run (`own`) only at its start and
-     * when a lost lease is renewed, never else, so that an execution it is submitting right now
-     * is not taken from itself. Returns whether there may be more.
+     * Takes executions over: of dead runners (`orphaned`) all at once, to move them within a
+     * lease; new ones (`waiting`) as far as there is room, to spread work; its own it does not run
+     * (`own`) only at its start and when a lost lease is renewed, never else, so that an execution
+     * it is submitting right now is not taken from itself. Returns whether there may be more.
      */
     const adoptSome = (runtime: Runtime, mode: "waiting" | "orphaned" | "own") =>
       Effect.suspend(() => {
@@ -309,7 +306,17 @@ export const make = (storage: FleetStorage, options: {
         return Effect.asVoid(Effect.forkIn(settle, scope))
       })
 
-    const fleet: Fleet = { storage, worker, leaseMs, leaseHolds, sharesTasks, hasRoom, poke, awaitChange, handOver }
+    const fleet: Fleet = {
+      storage,
+      worker,
+      leaseMs,
+      leaseHolds,
+      otherWorkers: others,
+      hasRoom,
+      poke,
+      awaitChange,
+      handOver
+    }
     return {
       fleet,
       run: (runtime: Runtime, result: ResultOf) =>

@@ -19,9 +19,6 @@ export interface Restored {
   readonly drop: ReadonlyArray<Dequeued>
 }
 
-/** Offered attempts of one execution waiting for an outcome, at most. */
-const MAX_OFFERED = 1_000
-
 export class Offers {
   /** Offered attempts without an outcome recorded: task → attempt. */
   private readonly outstanding = new Map<number, number>()
@@ -41,11 +38,17 @@ export class Offers {
     active.offered = this.outstanding.size
   }
 
-  /** Starts, as offered attempts, the ready tasks this runner has no permit for. */
-  offer(now: number): void {
+  /**
+   * Starts, as offered attempts, ready tasks this runner has no permit for: only when the
+   * execution alone has more ready than the runner has permits (a round trip through the
+   * database costs more than waiting for a permit here), and as many as the other workers could
+   * run at once if they have as many permits as this one.
+   */
+  offer(now: number, permits: number): void {
     const { state } = this
-    if (state.startable === 0 || !this.fleet.sharesTasks()) return
-    const room = MAX_OFFERED - this.outstanding.size
+    const others = this.fleet.otherWorkers()
+    if (state.startable <= permits || others === 0) return
+    const room = others * permits - this.outstanding.size
     if (room <= 0) return
     for (const task of state.start(Math.min(room, state.startable), now, true)) {
       const attempt = state.tasks.attempts[task]

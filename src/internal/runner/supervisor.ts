@@ -54,6 +54,7 @@ export const supervise = <R>(
     const givePermit = Effect.sync(() => env.permits.give(1))
     const forked: Array<[number, Effect.Effect<unknown, never, R>]> = []
     // Sharing a database with other workers: tasks this runner has no permit for go to them.
+    let collected = false
     const offers = env.fleet === undefined || active.token === undefined
       ? undefined
       : new Offers(env.fleet, state, active, options.offered)
@@ -146,7 +147,10 @@ export const supervise = <R>(
         case "Permits":
           return undefined
         case "Outcomes":
-          return offers === undefined ? undefined : Effect.flatMap(
+          // Many wake-ups in one round: one look.
+          if (offers === undefined || collected) return undefined
+          collected = true
+          return Effect.flatMap(
             Effect.orDie(Effect.retry(offers.collect, { times: 3 })),
             (ended) => Effect.forEach(ended, (m) => handle(m, now) ?? Effect.void, { discard: true })
           )
@@ -196,7 +200,7 @@ export const supervise = <R>(
     for (;;) {
       if (!committed) {
         started = startReady(env, active, now)
-        offers?.offer(now)
+        offers?.offer(now, env.permits.total)
         const row = state.isDone ? state.finish(now) : undefined
         if (row !== undefined || state.cancelled) offers?.clear()
         yield* Effect.onError(
@@ -215,6 +219,7 @@ export const supervise = <R>(
       forkAll()
       const messages = yield* mailbox.takeAll
       now = clock.unsafeCurrentTimeMillis()
+      collected = false
       for (const message of messages) {
         const effect = handle(message, now)
         if (effect !== undefined) yield* effect
