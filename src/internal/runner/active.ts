@@ -58,8 +58,8 @@ export interface Fleet extends FleetEnv {
   readonly otherWorkers: () => number
   /** Whether a worker may take one more execution now. */
   readonly hasRoom: () => boolean
-  /** Work may be waiting: the adoption loop looks now. */
-  readonly poke: () => void
+  /** An execution here ended: if executions wait for a runner, the adoption loop looks now. */
+  readonly roomFreed: () => void
   /**
    * Runs `check` until it gives a value: again on each change to the execution that another
    * runner (or this one) commits (`until: "end"`: only when it ends), and every couple of

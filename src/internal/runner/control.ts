@@ -8,6 +8,7 @@ import { Clock, Deferred, Effect, Option } from "effect"
 import { ExecutionNotFoundError, StorageError } from "../../Errors.js"
 import { isFinal } from "../../Status.js"
 import { ExecutionState } from "../execution/state.js"
+import type { FleetStorage } from "../storage/service.js"
 import type { Fleet } from "./active.js"
 import { metaOf, takeUp, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
@@ -83,9 +84,11 @@ const controlShared = (rt: Runtime, fleet: Fleet, executionId: string, tag: Cont
       if (Option.isNone(own)) return yield* new ExecutionNotFoundError({ executionId })
       const { live, owner, requested } = own.value
       if (live && owner !== rt.env.runnerId) {
-        if (asked) return requested === null ? Option.some(undefined) : Option.none()
+        if (asked && requested === null) return Option.some(undefined)
+        // Ended meanwhile: nothing left to control.
         const row = yield* rt.env.storage.execution(executionId)
         if (Option.isNone(row) || isFinal(row.value.status)) return Option.some(undefined)
+        if (asked) return Option.none()
         yield* fleet.storage.request(executionId, tag)
         asked = true
         return Option.none()
@@ -120,3 +123,14 @@ export const control =
         )
       )
     })
+
+/** Runners sharing a database: applies a control another runner asked of an execution run here. */
+export const answer = (rt: Runtime, storage: FleetStorage, executionId: string): Effect.Effect<void> =>
+  Effect.gen(function*() {
+    if (!rt.active.has(executionId)) return
+    const own = yield* storage.ownership(executionId)
+    if (Option.isNone(own) || own.value.owner !== rt.env.runnerId) return
+    const asked = own.value.requested
+    if (asked !== "Cancel" && asked !== "Pause" && asked !== "Resume") return
+    if (yield* message(rt, executionId, asked)) yield* storage.answered(executionId, asked)
+  }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`control of ${executionId} not answered`, cause)))

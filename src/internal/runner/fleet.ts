@@ -13,6 +13,7 @@ import { ExecutionAbortedError } from "../../Errors.js"
 import type { Adopted, FleetStorage } from "../storage/service.js"
 import type { Active, Fleet } from "./active.js"
 import { makeClaimer } from "./claims.js"
+import { answer } from "./control.js"
 import { takeUp, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
 import { liveSleep } from "./timers.js"
@@ -66,6 +67,12 @@ export const make = (storage: FleetStorage, options: {
       for (const id of [...enders.keys()]) wakeIn(enders, id)
     }
     const poke = () => void Queue.unsafeOffer(pokes, undefined)
+    // Executions may wait for a runner ('w' heard, or the last look filled the room): one that
+    // ends here makes room, and a look follows. Otherwise an ending execution costs no query.
+    let waiting = true
+    const roomFreed = () => {
+      if (waiting) poke()
+    }
 
     const awaitChange = <A, E, R>(
       executionId: string,
@@ -152,28 +159,12 @@ export const make = (storage: FleetStorage, options: {
         }
       })
 
-    /** Applies a control another runner asked of an execution this one runs. */
-    const answer = (runtime: Runtime, executionId: string) =>
-      Effect.gen(function*() {
-        const active = runtime.active.get(executionId)
-        if (active === undefined) return
-        const own = yield* storage.ownership(executionId)
-        if (Option.isNone(own) || own.value.owner !== runnerId) return
-        const asked = own.value.requested
-        if (asked !== "Cancel" && asked !== "Pause" && asked !== "Resume") return
-        const ack = yield* Deferred.make<void>()
-        active.mailbox.offer(
-          asked === "Cancel" ? { _tag: "Cancel", reason: "cancelled", ack } : { _tag: asked, ack }
-        )
-        yield* Effect.raceFirst(Deferred.await(ack), Effect.ignore(Deferred.await(active.done)))
-        yield* storage.answered(executionId, asked)
-      }).pipe(Effect.catchAllCause((cause) => Effect.logWarning(`control of ${executionId} not answered`, cause)))
-
     const dispatch = (runtime: Runtime, message: string) => {
       const kind = message[0]
       if (kind === "c" || kind === "f") {
         for (const id of message.slice(2).split(" ")) wake(id, kind === "f")
       } else if (kind === "w") {
+        waiting = true
         poke()
       } else if (kind === "t") {
         claimer.offered()
@@ -183,7 +174,7 @@ export const make = (storage: FleetStorage, options: {
         const id = message.slice(2)
         wake(id, false)
         if (runtime.active.has(id) && scope !== undefined) {
-          return Effect.asVoid(Effect.forkIn(answer(runtime, id), scope))
+          return Effect.asVoid(Effect.forkIn(answer(runtime, storage, id), scope))
         }
       }
       return Effect.void
@@ -273,17 +264,21 @@ export const make = (storage: FleetStorage, options: {
       Effect.gen(function*() {
         const every = Math.min(1_000, Math.max(100, Math.floor(leaseMs / 3)))
         for (;;) {
-          yield* Effect.raceFirst(Queue.take(pokes), liveSleep(every))
+          const poked = yield* Effect.raceFirst(Effect.as(Queue.take(pokes), true), Effect.as(liveSleep(every), false))
           if (!leaseHolds()) continue
-          // Offered attempts: those of dead runners offered again; outcomes a wake-up missed.
-          yield* Effect.ignore(storage.reclaim)
-          for (const active of runtime.active.values()) {
-            if (active.offered > 0) active.mailbox.offer({ _tag: "Outcomes" })
+          if (!poked) {
+            // Offered attempts of dead runners offered again; outcomes a wake-up missed; dead
+            // runners' executions.
+            yield* Effect.ignore(storage.reclaim)
+            for (const active of runtime.active.values()) {
+              if (active.offered > 0) active.mailbox.offer({ _tag: "Outcomes" })
+            }
+            yield* Effect.ignore(adoptSome(runtime, "orphaned"))
           }
-          const exit = yield* Effect.exit(
-            Effect.zipWith(adoptSome(runtime, "orphaned"), adoptSome(runtime, "waiting"), (a, b) => a || b)
-          )
-          if (Exit.isSuccess(exit) && exit.value) poke()
+          const exit = yield* Effect.exit(adoptSome(runtime, "waiting"))
+          // As many as it had room for: more may wait.
+          waiting = Exit.isSuccess(exit) && exit.value
+          if (waiting) poke()
         }
       })
 
@@ -313,7 +308,7 @@ export const make = (storage: FleetStorage, options: {
       leaseHolds,
       otherWorkers: others,
       hasRoom,
-      poke,
+      roomFreed,
       awaitChange,
       handOver
     }

@@ -50,7 +50,7 @@ export const start = (rt: Runtime, runnable: Runnable, active: Active, options: 
     const forget = Effect.sync(() => {
       if (rt.active.get(id) === active) rt.active.delete(id)
       // Room for one more: an execution waiting for a runner may be taken now.
-      rt.fleet?.poke()
+      rt.fleet?.roomFreed()
     })
     rt.active.set(id, active)
     return FiberMap.run(rt.supervisors, id, runnable.run(active, options).pipe(Effect.ensuring(forget))).pipe(

@@ -73,7 +73,9 @@ export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) =
       // Fenced: the updates and rounds of an execution are written only while the runner holds
       // it with the token it took it with (rows locked against a concurrent adoption); a new
       // execution with a fence is created owned. Then every runner listening is told what changed.
-      const text = `WITH
+      // Two texts: the queue's parts only in the batches that carry some (planning costs).
+      const text = (queue: boolean) =>
+        `WITH
         fences AS (SELECT f->>0 AS id, (f->>1)::bigint AS token FROM json_array_elements($4::json) AS f),
         new_executions AS (
           INSERT INTO ${t.executions} (${executionColumns}, owner, token)
@@ -102,7 +104,9 @@ export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) =
           WHERE r->>0 NOT IN (SELECT id FROM refused)
           ORDER BY n
           ON CONFLICT (execution_id, round) DO NOTHING
-        ),
+        )${
+          queue
+            ? `,
         dequeued AS (
           DELETE FROM ${t.queue} AS q USING json_array_elements($8::json) AS d
           WHERE q.execution_id = d->>0 AND d->>0 NOT IN (SELECT id FROM refused)
@@ -113,32 +117,40 @@ export const makeWrite = (sql: SqlClient.SqlClient, t: Tables): (batch: Batch) =
           SELECT o->>0, o->>1, (o->>2)::int, o->>3, o->>4, (o->5)::text FROM json_array_elements($9::json) AS o
           WHERE o->>0 NOT IN (SELECT id FROM refused)
           ON CONFLICT DO NOTHING
-        )
+        )`
+            : ""
+        }
       SELECT ARRAY(SELECT id FROM refused) AS refused,
         (SELECT count(pg_notify($6, p)) FROM unnest($7::text[]) AS p) AS told`
-      return (batch) =>
-        Effect.map(
-          sql.unsafe<{ refused: ReadonlyArray<string> }>(text, [
-            JSON.stringify(batch.executions.map(executionValues)),
-            JSON.stringify(batch.executionUpdates.map((u) => [u.id, ...updateValues(u)])),
-            // Entries stay JSON inside JSON: nothing is escaped twice.
-            JSON.stringify(batch.rounds.map((r) => [r.executionId, r.round, r.entries])),
-            JSON.stringify((batch.fences ?? []).map((f) => [f.executionId, f.token])),
-            batch.owner ?? null,
-            t.channel,
-            changed(batch),
+      const plain = text(false)
+      const withQueue = text(true)
+      return (batch) => {
+        const queue = (batch.offers?.length ?? 0) + (batch.dequeued?.length ?? 0) > 0
+        const params: Array<unknown> = [
+          JSON.stringify(batch.executions.map(executionValues)),
+          JSON.stringify(batch.executionUpdates.map((u) => [u.id, ...updateValues(u)])),
+          // Entries stay JSON inside JSON: nothing is escaped twice.
+          JSON.stringify(batch.rounds.map((r) => [r.executionId, r.round, r.entries])),
+          JSON.stringify((batch.fences ?? []).map((f) => [f.executionId, f.token])),
+          batch.owner ?? null,
+          t.channel,
+          changed(batch)
+        ]
+        if (queue) {
+          params.push(
             JSON.stringify((batch.dequeued ?? []).map((d) => [d.executionId, d.taskId ?? null, d.attempt ?? null])),
             JSON.stringify(
               (batch.offers ?? []).map((
                 o
               ) => [o.executionId, o.taskId, o.attempt, o.workflowName, o.workflowVersion, o.input])
             )
-          ]),
-          (rows) => {
-            const refused = rows[0]?.refused
-            return refused === undefined || refused.length === 0 ? noneRefused : refused
-          }
-        )
+          )
+        }
+        return Effect.map(sql.unsafe<{ refused: ReadonlyArray<string> }>(queue ? withQueue : plain, params), (rows) => {
+          const refused = rows[0]?.refused
+          return refused === undefined || refused.length === 0 ? noneRefused : refused
+        })
+      }
     },
     orElse: () => {
       const insertExecution =
