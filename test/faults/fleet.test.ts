@@ -282,11 +282,19 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
             expect(recorded.completedAt!.getTime()).toBeLessThan(stoppedAt)
           }
         }
-        const refused = (w1.stdout().match(/another runner took it over/g) ?? []).length
+        // Every write w1 tried with a stale token was refused; the executions it still held when its
+        // lease lapsed were stopped before it tried any.
+        const refused = (w1.stdout().match(/commit refused \(a stale token\)/g) ?? []).length
+        const stopped = (w1.stdout().match(/stopped without writing: this runner's lease lapsed/g) ?? []).length
+        const heldAtStop = new Set(stalled.map((l) =>
+          l.execution
+        )).size
         console.log(
-          `[fleet] SIGSTOP: ${stalled.length} attempt(s) in flight on w1; after SIGCONT ${late.length} of its bodies ` +
-            `ended late, ${refused} execution(s) refused its writes or were stopped by its lost lease; none recorded`
+          `[fleet] SIGSTOP: ${stalled.length} attempt(s) in flight on w1 (${heldAtStop} execution(s)); after SIGCONT ` +
+            `${late.length} of its bodies ended, ${refused} stale commit(s) refused, ${stopped} execution(s) ` +
+            `stopped by the lapsed lease; none recorded`
         )
+        expect(refused + stopped).toBeGreaterThanOrEqual(1)
       }),
     120_000
   )

@@ -54,6 +54,8 @@ export interface Fleet extends FleetEnv {
   readonly leaseMs: number
   /** Whether this runner's lease holds now (by its own conservative reckoning). */
   readonly leaseHolds: () => boolean
+  /** Whether a runner follows this execution's changes (its commits announce them). */
+  readonly followed: (executionId: string) => boolean
   /** How many other workers are alive (as of the last heartbeat) to take offered attempts. */
   readonly otherWorkers: () => number
   /** Whether a worker may take one more execution now. */
@@ -102,7 +104,11 @@ export const fenced = (
   batch: Batch,
   token: number | undefined,
   parts?: OfferParts
-): Batch => token === undefined ? batch : { ...batch, fences: [{ executionId, token }], owner: env.runnerId, ...parts }
+): Batch => {
+  if (token === undefined) return batch
+  const fenced = { ...batch, fences: [{ executionId, token }], owner: env.runnerId, ...parts }
+  return env.fleet?.followed(executionId) ? { ...fenced, followed: [executionId] } : fenced
+}
 
 /**
  * Commits what the state machine changed (trying again on transient errors: see retry.ts),

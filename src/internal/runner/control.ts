@@ -88,7 +88,7 @@ const controlShared = (rt: Runtime, fleet: Fleet, executionId: string, tag: Cont
         // Ended meanwhile: nothing left to control.
         const row = yield* rt.env.storage.execution(executionId)
         if (Option.isNone(row) || isFinal(row.value.status)) return Option.some(undefined)
-        if (asked) return Option.none()
+        // Asked again at every look: an owner that was still taking the execution up missed it.
         yield* fleet.storage.request(executionId, tag)
         asked = true
         return Option.none()

@@ -36,7 +36,10 @@ export const ended = (env: RuntimeEnv, active: Active, cause: C.Cause<StorageErr
   const moved = active.lost || (Option.isSome(failure) && failure.value._tag === "StorageError" &&
     isFenced(failure.value))
   if (moved && env.fleet !== undefined) {
-    return Effect.logWarning(`execution ${state.executionId}: another runner took it over`).pipe(
+    const why = active.lost
+      ? "stopped without writing: this runner's lease lapsed"
+      : "commit refused (a stale token): another runner took it over"
+    return Effect.logWarning(`execution ${state.executionId}: ${why}`).pipe(
       Effect.zipRight(env.fleet.handOver(active)),
       Effect.zipRight(close)
     )

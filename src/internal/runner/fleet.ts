@@ -12,18 +12,12 @@ import type { StorageError } from "../../Errors.js"
 import { ExecutionAbortedError } from "../../Errors.js"
 import type { Adopted, FleetStorage } from "../storage/service.js"
 import type { Active, Fleet } from "./active.js"
+import { makeChanges } from "./changes.js"
 import { makeClaimer } from "./claims.js"
 import { answer } from "./control.js"
 import { takeUp, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
 import { liveSleep } from "./timers.js"
-
-/**
- * How often a waiting caller looks again when no wake-up came (a lost notification costs this):
- * for a change, and for an end (`result`, which many callers may wait for at once; a listener
- * that reconnects wakes every waiter anyway).
- */
-const FALLBACK_MS = { change: 2_000, end: 10_000 } as const
 
 /** The fleet-wide `result` (inspect.ts), given to the fleet to settle handed-over executions. */
 export type ResultOf = (executionId: string) => Effect.Effect<unknown, unknown>
@@ -43,29 +37,11 @@ export const make = (storage: FleetStorage, options: {
   Effect.gen(function*() {
     const { leaseMs, runnerId, worker } = options
     const pokes = yield* Queue.sliding<void>(1)
-    // Who waits for a change to an execution, and who only for its end.
-    const waiters = new Map<string, Set<() => void>>()
-    const enders = new Map<string, Set<() => void>>()
     // Until the first heartbeat, the lease does not hold.
     let validUntil = 0
     let runtimeOf: Runtime | undefined
     let resultOf: ResultOf | undefined
     let scope: Scope.Scope | undefined
-
-    const wakeIn = (map: Map<string, Set<() => void>>, executionId: string) => {
-      const set = map.get(executionId)
-      if (set === undefined) return
-      map.delete(executionId)
-      for (const f of set) f()
-    }
-    const wake = (executionId: string, ended: boolean) => {
-      wakeIn(waiters, executionId)
-      if (ended) wakeIn(enders, executionId)
-    }
-    const wakeAll = () => {
-      for (const id of [...waiters.keys()]) wakeIn(waiters, id)
-      for (const id of [...enders.keys()]) wakeIn(enders, id)
-    }
     const poke = () => void Queue.unsafeOffer(pokes, undefined)
     // Executions may wait for a runner ('w' heard, or the last look filled the room): one that
     // ends here makes room, and a look follows. Otherwise an ending execution costs no query.
@@ -74,40 +50,10 @@ export const make = (storage: FleetStorage, options: {
       if (waiting) poke()
     }
 
-    const awaitChange = <A, E, R>(
-      executionId: string,
-      check: Effect.Effect<Option.Option<A>, E, R>,
-      until: "change" | "end" = "change"
-    ) =>
-      Effect.suspend(function loop(): Effect.Effect<A, E, R> {
-        const map = until === "end" ? enders : waiters
-        let woken = false
-        let resume: (() => void) | undefined
-        const waiter = () => {
-          woken = true
-          resume?.()
-        }
-        let set = map.get(executionId)
-        if (set === undefined) map.set(executionId, set = new Set())
-        set.add(waiter)
-        const forget = Effect.sync(() => void map.get(executionId)?.delete(waiter))
-        const changed = Effect.async<void>((r) => {
-          if (woken) return r(Effect.void)
-          resume = () => r(Effect.void)
-        })
-        return check.pipe(
-          Effect.flatMap(Option.match({
-            onSome: (a) => Effect.succeed(a),
-            onNone: () =>
-              Effect.zipRight(Effect.raceFirst(changed, liveSleep(FALLBACK_MS[until])), Effect.suspend(loop))
-          })),
-          Effect.ensuring(forget)
-        )
-      })
-
     // Other workers, as of the last heartbeat: alone, a runner keeps everything it submits.
     let otherWorkers = 0
     const claimer = yield* makeClaimer(storage, runnerId, () => leaseHolds())
+    const { awaitChange, followed, heardFollow, wake, wakeAll } = makeChanges(storage)
     const others = () => (worker ? otherWorkers : 0)
     const hasRoom = () =>
       worker && runtimeOf !== undefined &&
@@ -163,6 +109,8 @@ export const make = (storage: FleetStorage, options: {
       const kind = message[0]
       if (kind === "c" || kind === "f") {
         for (const id of message.slice(2).split(" ")) wake(id, kind === "f")
+      } else if (kind === "e") {
+        heardFollow(message.slice(2))
       } else if (kind === "w") {
         waiting = true
         poke()
@@ -238,13 +186,15 @@ export const make = (storage: FleetStorage, options: {
      * Takes executions over: of dead runners (`orphaned`) all at once, to move them within a
      * lease; new ones (`waiting`) as far as there is room, to spread work; its own it does not run
      * (`own`) only at its start and when a lost lease is renewed, never else, so that an execution
-     * it is submitting right now is not taken from itself. Returns whether there may be more.
+     * it is submitting right now is not taken from itself. "full": there may be more.
      */
     const adoptSome = (runtime: Runtime, mode: "waiting" | "orphaned" | "own") =>
       Effect.suspend(() => {
         const room = mode === "waiting" ? 2 * options.maxConcurrentTasks - runtime.active.size : 1_000
         const names = runtime.registry.names()
-        if (room <= 0 || names.length === 0) return Effect.succeed(false)
+        // No room: whether more wait is not known, and stays so until one ends here.
+        if (room <= 0) return Effect.succeed("full" as const)
+        if (names.length === 0) return Effect.succeed("none" as const)
         return runtime.adopting.withPermits(1)(
           Effect.flatMap(
             Effect.suspend(() => storage.adopt(runnerId, names, room, [...runtime.active.keys()], mode)),
@@ -253,7 +203,7 @@ export const make = (storage: FleetStorage, options: {
                 Effect.forEach(taken, (a) => Effect.catchAll(adopted(runtime, a), Effect.logWarning), {
                   discard: true
                 }),
-                taken.length === room
+                taken.length === room ? "full" as const : "none" as const
               )
           )
         )
@@ -263,10 +213,13 @@ export const make = (storage: FleetStorage, options: {
     const adoption = (runtime: Runtime) =>
       Effect.gen(function*() {
         const every = Math.min(1_000, Math.max(100, Math.floor(leaseMs / 3)))
+        let ticked = 0
         for (;;) {
-          const poked = yield* Effect.raceFirst(Effect.as(Queue.take(pokes), true), Effect.as(liveSleep(every), false))
+          yield* Effect.raceFirst(Queue.take(pokes), liveSleep(every))
           if (!leaseHolds()) continue
-          if (!poked) {
+          // Every `every`, however often it is poked meanwhile:
+          if (performance.now() - ticked >= every) {
+            ticked = performance.now()
             // Offered attempts of dead runners offered again; outcomes a wake-up missed; dead
             // runners' executions.
             yield* Effect.ignore(storage.reclaim)
@@ -276,9 +229,9 @@ export const make = (storage: FleetStorage, options: {
             yield* Effect.ignore(adoptSome(runtime, "orphaned"))
           }
           const exit = yield* Effect.exit(adoptSome(runtime, "waiting"))
-          // As many as it had room for: more may wait.
-          waiting = Exit.isSuccess(exit) && exit.value
-          if (waiting) poke()
+          // As many as it had room for (or no room at all): more may wait, taken when room frees.
+          waiting = Exit.isSuccess(exit) && exit.value === "full"
+          if (waiting && 2 * options.maxConcurrentTasks > runtime.active.size) poke()
         }
       })
 
@@ -306,6 +259,7 @@ export const make = (storage: FleetStorage, options: {
       worker,
       leaseMs,
       leaseHolds,
+      followed,
       otherWorkers: others,
       hasRoom,
       roomFreed,

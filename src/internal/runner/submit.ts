@@ -150,7 +150,7 @@ const leave = (
       }
     }
     state.begin(now, { created: key !== undefined })
+    // Its commit tells the workers (see storage/sql/write.ts).
     yield* flush(rt.env, state, undefined, "submit")
-    yield* Effect.ignore(rt.fleet!.storage.notify("w"))
     return { executionId: state.executionId, active: undefined }
   })

@@ -22,6 +22,7 @@ export const mergeBatches = (batches: ReadonlyArray<Batch>): Batch => {
   const fences = batches.flatMap((b) => b.fences ?? [])
   const offers = batches.flatMap((b) => b.offers ?? [])
   const dequeued = batches.flatMap((b) => b.dequeued ?? [])
+  const followed = batches.flatMap((b) => b.followed ?? [])
   return {
     executions: batches.flatMap((b) => b.executions),
     executionUpdates: [...updates.values()],
@@ -29,7 +30,8 @@ export const mergeBatches = (batches: ReadonlyArray<Batch>): Batch => {
     // One runner's batches: one owner.
     ...(fences.length === 0 ? {} : { fences, owner: batches.find((b) => b.owner !== undefined)?.owner }),
     ...(offers.length === 0 ? {} : { offers }),
-    ...(dequeued.length === 0 ? {} : { dequeued })
+    ...(dequeued.length === 0 ? {} : { dequeued }),
+    ...(followed.length === 0 ? {} : { followed })
   }
 }
 

@@ -118,6 +118,8 @@ export interface Batch {
   readonly offers?: ReadonlyArray<QueuedTask> | undefined
   /** Offered attempts done with (their outcome recorded, or the execution ended): removed. */
   readonly dequeued?: ReadonlyArray<Dequeued> | undefined
+  /** Executions another runner follows: their changes are announced (`c <ids>`). */
+  readonly followed?: ReadonlyArray<string> | undefined
 }
 
 /**
@@ -298,9 +300,9 @@ export interface FleetStorage {
   /** Live runners other than `except` that run tasks of this workflow. */
   readonly workers: (workflowName: string, except: string) => Effect.Effect<number, StorageError>
   /**
-   * Wake-ups between runners: `c <ids>` (committed), `f <ids>` (finished), `w` (executions to
-   * take), `t` (tasks offered), `o <id>` (outcomes for an owner), `q <id>` (a control asked),
-   * `p <runner>` (a listener's ping).
+   * Wake-ups between runners: `c <ids>` (committed, for executions someone follows), `f <ids>`
+   * (finished), `e <id>` (someone follows it), `w` (executions to take), `t` (tasks offered),
+   * `o <id>` (outcomes for an owner), `q <id>` (a control asked), `p <runner>` (a ping).
    */
   readonly notifications: Stream.Stream<string, StorageError>
   /** Claims up to `limit` offered attempts of these workflows, oldest first (`SKIP LOCKED`). */

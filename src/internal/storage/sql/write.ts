@@ -50,19 +50,20 @@ export type Refused = ReadonlyArray<string>
 const noneRefused: Refused = []
 
 /**
- * What the other runners are told: `f <ids>`, these executions finished; `c <ids>`, these
- * changed. PostgreSQL's NOTIFY payloads are at most 8,000 bytes: ~200 execution ids each.
+ * What the other runners are told: `w`, new executions wait for a runner; `t`, attempts were
+ * offered; `f <ids>`, these executions finished; `c <ids>`, these changed
+ * (only those someone follows: a wake-up costs every listening connection). PostgreSQL's NOTIFY
+ * payloads are at most 8,000 bytes: ~200 execution ids each.
  */
 const changed = (batch: Batch): Array<string> => {
-  const finished = new Set<string>()
-  for (const u of batch.executionUpdates) if (isFinal(u.status)) finished.add(u.id)
-  const ids = new Set<string>()
-  for (const e of batch.executions) if (!finished.has(e.id)) ids.add(e.id)
-  for (const r of batch.rounds) if (!finished.has(r.executionId)) ids.add(r.executionId)
+  const finished: Array<string> = []
+  for (const u of batch.executionUpdates) if (isFinal(u.status)) finished.push(u.id)
   const payloads: Array<string> = batch.offers === undefined || batch.offers.length === 0 ? [] : ["t"]
-  for (const [kind, set] of [["f", finished], ["c", ids]] as const) {
-    const all = [...set]
-    for (let i = 0; i < all.length; i += 200) payloads.push(`${kind} ${all.slice(i, i + 200).join(" ")}`)
+  // A new execution that no runner owns waits for one: the workers are told.
+  const owned = new Set((batch.fences ?? []).map((f) => f.executionId))
+  if (batch.executions.some((e) => !owned.has(e.id))) payloads.push("w")
+  for (const [kind, ids] of [["f", finished], ["c", batch.followed ?? []]] as const) {
+    for (let i = 0; i < ids.length; i += 200) payloads.push(`${kind} ${ids.slice(i, i + 200).join(" ")}`)
   }
   return payloads
 }
