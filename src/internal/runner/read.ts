@@ -100,6 +100,8 @@ export const resultShared = (
       }
       const own = yield* fleet.storage.ownership(executionId)
       if (Option.isSome(own) && own.value.live) return Option.none()
+      // This runner could run it once its lease holds again; or another worker will take it.
+      if (found._tag === "Runnable" && fleet.worker) return Option.none()
       if ((yield* fleet.storage.workers(execution.workflowName, rt.env.runnerId)) > 0) return Option.none()
       // No live runner runs it or could: the answers of a lone runner.
       if (found._tag === "Unknown") return yield* rt.registry.notFound(execution.workflowName, executionId)

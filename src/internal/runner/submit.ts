@@ -79,7 +79,9 @@ export const submit = <R>(
     const { fleet } = rt
     // Sharing a database: a worker with room owns what it submits (token 1); otherwise the
     // execution is stored for the first worker with room to take.
-    const owned = fleet === undefined ? undefined : fleet.hasRoom() && fleet.leaseHolds() ? 1 : null
+    // (A lease that may have lapsed does not matter here: were the execution taken over, its
+    // commits would be fenced.)
+    const owned = fleet === undefined ? undefined : fleet.hasRoom() ? 1 : null
     if (owned === null) return yield* leave(rt, state, key, now)
     const active = yield* prepare(state, withLog, owned)
     // Known here as running before it exists in storage: a concurrent submit with its key, or a
