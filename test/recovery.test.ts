@@ -5,25 +5,16 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import type { ChildProcess } from "node:child_process"
-import { spawn } from "node:child_process"
-import { existsSync, readFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionInfo } from "sluice"
 import { Storage } from "sluice"
+import type { Child } from "./support/processes.js"
+import { readLines, spawnScript, until } from "./support/processes.js"
 import { withRunnerOn, withRunnerOnFile } from "./support/runner.js"
 import { tempDir } from "./support/storage.js"
 
 const worker = fileURLToPath(new URL("./fixtures/ledger-worker.ts", import.meta.url))
-const root = fileURLToPath(new URL("..", import.meta.url))
-
-interface Child {
-  readonly process: ChildProcess
-  readonly stdout: () => string
-  readonly stderr: () => string
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
-}
 
 const startWorker = (
   db: string,
@@ -31,20 +22,7 @@ const startWorker = (
   mode: "start" | "resume",
   taskMillis = 60,
   shape: "chains" | "wide" = "chains"
-): Child => {
-  const child = spawn(process.execPath, ["--import", "tsx", worker, db, ledger, mode, String(taskMillis), shape], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"]
-  })
-  let out = ""
-  let err = ""
-  child.stdout!.on("data", (d) => (out += d))
-  child.stderr!.on("data", (d) => (err += d))
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on("exit", (code, signal) => resolve({ code, signal }))
-  )
-  return { process: child, stdout: () => out, stderr: () => err, exited }
-}
+): Child => spawnScript(worker, [db, ledger, mode, String(taskMillis), shape])
 
 interface Line {
   readonly kind: "start" | "end"
@@ -52,22 +30,7 @@ interface Line {
   readonly attempt: number
 }
 const readLedger = (ledger: string): Array<Line> =>
-  existsSync(ledger)
-    ? readFileSync(ledger, "utf8").trim().split("\n").filter(Boolean).map((l) => {
-      const [kind, task, attempt] = l.split(" ")
-      return { kind: kind as Line["kind"], task, attempt: Number(attempt) }
-    })
-    : []
-
-/** Polls a condition (the child is another process: there is nothing to await). */
-const until = (what: string, condition: () => boolean, timeoutMs = 30_000) =>
-  Effect.promise(async () => {
-    const deadline = Date.now() + timeoutMs
-    while (!condition()) {
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-      await new Promise((r) => setTimeout(r, 10))
-    }
-  })
+  readLines(ledger).map(([kind, task, attempt]) => ({ kind: kind as Line["kind"], task, attempt: Number(attempt) }))
 
 /** Reads the execution as stored, with a runner that knows no workflow (so resumes nothing). */
 const readExecution = (db: string, executionId: string): Effect.Effect<ExecutionInfo, unknown> =>
