@@ -74,10 +74,12 @@ export const makeClaimer = (storage: FleetStorage, runnerId: string, leaseHolds:
           starved = claimed.length === 0
           if (held > claimed.length) permits.give(held - claimed.length)
           for (const task of claimed) {
-            yield* Effect.forkIn(
+            const fiber = yield* Effect.forkIn(
               runClaimed(runtime, task).pipe(Effect.ensuring(Effect.sync(() => permits.give(1)))),
               scope
             )
+            running.add(fiber)
+            fiber.addObserver(() => running.delete(fiber))
           }
           if (claimed.length === held) poke()
         }
