@@ -151,7 +151,12 @@ export const supervise = <R>(
           if (offers === undefined || collected) return undefined
           collected = true
           return Effect.flatMap(
-            Effect.orDie(Effect.retry(offers.collect, { times: 3 })),
+            // Not readable now (the database away): the outcomes stay in the queue, and the
+            // fleet's next tick asks for another look.
+            Effect.catchAll(
+              offers.collect,
+              (e) => Effect.as(Effect.logWarning(`execution ${state.executionId}: outcomes not read: ${e.message}`), [])
+            ),
             (ended) => Effect.forEach(ended, (m) => handle(m, now) ?? Effect.void, { discard: true })
           )
         case "Cancel":
