@@ -20,7 +20,10 @@ export const ExecutionStarted = Schema.TaggedStruct("ExecutionStarted", {
   resumed: Schema.Boolean,
   /** The runner that runs it from here on. */
   runnerId: Schema.optional(Schema.String),
-  /** Why it moved to that runner: `"restarted"`, `"lease expired"`, `"released"`, `"submitted"`. */
+  /**
+   * Why it moved to that runner: `"restarted"`, `"lease expired (<runner>)"`, `"waiting for a
+   * runner"` (submitted or released unowned), `"resumed"`.
+   */
   reason: Schema.optional(Schema.String)
 })
 

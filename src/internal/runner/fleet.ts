@@ -7,20 +7,21 @@
  * Its loops sleep on the process's timers (timers.ts): a lease is real time.
  */
 import type { Scope } from "effect"
-import { Cause, Deferred, Effect, Exit, FiberMap, Option, Queue, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, FiberMap, Queue, Stream } from "effect"
 import type { StorageError } from "../../Errors.js"
 import { ExecutionAbortedError } from "../../Errors.js"
-import type { Adopted, FleetStorage } from "../storage/service.js"
+import type { WorkflowResult } from "../../WorkflowResult.js"
+import type { FleetStorage } from "../storage/service.js"
 import type { Active, Fleet } from "./active.js"
 import { makeChanges } from "./changes.js"
 import { makeClaimer } from "./claims.js"
 import { answer } from "./control.js"
-import { takeUp, tasksOf } from "./recovery.js"
+import { takeOver } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
 import { liveSleep } from "./timers.js"
 
 /** The fleet-wide `result` (inspect.ts), given to the fleet to settle handed-over executions. */
-export type ResultOf = (executionId: string) => Effect.Effect<unknown, unknown>
+export type ResultOf = (executionId: string) => Effect.Effect<WorkflowResult, unknown>
 
 export const make = (storage: FleetStorage, options: {
   readonly runnerId: string
@@ -55,9 +56,9 @@ export const make = (storage: FleetStorage, options: {
     const claimer = yield* makeClaimer(storage, runnerId, () => leaseHolds())
     const { awaitChange, followed, heardFollow, wake, wakeAll } = makeChanges(storage)
     const others = () => (worker ? otherWorkers : 0)
-    const hasRoom = () =>
-      worker && runtimeOf !== undefined &&
-      (otherWorkers === 0 || runtimeOf.active.size < 2 * options.maxConcurrentTasks)
+    /** Executions a worker may still take on while others share the work: twice its permits. */
+    const roomIn = (runtime: Runtime) => 2 * options.maxConcurrentTasks - runtime.active.size
+    const hasRoom = () => worker && runtimeOf !== undefined && (otherWorkers === 0 || roomIn(runtimeOf) > 0)
     const leaseHolds = () => performance.now() < validUntil
 
     /** Stops every execution this runner owns without writing: another runner may own it now. */
@@ -162,26 +163,6 @@ export const make = (storage: FleetStorage, options: {
         }
       })
 
-    /** Restores an adopted execution and runs it here. */
-    const adopted = (runtime: Runtime, taken: Adopted) =>
-      Effect.gen(function*() {
-        const row = yield* runtime.env.storage.execution(taken.executionId)
-        if (Option.isNone(row)) return
-        const stored = yield* tasksOf(runtime, taken.executionId)
-        const found = runtime.registry.forExecution(row.value, stored.tasks)
-        if (found._tag !== "Runnable") {
-          yield* Effect.logWarning(`execution ${taken.executionId} cannot run here (${found._tag}); released`)
-          yield* storage.release(runnerId, { executionId: taken.executionId, token: taken.token })
-          return
-        }
-        const reason = taken.previousOwner === null
-          ? "waiting for a runner"
-          : taken.previousOwner === runnerId
-          ? "restarted"
-          : `lease expired (${taken.previousOwner})`
-        yield* takeUp(runtime, found.runnable, row.value, stored, { resume: false, reason, token: taken.token })
-      })
-
     /**
      * Takes executions over: of dead runners (`orphaned`) all at once, to move them within a
      * lease; new ones (`waiting`) as far as there is room, to spread work; its own it does not run
@@ -190,7 +171,7 @@ export const make = (storage: FleetStorage, options: {
      */
     const adoptSome = (runtime: Runtime, mode: "waiting" | "orphaned" | "own") =>
       Effect.suspend(() => {
-        const room = mode === "waiting" ? 2 * options.maxConcurrentTasks - runtime.active.size : 1_000
+        const room = mode === "waiting" ? roomIn(runtime) : 1_000
         const names = runtime.registry.names()
         // No room: whether more wait is not known, and stays so until one ends here.
         if (room <= 0) return Effect.succeed("full" as const)
@@ -200,7 +181,7 @@ export const make = (storage: FleetStorage, options: {
             Effect.suspend(() => storage.adopt(runnerId, names, room, [...runtime.active.keys()], mode)),
             (taken) =>
               Effect.as(
-                Effect.forEach(taken, (a) => Effect.catchAll(adopted(runtime, a), Effect.logWarning), {
+                Effect.forEach(taken, (a) => Effect.catchAll(takeOver(runtime, a), Effect.logWarning), {
                   discard: true
                 }),
                 taken.length === room ? "full" as const : "none" as const
@@ -231,7 +212,7 @@ export const make = (storage: FleetStorage, options: {
           const exit = yield* Effect.exit(adoptSome(runtime, "waiting"))
           // As many as it had room for (or no room at all): more may wait, taken when room frees.
           waiting = Exit.isSuccess(exit) && exit.value === "full"
-          if (waiting && 2 * options.maxConcurrentTasks > runtime.active.size) poke()
+          if (waiting && roomIn(runtime) > 0) poke()
         }
       })
 
@@ -244,7 +225,7 @@ export const make = (storage: FleetStorage, options: {
         const settle = Effect.exit(resultOf(id)).pipe(
           Effect.flatMap((exit) =>
             Exit.isSuccess(exit)
-              ? Deferred.succeed(active.done, exit.value as never)
+              ? Deferred.succeed(active.done, exit.value)
               : Deferred.fail(
                 active.done,
                 new ExecutionAbortedError({ executionId: id, cause: Cause.squash(exit.cause) })

@@ -10,7 +10,7 @@ import type { StorageError } from "../../Errors.js"
 import type { ContextDelta } from "../../TaskContext.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Dequeued, QueuedTask } from "../storage/service.js"
-import type { Active, Fleet, Message } from "./active.js"
+import type { Active, Fleet, Message, OfferParts } from "./active.js"
 
 /** What a restored execution makes of its previous run's offers (see recovery.ts). */
 export interface Restored {
@@ -75,7 +75,7 @@ export class Offers {
   }
 
   /** What the next commit carries: new offers, and offers done with. */
-  take(): { readonly offers?: ReadonlyArray<QueuedTask>; readonly dequeued?: ReadonlyArray<Dequeued> } | undefined {
+  take(): OfferParts {
     if (this.offers.length === 0 && this.dequeued.length === 0) return undefined
     const parts = { offers: this.offers, dequeued: this.dequeued }
     this.offers = []

@@ -16,7 +16,7 @@ import type { ExecutionRow } from "../storage/service.js"
 import { isFinished } from "../storage/service.js"
 import type { Fleet } from "./active.js"
 import { taskResults, toResult } from "./projection.js"
-import { metaOf, takeUp, tasksOf } from "./recovery.js"
+import { metaOf, takeOver, tasksOf } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
 
 export const row = (
@@ -59,17 +59,7 @@ const adoptHere = (rt: Runtime, fleet: Fleet, executionId: string) =>
     const here = rt.active.get(executionId)
     if (here !== undefined && !here.lost) return Option.some(here)
     const taken = yield* fleet.storage.adoptOne(rt.env.runnerId, executionId)
-    if (Option.isNone(taken)) return Option.none()
-    const execution = yield* row(rt, executionId)
-    const stored = yield* tasksOf(rt, executionId)
-    const found = rt.registry.forExecution(execution, stored.tasks)
-    const { previousOwner, token } = taken.value
-    if (found._tag !== "Runnable" || isFinished(execution)) {
-      yield* fleet.storage.release(rt.env.runnerId, { executionId, token })
-      return Option.none()
-    }
-    const reason = previousOwner === null ? "waiting for a runner" : `lease expired (${previousOwner})`
-    return Option.some(yield* takeUp(rt, found.runnable, execution, stored, { resume: false, reason, token }))
+    return Option.isNone(taken) ? Option.none() : yield* takeOver(rt, taken.value)
   }))
 
 /**

@@ -4,15 +4,15 @@
  * outputs, tasks that were running run again with the next attempt, waiting retries keep their
  * due times (see ExecutionState.restore).
  */
-import { Clock, Effect } from "effect"
+import { Clock, Effect, Option } from "effect"
 import type { StorageError } from "../../Errors.js"
 import type { ContextDelta } from "../../TaskContext.js"
 import type { ExecutionMeta } from "../execution/model.js"
 import { ExecutionState } from "../execution/state.js"
 import type { Entry, TaskRow } from "../storage/journal.js"
 import { fold } from "../storage/journal.js"
-import type { Dequeued } from "../storage/service.js"
-import type { ExecutionRow } from "../storage/service.js"
+import type { Adopted, Dequeued, ExecutionRow } from "../storage/service.js"
+import { isFinished } from "../storage/service.js"
 import type { Runnable } from "./registry.js"
 import type { Runtime } from "./runtime.js"
 import { prepare, start } from "./runtime.js"
@@ -108,6 +108,33 @@ export const takeUp = (
     const active = yield* prepare(state, false, options.token)
     yield* start(rt, runnable, active, { waiting, offered })
     return active
+  })
+
+/**
+ * Runners sharing a database: runs here an execution this runner just took over, restored as
+ * after a restart, with why it moved; one it cannot run (unknown here, changed, or finished
+ * meanwhile) is given back.
+ */
+export const takeOver = (rt: Runtime, taken: Adopted): Effect.Effect<Option.Option<Active>, StorageError> =>
+  Effect.gen(function*() {
+    const { executionId, previousOwner, token } = taken
+    const row = yield* rt.env.storage.execution(executionId)
+    if (Option.isNone(row)) return Option.none()
+    const stored = yield* tasksOf(rt, executionId)
+    const found = rt.registry.forExecution(row.value, stored.tasks)
+    if (found._tag !== "Runnable" || isFinished(row.value)) {
+      if (found._tag !== "Runnable") {
+        yield* Effect.logWarning(`execution ${executionId} cannot run here (${found._tag}); released`)
+      }
+      yield* rt.fleet!.storage.release(rt.env.runnerId, { executionId, token })
+      return Option.none()
+    }
+    const reason = previousOwner === null
+      ? "waiting for a runner"
+      : previousOwner === rt.env.runnerId
+      ? "restarted"
+      : `lease expired (${previousOwner})`
+    return Option.some(yield* takeUp(rt, found.runnable, row.value, stored, { resume: false, reason, token }))
   })
 
 /** At start: takes up every unfinished execution of a workflow this runner knows. */

@@ -60,8 +60,10 @@ const changed = (batch: Batch): Array<string> => {
   for (const u of batch.executionUpdates) if (isFinal(u.status)) finished.push(u.id)
   const payloads: Array<string> = batch.offers === undefined || batch.offers.length === 0 ? [] : ["t"]
   // A new execution that no runner owns waits for one: the workers are told.
-  const owned = new Set((batch.fences ?? []).map((f) => f.executionId))
-  if (batch.executions.some((e) => !owned.has(e.id))) payloads.push("w")
+  if (batch.executions.length > 0) {
+    const owned = new Set((batch.fences ?? []).map((f) => f.executionId))
+    if (batch.executions.some((e) => !owned.has(e.id))) payloads.push("w")
+  }
   for (const [kind, ids] of [["f", finished], ["c", batch.followed ?? []]] as const) {
     for (let i = 0; i < ids.length; i += 200) payloads.push(`${kind} ${ids.slice(i, i + 200).join(" ")}`)
   }
