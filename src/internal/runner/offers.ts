@@ -7,7 +7,7 @@
  */
 import { Effect } from "effect"
 import type { StorageError } from "../../Errors.js"
-import type { ContextDelta } from "../../TaskContext.js"
+import { emptyDelta } from "../../TaskContext.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Dequeued, QueuedTask } from "../storage/service.js"
 import type { Active, Fleet, Message, OfferParts } from "./active.js"
@@ -100,7 +100,7 @@ export class Offers {
           outcome: o.error === undefined
             ? {
               _tag: "Succeeded",
-              delta: (o.delta ?? { set: {}, deleted: [] }) as ContextDelta,
+              delta: o.delta ?? emptyDelta,
               completedAt: o.completedAt,
               runnerId: o.runnerId
             }

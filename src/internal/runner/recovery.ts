@@ -6,7 +6,6 @@
  */
 import { Clock, Effect, Option } from "effect"
 import type { StorageError } from "../../Errors.js"
-import type { ContextDelta } from "../../TaskContext.js"
 import type { ExecutionMeta } from "../execution/model.js"
 import { ExecutionState } from "../execution/state.js"
 import type { Entry, TaskRow } from "../storage/journal.js"
@@ -73,7 +72,14 @@ const offeredOf = (
       drop.push({ executionId, taskId, attempt })
       if (!current || outcome === null || outcome.error !== undefined) continue
       const { completedAt: at, delta, runnerId } = outcome
-      recovered.push({ _tag: "TaskCompleted", at, taskId, attempt, runnerId, output: delta as ContextDelta })
+      recovered.push({
+        _tag: "TaskCompleted",
+        at,
+        taskId,
+        attempt,
+        runnerId,
+        ...(delta === undefined ? {} : { output: delta })
+      })
     }
     const offered = { keep, drop }
     if (recovered.length === 0) return { stored, recovered, offered }

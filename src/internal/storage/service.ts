@@ -8,6 +8,7 @@ import { Data, Schema } from "effect"
 import type { StorageError } from "../../Errors.js"
 import type { FinalStatus } from "../../Status.js"
 import { ExecutionStatus, isFinal } from "../../Status.js"
+import type { ContextDelta } from "../../TaskContext.js"
 import * as TriggerRule from "../../TriggerRule.js"
 import { JsonObjectFromSelf } from "../dag/json.js"
 import type { Entry } from "./journal.js"
@@ -154,7 +155,7 @@ export interface TaskOutcome {
   readonly attempt: number
   readonly runnerId: string
   readonly completedAt: number
-  readonly delta?: { readonly set: Record<string, unknown>; readonly deleted: ReadonlyArray<string> } | undefined
+  readonly delta?: ContextDelta | undefined
   readonly error?: string | undefined
 }
 

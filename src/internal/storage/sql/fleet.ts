@@ -7,10 +7,11 @@ import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Option, Schema, Stream } from "effect"
 import { storageError } from "../faults.js"
+import { ContextDelta } from "../journal.js"
 import type { FleetStorage } from "../service.js"
+import { Int } from "./storage.js"
 import type { Tables } from "./tables.js"
 
-const Int = Schema.Union(Schema.Number, Schema.NumberFromString)
 const AdoptedFromSql = Schema.Struct({ id: Schema.String, token: Int, previous: Schema.NullOr(Schema.String) })
 const OwnershipFromSql = Schema.Struct({
   owner: Schema.NullOr(Schema.String),
@@ -27,16 +28,12 @@ const ClaimedFromSql = Schema.Struct({
   input: Schema.parseJson(),
   claims: Int
 })
-const Delta = Schema.Struct({
-  set: Schema.Record({ key: Schema.String, value: Schema.Unknown }),
-  deleted: Schema.Array(Schema.String)
-})
 const Outcome = Schema.parseJson(Schema.Struct({
   taskId: Schema.String,
   attempt: Schema.Number,
   runnerId: Schema.String,
   completedAt: Schema.Number,
-  delta: Schema.optional(Delta),
+  delta: Schema.optional(ContextDelta),
   error: Schema.optional(Schema.String)
 }))
 const OutcomeFromSql = Schema.Struct({ outcome: Outcome })

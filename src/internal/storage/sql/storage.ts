@@ -29,7 +29,8 @@ export interface Options {
   readonly readOnly?: boolean | undefined
 }
 
-const Int = Schema.Union(Schema.Number, Schema.NumberFromString)
+/** An integer column: PostgreSQL's driver gives BIGINTs (and counts) as strings. */
+export const Int = Schema.Union(Schema.Number, Schema.NumberFromString)
 const JsonText = Schema.parseJson(JsonObjectFromSelf)
 
 /** An execution row as the SQL table holds it, decoded to `ExecutionRow`. */
