@@ -11,9 +11,11 @@
  * @since 0.1.0
  */
 import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Stream } from "effect"
+import type { CronSchedule } from "./CronSchedule.js"
 import { RunnerShutdownError } from "./Errors.js"
 import type { EventsDropped, ExecutionEvent } from "./ExecutionEvent.js"
-import type { Config, ExecutionHandle, PruneOptions, SubmitOptions } from "./Runner.js"
+import type { PollTrigger } from "./PollTrigger.js"
+import type { Config, ExecutionHandle, PruneOptions, ScheduleFire, ScheduleInfo, SubmitOptions } from "./Runner.js"
 import { Runner } from "./Runner.js"
 import type { ListFilter } from "./Storage.js"
 import * as Storage from "./Storage.js"
@@ -70,9 +72,18 @@ export interface DefaultRunner {
   cancel(executionId: string): Promise<void>
   pause(executionId: string): Promise<void>
   resume(executionId: string): Promise<void>
+  /** Sends a signal to an execution (see `Runner`'s `signal`). */
+  signal(executionId: string, signal: string, payload?: unknown): Promise<void>
   register(workflow: Workflow.Workflow<never>): Promise<void>
   /** Names of the registered workflows. */
   workflows(): Promise<ReadonlyArray<string>>
+  /** Adds (or changes) a cron schedule or poll trigger (see `Runner`'s `addSchedule`). */
+  addSchedule(schedule: CronSchedule | PollTrigger<never>): Promise<void>
+  pauseSchedule(id: string): Promise<void>
+  resumeSchedule(id: string): Promise<void>
+  removeSchedule(id: string): Promise<void>
+  listSchedules(): Promise<ReadonlyArray<ScheduleInfo>>
+  scheduleHistory(id: string, options?: { readonly limit?: number | undefined }): Promise<ReadonlyArray<ScheduleFire>>
   /** Deletes finished executions older than `olderThan` (see `Runner`'s `prune`); returns how many. */
   prune(options: PruneOptions): Promise<number>
   /**
@@ -138,8 +149,15 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     cancel: (id) => run((r) => r.cancel(id)),
     pause: (id) => run((r) => r.pause(id)),
     resume: (id) => run((r) => r.resume(id)),
+    signal: (id, name, payload) => run((r) => r.signal(id, name, payload)),
     register: (workflow) => run((r) => r.register(workflow)),
     workflows: () => run((r) => r.workflows),
+    addSchedule: (schedule) => run((r) => r.addSchedule(schedule)),
+    pauseSchedule: (id) => run((r) => r.pauseSchedule(id)),
+    resumeSchedule: (id) => run((r) => r.resumeSchedule(id)),
+    removeSchedule: (id) => run((r) => r.removeSchedule(id)),
+    listSchedules: () => run((r) => r.listSchedules),
+    scheduleHistory: (id, historyOptions) => run((r) => r.scheduleHistory(id, historyOptions)),
     prune: (pruneOptions) => run((r) => r.prune(pruneOptions)),
     events: Stream.toAsyncIterable(
       Stream.unwrap(Effect.map(runtime.runtimeEffect, (rt) => Context.get(rt.context, Runner).events))

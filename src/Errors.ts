@@ -255,3 +255,42 @@ export class TaskTimeoutError extends Data.TaggedError("TaskTimeoutError")<{
     return `task "${this.taskId}" timed out after ${this.timeoutMs} ms`
   }
 }
+
+/**
+ * A signal that no task of the execution waits for: `NotAwaited` (its workflow has no task
+ * waiting for this signal, or they have all ended), `Finished` (the execution ended),
+ * `AlreadySent` (a signal with this name is stored for it already), `InvalidPayload` (the
+ * waiting task's schema refused it). Nothing is stored.
+ *
+ * @since 0.4.0
+ * @category errors
+ */
+export class SignalError extends Data.TaggedError("SignalError")<{
+  readonly executionId: string
+  readonly signal: string
+  readonly reason: "NotAwaited" | "Finished" | "AlreadySent" | "InvalidPayload"
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `signal "${this.signal}" to execution ${this.executionId}: ${this.detail}`
+  }
+}
+
+/**
+ * A cron schedule or poll trigger that cannot be made or used: a malformed cron expression
+ * (`field` names the field), an unknown time zone, a bad option, an unknown workflow, an unknown
+ * schedule id.
+ *
+ * @since 0.4.0
+ * @category errors
+ */
+export class ScheduleError extends Data.TaggedError("ScheduleError")<{
+  readonly scheduleId: string
+  readonly reason: "InvalidCron" | "InvalidTimeZone" | "InvalidOption" | "UnknownWorkflow" | "NotFound"
+  readonly field?: string | undefined
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `schedule "${this.scheduleId}": ${this.detail}`
+  }
+}

@@ -50,6 +50,19 @@ export const TaskFailed = Schema.TaggedStruct("TaskFailed", {
 /** @since 0.2.0 @category schemas */
 export const TaskSkipped = Schema.TaggedStruct("TaskSkipped", { ...task, reason: Schema.String })
 
+/**
+ * A durable wait began: a sleep (`until`: its end), a signal (`signal`; `until`: its timeout), a
+ * deferral (neither).
+ *
+ * @since 0.4.0
+ * @category schemas
+ */
+export const TaskWaiting = Schema.TaggedStruct("TaskWaiting", {
+  ...task,
+  until: Schema.optional(Schema.DateFromNumber),
+  signal: Schema.optional(Schema.String)
+})
+
 /** @since 0.2.0 @category schemas */
 export const TaskCancelled = Schema.TaggedStruct("TaskCancelled", { ...task, reason: Schema.String })
 
@@ -76,6 +89,7 @@ export const ExecutionEvent = Schema.Union(
   TaskCompleted,
   TaskFailed,
   TaskSkipped,
+  TaskWaiting,
   TaskCancelled,
   ExecutionPaused,
   ExecutionResumed,

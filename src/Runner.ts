@@ -7,12 +7,16 @@
  */
 import type { Effect, Stream } from "effect"
 import { Context, Layer } from "effect"
+import type { CronSchedule } from "./CronSchedule.js"
 import type {
+  ContextValueError,
   ExecutionAbortedError,
   ExecutionNotFoundError,
   ExecutionNotRunnableError,
   InvalidOptionError,
   RunnerShutdownError,
+  ScheduleError,
+  SignalError,
   StorageError,
   WorkflowDefinitionError
 } from "./Errors.js"
@@ -22,7 +26,9 @@ import type * as Inspect from "./internal/runner/inspect.js"
 import type { RunnerConfig, SubmitOptions } from "./internal/runner/options.js"
 import type { PruneOptions, RetentionOptions } from "./internal/runner/retention.js"
 import { make } from "./internal/runner/runner.js"
+import type { ScheduleFire, ScheduleInfo } from "./internal/runner/schedules.js"
 import type { SubmitError } from "./internal/runner/submit.js"
+import type { PollTrigger } from "./PollTrigger.js"
 import type { ListFilter, Storage } from "./Storage.js"
 import type * as Workflow from "./Workflow.js"
 import type { AttemptInfo, ExecutionInfo, ExecutionStatus, ExecutionSummary, WorkflowResult } from "./WorkflowResult.js"
@@ -34,6 +40,10 @@ export type {
   PruneOptions,
   /** @since 0.2.0 */
   RetentionOptions,
+  /** @since 0.4.0 */
+  ScheduleFire,
+  /** @since 0.4.0 */
+  ScheduleInfo,
   /** @since 0.1.0 */
   SubmitError,
   /** @since 0.1.0 */
@@ -120,12 +130,46 @@ export interface RunnerService {
    * marker in their place; the stream ends when the runner closes.
    */
   readonly events: Stream.Stream<ExecutionEvent | EventsDropped>
+  /**
+   * Sends a signal to an execution: every task of it waiting for `signal` (`Task.waitForSignal`)
+   * completes with `payload` (JSON) in its context under the signal's name, whether it is
+   * waiting now or reached later (the signal is stored). Fails with `SignalError` when no task of
+   * the execution waits for it (or they ended), when it ended, when a signal of that name was
+   * sent already, or when the waiting task's schema refuses the payload.
+   */
+  readonly signal: (
+    executionId: string,
+    signal: string,
+    payload?: unknown
+  ) => Effect.Effect<void, ExecutionNotFoundError | SignalError | ContextValueError | StorageError>
   /** Adds a workflow, so that it can be run by name; what its tasks need is required here. */
   readonly register: <R>(
     workflow: Workflow.Workflow<R>
   ) => Effect.Effect<void, WorkflowDefinitionError | StorageError, R>
   /** Names of the registered workflows. */
   readonly workflows: Effect.Effect<ReadonlyArray<string>>
+  /**
+   * Adds a cron schedule or a poll trigger (or changes the one with its id; a changed cron
+   * expression or time zone counts from now). Its workflow must be registered here
+   * (`ScheduleError` with reason `UnknownWorkflow` otherwise). A poll trigger's check needs its
+   * services of the caller; it is polled by the runners that have it.
+   */
+  readonly addSchedule: <R = never>(
+    schedule: CronSchedule | PollTrigger<R>
+  ) => Effect.Effect<void, ScheduleError | StorageError, R>
+  /** No fire until resumed. */
+  readonly pauseSchedule: (id: string) => Effect.Effect<void, ScheduleError | StorageError>
+  /** Fires again from now on: the times it was paused over are not caught up. */
+  readonly resumeSchedule: (id: string) => Effect.Effect<void, ScheduleError | StorageError>
+  /** Deletes a schedule and its fire history (the executions it started stay). */
+  readonly removeSchedule: (id: string) => Effect.Effect<void, ScheduleError | StorageError>
+  /** Every stored schedule, with its next and last fire. */
+  readonly listSchedules: Effect.Effect<ReadonlyArray<ScheduleInfo>, StorageError>
+  /** A schedule's fires, newest first (100 unless `limit`): scheduled time, execution, its status. */
+  readonly scheduleHistory: (
+    id: string,
+    options?: { readonly limit?: number | undefined }
+  ) => Effect.Effect<ReadonlyArray<ScheduleFire>, ScheduleError | StorageError>
   /**
    * Deletes the finished executions that ended more than `olderThan` ago (only those with
    * `status`, if given), with all their rows; returns how many.
@@ -158,7 +202,7 @@ export class Runner extends Context.Tag("sluice/Runner")<Runner, RunnerService>(
    */
   static layer<R = never>(
     config: Config<R> = {}
-  ): Layer.Layer<Runner, InvalidOptionError | WorkflowDefinitionError | StorageError, Storage | R> {
+  ): Layer.Layer<Runner, InvalidOptionError | WorkflowDefinitionError | StorageError | ScheduleError, Storage | R> {
     return Layer.scoped(Runner, make(config))
   }
 }

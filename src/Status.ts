@@ -28,14 +28,16 @@ export const FinalStatus = Schema.Literal("Completed", "Failed", "Cancelled")
 export type FinalStatus = typeof FinalStatus.Type
 
 /**
- * A task of an execution. `Pending` until it is decided and started; `Running` from the moment
- * its attempt is recorded; `Retrying` while a retry waits; then one of the terminal statuses.
+ * A task of an execution. `Pending` until it is decided and started; `Waiting` while a durable
+ * wait holds it (a sleep, a signal, a deferral: no permit held); `Running` from the moment its
+ * attempt is recorded; `Retrying` while a retry waits; then one of the terminal statuses.
  *
  * @since 0.2.0
  * @category schemas
  */
 export const TaskStatus = Schema.Literal(
   "Pending",
+  "Waiting",
   "Running",
   "Retrying",
   "Completed",

@@ -27,10 +27,16 @@ export type {
   ExecutionRow,
   ExecutionUpdate,
   Fence,
+  Fire,
+  FireRow,
+  FireWithStatus,
   FleetStorage,
   ListFilter,
   Ownership,
   Round,
+  ScheduleRow,
+  ScheduleStorage,
+  SignalRow,
   StorageService,
   WorkflowDefinition
 } from "./internal/storage/service.js"

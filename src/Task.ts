@@ -4,9 +4,10 @@
  *
  * @since 0.1.0
  */
-import { Duration, Either } from "effect"
+import { Duration, Either, Schema } from "effect"
 import type * as Effect from "effect/Effect"
 import { WorkflowDefinitionError } from "./Errors.js"
+import type { Json } from "./internal/dag/json.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { TaskContext } from "./TaskContext.js"
@@ -37,7 +38,38 @@ export interface Task<out R = never> {
   readonly triggerRule: TriggerRule.TriggerRule
   readonly onSuccess: ((taskId: string, ctx: TaskContext) => unknown) | undefined
   readonly onFailure: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined
+  /** A durable wait before the task runs (or instead of a body): see `sleep`, `waitForSignal`, `deferUntil`. */
+  readonly wait: Wait | undefined
 }
+
+/**
+ * A durable wait, held by the execution's supervisor without a concurrency permit and stored,
+ * so that it survives a restart or a move to another runner.
+ * - `Sleep`: the task completes at `until` (computed from its input context when it is reached).
+ * - `Signal`: the task completes when `runner.signal(executionId, signal, payload)` arrives (before
+ *   or after it is reached), with the payload in its context under the signal's name; it fails
+ *   after `timeoutMs`.
+ * - `Defer`: the body runs once `check` holds, asked every `everyMs`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type Wait =
+  | { readonly _tag: "Sleep"; readonly until: (ctx: TaskContext, now: number) => number; readonly describe: string }
+  | {
+    readonly _tag: "Signal"
+    readonly signal: string
+    /** The payload as it is stored: checked (and encoded back) with the task's schema. */
+    readonly decode: (payload: unknown) => Either.Either<Json, string>
+    readonly timeoutMs: number | undefined
+    readonly describe: string
+  }
+  | {
+    readonly _tag: "Defer"
+    readonly check: (ctx: TaskContext) => unknown
+    readonly everyMs: number
+    readonly describe: string
+  }
 
 /**
  * What a body returns: an Effect needing `R`, a Promise, or anything else (a sync body).
@@ -74,6 +106,15 @@ export interface Options<Ret> {
   readonly onSuccess?: ((taskId: string, ctx: TaskContext) => unknown) | undefined
   /** After each failed attempt. An error here is logged and changes nothing. */
   readonly onFailure?: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined
+  /**
+   * Waits, without holding a concurrency permit, until `check(ctx)` holds (sync, Promise or
+   * Effect returning a boolean), asked every `every`; then the body runs. A check that throws
+   * fails the task. Cloacina's `defer_until`.
+   */
+  readonly deferUntil?: {
+    readonly check: (ctx: TaskContext) => unknown
+    readonly every: Duration.DurationInput
+  } | undefined
 }
 
 /** The phantom type marker, shared: one object for every task. */
@@ -109,6 +150,13 @@ export const make = <Ret>(options: Options<Ret>): Task<Requirements<Ret>> => {
     if (options[cb] !== undefined && typeof options[cb] !== "function") invalidOption(id, `${cb} must be a function`)
   }
   const dependencies = (options.dependencies ?? []).map((d) => typeof d === "string" ? d : d.id)
+  let wait: Wait | undefined
+  if (options.deferUntil !== undefined) {
+    const { check, every } = options.deferUntil
+    if (typeof check !== "function") invalidOption(id, "deferUntil.check must be a function")
+    const everyMs = positiveMs(id, "deferUntil.every", every)
+    wait = { _tag: "Defer", check, everyMs, describe: `defer ${everyMs} ${String(check)}` }
+  }
   return {
     [TypeId]: variance,
     id,
@@ -120,8 +168,146 @@ export const make = <Ret>(options: Options<Ret>): Task<Requirements<Ret>> => {
     timeoutMs,
     triggerRule: options.triggerRule ?? TriggerRule.noneFailed,
     onSuccess: options.onSuccess,
-    onFailure: options.onFailure
+    onFailure: options.onFailure,
+    wait
   }
+}
+
+const positiveMs = (id: string, option: string, value: unknown): number => {
+  const decoded = decodeDuration(value as Duration.DurationInput, { positive: true })
+  if (Either.isLeft(decoded)) return invalidOption(id, `${option} ${decoded.left}`)
+  const ms = Duration.toMillis(decoded.right)
+  return Number.isFinite(ms) ? ms : invalidOption(id, `${option} must be finite`)
+}
+
+/** The common options of the waiting tasks. */
+interface WaitOptions {
+  readonly id: string
+  readonly description?: string | undefined
+  readonly dependencies?: ReadonlyArray<Task<any> | string> | undefined
+  readonly triggerRule?: TriggerRule.TriggerRule | undefined
+}
+
+const waiting = (options: WaitOptions, wait: Wait): Task<never> => ({
+  ...make({
+    id: options.id,
+    description: options.description,
+    dependencies: options.dependencies,
+    triggerRule: options.triggerRule,
+    // Never called: the supervisor completes a sleep or a signal wait itself.
+    run: () => undefined
+  }),
+  wait
+})
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export type SleepOptions =
+  & WaitOptions
+  & (
+    | { readonly duration: Duration.DurationInput; readonly until?: undefined }
+    | {
+      readonly duration?: undefined
+      /** A time, or a time computed from the task's input context when it is reached. */
+      readonly until: Date | number | ((ctx: TaskContext) => Date | number)
+    }
+  )
+
+const toMillis = (id: string, value: unknown): number => {
+  const ms = value instanceof Date ? value.getTime() : value
+  if (typeof ms !== "number" || !Number.isFinite(ms)) {
+    throw new Error(`task "${id}": until must be a Date or epoch milliseconds, got ${String(value)}`)
+  }
+  return ms
+}
+
+/**
+ * A durable sleep: the task completes `duration` after it is reached, or at `until`. It holds no
+ * permit while it sleeps; the due time is stored, so a restart or a move to another runner does
+ * not start the sleep again.
+ *
+ * @example
+ * const cool = Task.sleep({ id: "cool-down", dependencies: [charge], duration: "6 hours" })
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const sleep = (options: SleepOptions): Task<never> => {
+  const { id } = options
+  if ((options.duration === undefined) === (options.until === undefined)) {
+    invalidOption(id, "give one of duration and until")
+  }
+  let until: (ctx: TaskContext, now: number) => number
+  let describe: string
+  if (options.duration !== undefined) {
+    const decoded = decodeDuration(options.duration, { positive: false })
+    if (Either.isLeft(decoded)) invalidOption(id, `duration ${decoded.left}`)
+    const ms = Duration.toMillis(Either.getOrThrow(decoded))
+    if (!Number.isFinite(ms)) invalidOption(id, "duration must be finite")
+    until = (_, now) => now + ms
+    describe = `sleep ${ms}`
+  } else {
+    const at = options.until!
+    if (typeof at === "function") until = (ctx) => toMillis(id, at(ctx))
+    else {
+      const ms = toMillis(id, at)
+      until = () => ms
+    }
+    describe = `sleep until ${typeof at === "function" ? String(at) : toMillis(id, at)}`
+  }
+  return waiting(options, { _tag: "Sleep", until, describe })
+}
+
+/**
+ * @since 0.4.0
+ * @category models
+ */
+export interface WaitForSignalOptions<A, I> extends WaitOptions {
+  /** The signal's name: `runner.signal(executionId, name, payload)`. */
+  readonly signal: string
+  /** Checks the payload; its encoded form (JSON) is what the task's context gets. */
+  readonly schema?: Schema.Schema<A, I> | undefined
+  /** Past it, the task fails (trigger rules can route around it). */
+  readonly timeout?: Duration.DurationInput | undefined
+}
+
+/**
+ * Waits for a signal: the task completes when `runner.signal(executionId, signal, payload)`
+ * arrives, whether before or after it is reached, and its context gets the payload under the
+ * signal's name. Waiting holds no permit; the signal and the wait's deadline are stored.
+ *
+ * @example
+ * const approval = Task.waitForSignal({ id: "approval", dependencies: [draft], signal: "approved", timeout: "2 days" })
+ *
+ * @since 0.4.0
+ * @category constructors
+ */
+export const waitForSignal = <A = unknown, I = unknown>(options: WaitForSignalOptions<A, I>): Task<never> => {
+  const { id, signal, schema } = options
+  if (typeof signal !== "string" || signal.length === 0 || signal.length > 200) {
+    invalidOption(String(id), "signal must be a non-empty string of at most 200 characters")
+  }
+  if (schema !== undefined && !Schema.isSchema(schema)) invalidOption(id, "schema must be a Schema")
+  const timeoutMs = options.timeout === undefined ? undefined : positiveMs(id, "timeout", options.timeout)
+  const decode = schema === undefined
+    ? (payload: unknown) => Either.right(payload as Json)
+    : (payload: unknown) =>
+      Either.mapLeft(
+        Either.flatMap(
+          Schema.decodeUnknownEither(schema)(payload),
+          (value) => Schema.encodeEither(schema)(value)
+        ),
+        (e) => e.message
+      ) as Either.Either<Json, string>
+  return waiting(options, {
+    _tag: "Signal",
+    signal,
+    decode,
+    timeoutMs,
+    describe: `signal ${signal} ${timeoutMs ?? ""} ${schema === undefined ? "" : String(schema.ast)}`
+  })
 }
 
 /**

@@ -78,7 +78,9 @@ const hashDefinition = (name: string, tasks: ReadonlyArray<Task<unknown>>): stri
         TriggerRule.describe(t.triggerRule),
         t.retry.description,
         t.timeoutMs ?? null,
-        String(t.run)
+        String(t.run),
+        // Only when there is one: the versions of workflows without waits stay as they were.
+        ...(t.wait === undefined ? [] : [t.wait.describe])
       ])
     )
   }
@@ -215,5 +217,10 @@ export const toDefinition = (workflow: Workflow<unknown>): WorkflowDefinition =>
   name: workflow.name,
   version: workflow.version,
   description: workflow.description ?? null,
-  tasks: workflow.tasks.map((t) => ({ id: t.id, dependencies: t.dependencies, triggerRule: t.triggerRule }))
+  tasks: workflow.tasks.map((t) => ({
+    id: t.id,
+    dependencies: t.dependencies,
+    triggerRule: t.triggerRule,
+    ...(t.wait?._tag === "Signal" ? { signal: t.wait.signal } : {})
+  }))
 })

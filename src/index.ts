@@ -6,8 +6,10 @@
 
 /** @since 0.1.0 */
 export * as ContextKey from "./ContextKey.js"
+export * as CronSchedule from "./CronSchedule.js"
 /** @since 0.1.0 */
 export * as DefaultRunner from "./DefaultRunner.js"
+export * as PollTrigger from "./PollTrigger.js"
 /** @since 0.1.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
 /** @since 0.2.0 */
@@ -32,6 +34,8 @@ export type {
   ResultError,
   RetentionOptions,
   RunnerService,
+  ScheduleFire,
+  ScheduleInfo,
   SubmitError,
   SubmitOptions
 } from "./Runner.js"
@@ -45,12 +49,18 @@ export type {
   ExecutionRow,
   ExecutionUpdate,
   Fence,
+  Fire,
+  FireRow,
+  FireWithStatus,
   FleetStorage,
   JournalEntry,
   ListFilter,
   Ownership,
   PostgresOptions,
   Round,
+  ScheduleRow,
+  ScheduleStorage,
+  SignalRow,
   SqliteOptions,
   StorageService,
   TaskRow,

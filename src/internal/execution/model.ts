@@ -2,6 +2,7 @@
  * The vocabulary of one execution's state machine: the DAG it runs, the execution's identity,
  * and what an attempt of a task came to (reported by the attempt runner, read by the state).
  */
+import type { Wait } from "../../Task.js"
 import type { ContextDelta } from "../../TaskContext.js"
 import type { Graph } from "../dag/graph.js"
 import type { JsonObject } from "../dag/json.js"
@@ -11,6 +12,8 @@ export interface Dag {
   readonly name: string
   readonly version: string
   readonly graph: Graph
+  /** The tasks' durable waits, indexed like the graph (a workflow's tasks). */
+  readonly tasks?: ReadonlyArray<{ readonly wait: Wait | undefined }>
 }
 
 /** What one attempt of a task came to, as its fiber reports it. */

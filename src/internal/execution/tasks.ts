@@ -52,6 +52,18 @@ export class TaskTable {
     return attempt
   }
 
+  /** A durable wait began; `until`: when it is due (a sleep's end, a signal's timeout). */
+  waiting(i: number, until: number | undefined): void {
+    this.status[i] = "Waiting"
+    this.retryAt[i] = until ?? NaN
+  }
+
+  /** When a waiting retry or a durable wait is due, if it has a due time. */
+  dueAt(i: number): number | undefined {
+    const at = this.retryAt[i]
+    return Number.isNaN(at) ? undefined : at
+  }
+
   /** The runner of its last attempt, when not this one (`null`: not known yet). */
   ranOn(i: number, runnerId: string | null): void {
     this.runners.set(i, runnerId)

@@ -26,6 +26,13 @@ export type Message =
   | { readonly _tag: "Pause" | "Resume"; readonly ack?: Deferred.Deferred<void> | undefined }
   /** Other runners may have left outcomes of attempts this execution offered. */
   | { readonly _tag: "Outcomes" }
+  /** A durable wait's time came (a sleep's end, a signal's timeout) or a deferral's check held. */
+  | { readonly _tag: "WaitDue"; readonly task: number }
+  /** A deferral's check failed: the task fails. */
+  | { readonly _tag: "WaitFailed"; readonly task: number; readonly error: string }
+  /** A signal was stored for this execution (read back from storage: `Signals`), or is given here. */
+  | { readonly _tag: "Signal"; readonly name: string; readonly payload: unknown }
+  | { readonly _tag: "Signals" }
 
 /** What every supervisor of a runner shares. */
 export interface RuntimeEnv {

@@ -119,6 +119,11 @@ export const make = (storage: FleetStorage, options: {
         claimer.offered()
       } else if (kind === "o") {
         runtime.active.get(message.slice(2))?.mailbox.offer({ _tag: "Outcomes" })
+      } else if (kind === "S") {
+        runtime.schedulesChanged()
+      } else if (kind === "s") {
+        // A signal stored for an execution: its supervisor reads it back.
+        runtime.active.get(message.slice(2))?.mailbox.offer({ _tag: "Signals" })
       } else if (kind === "q") {
         const id = message.slice(2)
         wake(id, false)

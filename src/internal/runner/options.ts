@@ -1,8 +1,10 @@
 /** The runner's options and `submit`'s, defaulted and checked in one place. */
 import { Duration, Effect, Either, Schedule } from "effect"
 import { randomUUID } from "node:crypto"
+import type { CronSchedule } from "../../CronSchedule.js"
 import type { StorageError } from "../../Errors.js"
 import { InvalidOptionError } from "../../Errors.js"
+import type { PollTrigger } from "../../PollTrigger.js"
 import type { Workflow } from "../../Workflow.js"
 import type { SizeLimits } from "../dag/json.js"
 import { defaultLimits } from "../dag/json.js"
@@ -55,6 +57,15 @@ export interface RunnerConfig<R = never> {
    * only: the executions it submits wait for a runner that does). Default true.
    */
   readonly worker?: boolean | undefined
+  /**
+   * Cron schedules (and poll triggers) this runner fires. Reconciled with storage at start: new
+   * ones added, changed ones updated, stored ones that were declared before and are no longer
+   * removed (schedules added at run time are left alone). A schedule's workflow must be among
+   * `workflows`.
+   */
+  readonly schedules?: ReadonlyArray<CronSchedule | PollTrigger<R>> | undefined
+  /** Poll triggers this runner polls (the same as giving them in `schedules`). */
+  readonly triggers?: ReadonlyArray<PollTrigger<R>> | undefined
 }
 
 /**

@@ -70,6 +70,10 @@ export class Registry {
     return [...this.byName.keys()]
   }
 
+  named(name: string): Runnable | undefined {
+    return this.byName.get(name)
+  }
+
   byNameOrFail(name: string): Effect.Effect<Runnable, WorkflowNotFoundError> {
     const entry = this.byName.get(name)
     return entry === undefined ? Effect.fail(this.notFound(name)) : Effect.succeed(entry)

@@ -2,7 +2,10 @@
  * The runner service, assembled from the runtime's parts: registry, submit, recovery, control,
  * inspection. `Runner.ts` holds its tag, its public types and its layer.
  */
-import { Deferred, Effect, FiberMap } from "effect"
+import type { Context } from "effect"
+import { Deferred, Effect, FiberMap, Queue } from "effect"
+import type * as CronSchedule from "../../CronSchedule.js"
+import type * as PollTrigger from "../../PollTrigger.js"
 import { Storage } from "../../Storage.js"
 import type * as Workflow from "../../Workflow.js"
 import { isWorkflow } from "../../Workflow.js"
@@ -30,6 +33,10 @@ import type { PruneOptions } from "./retention.js"
 import { prune, retain } from "./retention.js"
 import { defaultStorageRetry } from "./retry.js"
 import type { Runtime } from "./runtime.js"
+import { loop } from "./scheduler.js"
+import type { Schedulable, Schedules } from "./schedules.js"
+import * as Scheduling from "./schedules.js"
+import { signal } from "./signals.js"
 import type { Submitted } from "./submit.js"
 import { submit } from "./submit.js"
 import type { RuntimeEnv } from "./supervisor.js"
@@ -65,7 +72,9 @@ export const make = <R>(config: RunnerConfig<R>) =>
         Effect.catchAll(shared.leave(runnerId), (e) => Effect.logWarning(`runner ${runnerId}: ${e.message}`))
       )
     }
+    const pokes = yield* Queue.sliding<void>(1)
     const rt: Runtime = {
+      schedulesChanged: () => void Queue.unsafeOffer(pokes, undefined),
       env,
       registry: new Registry(storage),
       active: new Map(),
@@ -82,6 +91,29 @@ export const make = <R>(config: RunnerConfig<R>) =>
     if (sharing !== undefined) yield* sharing.run(rt, (id) => result(rt, id))
     else if (config.recover !== false && !storage.readOnly) yield* recover(rt)
     if (!storage.readOnly) yield* retain(storage, config.retention)
+
+    const schedules: Schedules = {
+      rt,
+      triggers: new Map(),
+      changed: Effect.zipRight(
+        Effect.sync(rt.schedulesChanged),
+        fleet === undefined ? Effect.void : Effect.ignore(fleet.storage.notify("S"))
+      )
+    }
+    const declared = config.schedules === undefined && config.triggers === undefined
+      ? undefined
+      : [...(config.schedules ?? []), ...(config.triggers ?? [])]
+    if (!storage.readOnly) {
+      yield* Scheduling.reconcile(
+        schedules,
+        declared as ReadonlyArray<Schedulable> | undefined,
+        services as Context.Context<unknown>
+      )
+      // Runners sharing a database also look every 30 s, in case a wake-up was lost.
+      yield* Effect.forkScoped(
+        loop({ rt, triggers: schedules.triggers, pokes, maxSleepMs: fleet === undefined ? 3_600_000 : 30_000 })
+      )
+    }
 
     const controlOf = (tag: "Cancel" | "Pause" | "Resume") => control(rt, tag)
     const handleOf = ({ active, executionId }: Submitted) => {
@@ -128,11 +160,22 @@ export const make = <R>(config: RunnerConfig<R>) =>
       pause: controlOf("Pause"),
       resume: controlOf("Resume"),
       events: env.hub.stream,
+      signal: (executionId: string, name: string, payload?: unknown) => signal(rt, executionId, name, payload),
       register: <R2>(workflow: Workflow.Workflow<R2>) =>
         isWorkflow(workflow)
           ? Effect.flatMap(Effect.context<R2>(), (ctx) => rt.registry.add(runnable(env, workflow, ctx)))
           : Effect.fail(notAWorkflow()),
       workflows: Effect.sync(() => rt.registry.names()),
+      addSchedule: <R2 = never>(schedule: CronSchedule.CronSchedule | PollTrigger.PollTrigger<R2>) =>
+        Effect.flatMap(Effect.context<R2>(), (ctx) =>
+          Scheduling.add(schedules, schedule, false, ctx as Context.Context<unknown>)),
+      pauseSchedule: (id: string) =>
+        Scheduling.setPaused(schedules, id, true),
+      resumeSchedule: (id: string) => Scheduling.setPaused(schedules, id, false),
+      removeSchedule: (id: string) => Scheduling.remove(schedules, id),
+      listSchedules: Scheduling.list(schedules),
+      scheduleHistory: (id: string, options?: { readonly limit?: number | undefined }) =>
+        Scheduling.history(schedules, id, options?.limit),
       prune: (options: PruneOptions) => prune(storage, options)
     }
   })

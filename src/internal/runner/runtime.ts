@@ -25,6 +25,8 @@ export interface Runtime {
   readonly adopting: Fx.Semaphore
   /** PostgreSQL: the runners sharing the database (see fleet.ts). */
   readonly fleet: Fleet | undefined
+  /** Wakes the scheduler: a schedule changed (here, or on another runner). */
+  readonly schedulesChanged: () => void
 }
 
 /** An execution's mailbox, result and place in the permit queue, before it runs. */

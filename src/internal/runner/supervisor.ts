@@ -19,6 +19,7 @@ import { ended } from "./ended.js"
 import type { Restored } from "./offers.js"
 import { Offers } from "./offers.js"
 import { resultOf } from "./projection.js"
+import { armWaits, readSignals } from "./waits.js"
 
 export type { Active, EndError, FleetEnv, Message, RuntimeEnv } from "./active.js"
 export { fenced, flush, startReady } from "./active.js"
@@ -146,6 +147,19 @@ export const supervise = <R>(
           return undefined
         case "Permits":
           return undefined
+        case "WaitDue":
+          fibers.delete(-1 - message.task)
+          state.waitDue(message.task, now)
+          return undefined
+        case "WaitFailed":
+          fibers.delete(-1 - message.task)
+          state.waitFailed(message.task, message.error, now)
+          return undefined
+        case "Signal":
+          state.signalled(message.name, message.payload, now)
+          return undefined
+        case "Signals":
+          return readSignals(env, state.executionId, (m) => handle(m, now))
         case "Outcomes":
           // Many wake-ups in one round: one look.
           if (offers === undefined || collected) return undefined
@@ -220,6 +234,10 @@ export const supervise = <R>(
         }
       }
       committed = false
+      // The waits begun in the round just committed (or restored) get their timers and checks.
+      if (state.waitsBegun.length > 0) {
+        for (const armed of armWaits<R>(env, state, now, (m) => mailbox.offer(m))) forked.push(armed)
+      }
       launch(started)
       forkAll()
       const messages = yield* mailbox.takeAll

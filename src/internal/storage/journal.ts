@@ -51,6 +51,17 @@ export const Entry = Schema.Union(
     runnerId: Schema.optional(Schema.String)
   }),
   Schema.TaggedStruct("TaskSkipped", { at, taskId, reason: Schema.String }),
+  /**
+   * A durable wait began (a sleep, a signal, a deferral): `until`, when it is due (a sleep's end,
+   * a signal's timeout). A signal or sleep that ends completes the task with an attempt of its
+   * own (`TaskStarted` and `TaskCompleted` in one round); a deferral's end starts the body.
+   */
+  Schema.TaggedStruct("TaskWaiting", {
+    at,
+    taskId,
+    until: Schema.optional(at),
+    signal: Schema.optional(Schema.String)
+  }),
   Schema.TaggedStruct("TaskCancelled", {
     at,
     taskId,
@@ -86,6 +97,15 @@ export const toEvent = (executionId: string, entry: Entry): ExecutionEvent | und
       }
     case "TaskCancelled":
       return { _tag: entry._tag, executionId, at: when, taskId: entry.taskId, reason: entry.reason }
+    case "TaskWaiting":
+      return {
+        _tag: entry._tag,
+        executionId,
+        at: when,
+        taskId: entry.taskId,
+        ...(entry.until === undefined ? {} : { until: new Date(entry.until) }),
+        ...(entry.signal === undefined ? {} : { signal: entry.signal })
+      }
     case "TaskSuspended":
       return undefined
     case "ExecutionStarted": {
@@ -127,7 +147,7 @@ export const TaskRow = Schema.Struct({
   completedAt: Schema.NullOr(Schema.Number),
   /** The runner of the last attempt. */
   runnerId: Schema.NullOr(Schema.String),
-  /** When a waiting retry is due. */
+  /** When a waiting retry is due, or a durable wait (a sleep's end, a signal's timeout). */
   retryAt: Schema.NullOr(Schema.Number)
 })
 export type TaskRow = typeof TaskRow.Type
@@ -240,6 +260,12 @@ export const fold = (entries: Iterable<Entry>): Folded => {
           row.status = "Retrying"
           row.retryAt = e.retryAt
         }
+        break
+      }
+      case "TaskWaiting": {
+        const row = task(e.taskId)
+        row.status = "Waiting"
+        row.retryAt = e.until ?? null
         break
       }
       case "TaskSkipped":

@@ -5,7 +5,17 @@
 import { Effect, Option } from "effect"
 import { isFinal } from "../../Status.js"
 import type { Entry } from "./journal.js"
-import type { Batch, ExecutionRow, ListFilter, StorageService, WorkflowDefinition } from "./service.js"
+import type {
+  Batch,
+  ExecutionRow,
+  FireRow,
+  ListFilter,
+  ScheduleRow,
+  ScheduleStorage,
+  SignalRow,
+  StorageService,
+  WorkflowDefinition
+} from "./service.js"
 
 interface ExecutionEntry {
   row: ExecutionRow
@@ -23,6 +33,9 @@ export const make = (): StorageService => {
   const executions = new Map<string, ExecutionEntry>()
   const byKey = new Map<string, string>()
   const workflows = new Map<string, WorkflowDefinition>()
+  const signals = new Map<string, Array<SignalRow>>()
+  const schedules = new Map<string, ScheduleRow>()
+  const fires = new Map<string, Array<FireRow>>()
 
   const insert = (row: ExecutionRow) => {
     if (executions.has(row.id)) return
@@ -46,8 +59,48 @@ export const make = (): StorageService => {
       }
     })
 
+  const scheduleStorage: ScheduleStorage = {
+    list: Effect.sync(() => [...schedules.values()]),
+    put: (row) => Effect.sync(() => void schedules.set(row.id, row)),
+    remove: (id) =>
+      Effect.sync(() => {
+        fires.delete(id)
+        return schedules.delete(id)
+      }),
+    // One synchronous step: nothing runs between the check and the writes.
+    fire: (fire) =>
+      Effect.suspend(() => {
+        const row = schedules.get(fire.scheduleId)
+        if (row === undefined || row.nextAt !== fire.expectedNextAt) return Effect.succeed(false)
+        const list = fires.get(fire.scheduleId) ?? []
+        const stored = new Set(list.map((f) => f.scheduledAt))
+        if (fire.fires.some((f) => stored.has(f.scheduledAt))) return Effect.succeed(false)
+        schedules.set(row.id, { ...row, nextAt: fire.nextAt })
+        list.push(...fire.fires)
+        fires.set(fire.scheduleId, list)
+        return Effect.as(commit(fire.batch), true)
+      }),
+    fires: (id, limit) =>
+      Effect.sync(() =>
+        (fires.get(id) ?? []).toSorted((a, b) => b.scheduledAt - a.scheduledAt).slice(0, limit).map((f) => ({
+          ...f,
+          status: f.executionId === null ? null : executions.get(f.executionId)?.row.status ?? null
+        }))
+      )
+  }
+
   return {
     readOnly: false,
+    schedules: scheduleStorage,
+    putSignal: (signal) =>
+      Effect.sync(() => {
+        const list = signals.get(signal.executionId) ?? []
+        if (list.some((s) => s.name === signal.name)) return false
+        list.push(signal)
+        signals.set(signal.executionId, list)
+        return true
+      }),
+    signals: (id) => Effect.sync(() => signals.get(id) ?? []),
     commit,
     execution: (id) => Effect.sync(() => Option.fromNullable(executions.get(id)?.row)),
     executionByIdempotencyKey: (key) =>
@@ -80,6 +133,7 @@ export const make = (): StorageService => {
           if (!isFinal(s) || completedAt === null || completedAt >= before) continue
           if (status !== undefined && !status.includes(s)) continue
           executions.delete(id)
+          signals.delete(id)
           if (idempotencyKey !== null) byKey.delete(idempotencyKey)
           pruned++
         }

@@ -3,15 +3,17 @@
  * implementation (memory, SQL on SQLite and PostgreSQL) passes one conformance suite
  * (test/support/storageConformance.ts). `Storage.ts` re-exports all of it.
  */
-import type { Effect, Option, Stream } from "effect"
-import { Data, Schema } from "effect"
+import type { Effect, Option } from "effect"
+import { Schema } from "effect"
 import type { StorageError } from "../../Errors.js"
-import type { FinalStatus } from "../../Status.js"
+import type { ExecutionStatus as ExecutionStatusType, FinalStatus } from "../../Status.js"
 import { ExecutionStatus, isFinal } from "../../Status.js"
-import type { ContextDelta } from "../../TaskContext.js"
 import * as TriggerRule from "../../TriggerRule.js"
 import { JsonObjectFromSelf } from "../dag/json.js"
+import type { Dequeued, Fence, FleetStorage, QueuedTask } from "./fleetModel.js"
 import type { Entry } from "./journal.js"
+
+export * from "./fleetModel.js"
 
 /**
  * @since 0.1.0
@@ -65,7 +67,9 @@ export const WorkflowDefinition = Schema.Struct({
   tasks: Schema.Array(Schema.Struct({
     id: Schema.String,
     dependencies: Schema.Array(Schema.String),
-    triggerRule: TriggerRule.schema
+    triggerRule: TriggerRule.schema,
+    /** A task that waits for a signal: its name. */
+    signal: Schema.optional(Schema.String)
   }))
 })
 /** @since 0.2.0 @category rows */
@@ -124,69 +128,6 @@ export interface Batch {
 }
 
 /**
- * An attempt its execution's owner recorded as started and offered to the other runners: one of
- * them claims it, runs the body, and leaves its outcome for the owner to record.
- *
- * @since 0.3.0
- * @category rows
- */
-export interface QueuedTask {
-  readonly executionId: string
-  readonly taskId: string
-  readonly attempt: number
-  readonly workflowName: string
-  readonly workflowVersion: string
-  /** The task's input context. */
-  readonly input: unknown
-  /** Claimed: which claim of it this is (its outcome is taken from this claim only). */
-  readonly claim?: number | undefined
-}
-
-/** An offered attempt to remove; without `taskId`, every one of the execution. */
-export interface Dequeued {
-  readonly executionId: string
-  readonly taskId?: string | undefined
-  readonly attempt?: number | undefined
-}
-
-/** What a runner that ran an offered attempt left for the owner: `error` when it failed. */
-export interface TaskOutcome {
-  readonly taskId: string
-  readonly attempt: number
-  readonly runnerId: string
-  readonly completedAt: number
-  readonly delta?: ContextDelta | undefined
-  readonly error?: string | undefined
-}
-
-/**
- * An execution a runner owns, and the token it took it with: every adoption counts the token up,
- * so a runner that lost an execution (it stalled past its lease) can no longer write to it.
- *
- * @since 0.3.0
- * @category rows
- */
-export interface Fence {
-  readonly executionId: string
-  readonly token: number
-}
-
-/**
- * The cause of a commit refused because the committing runner no longer owns these executions.
- *
- * @since 0.3.0
- * @category errors
- */
-export class Fenced extends Data.TaggedError("Fenced")<{ readonly executionIds: ReadonlyArray<string> }> {
-  override get message(): string {
-    return `another runner took over ${this.executionIds.join(", ")}`
-  }
-}
-
-/** Whether a commit failed because another runner took its execution over. */
-export const isFenced = (error: StorageError): boolean => error.cause instanceof Fenced
-
-/**
  * @since 0.1.0
  * @category rows
  */
@@ -233,100 +174,98 @@ export interface StorageService {
   /** Stores a workflow's definition; a version already stored is left as it is. */
   readonly saveWorkflow: (definition: WorkflowDefinition) => Effect.Effect<void, StorageError>
   readonly workflow: (name: string, version: string) => Effect.Effect<Option.Option<WorkflowDefinition>, StorageError>
+  /**
+   * Stores a signal for an execution, unless one with that name is stored already: returns
+   * whether it was stored.
+   */
+  readonly putSignal: (signal: SignalRow) => Effect.Effect<boolean, StorageError>
+  /** The signals stored for an execution, oldest first. */
+  readonly signals: (executionId: string) => Effect.Effect<ReadonlyArray<SignalRow>, StorageError>
+  /** Schedules and their fires (see `ScheduleStorage`). */
+  readonly schedules: ScheduleStorage
   /** PostgreSQL: what several runners on one database share (see `FleetStorage`). */
   readonly fleet?: FleetStorage | undefined
 }
 
-/** An execution a runner took over, with the token it holds it under. */
-export interface Adopted {
+/**
+ * A signal sent to an execution: `runner.signal(executionId, name, payload)`.
+ *
+ * @since 0.4.0
+ * @category rows
+ */
+export interface SignalRow {
   readonly executionId: string
-  readonly token: number
-  /** Its owner before: none (never run, or released), this runner (restarted), another one (dead). */
-  readonly previousOwner: string | null
-}
-
-/** Who owns an execution, whether that runner is alive, and a control asked of it. */
-export interface Ownership {
-  readonly owner: string | null
-  readonly live: boolean
-  readonly requested: string | null
+  readonly name: string
+  /** JSON. */
+  readonly payload: unknown
+  readonly sentAt: number
 }
 
 /**
- * Ownership of executions by runners under leases timed by the database's clock, the wake-ups
- * between runners, and the control requests they send each other. See docs/ARCHITECTURE.md,
- * "Scale-out".
+ * A cron schedule or a poll trigger as stored: its definition (`spec`, JSON), whether it is
+ * paused, whether it came from the runner's configuration (`declared`: reconciled at start), and
+ * the next time it is due (`nextAt`, epoch ms): the first scheduled time not yet handled.
  *
- * @since 0.3.0
+ * @since 0.4.0
+ * @category rows
+ */
+export interface ScheduleRow {
+  readonly id: string
+  readonly kind: "cron" | "poll"
+  readonly spec: string
+  readonly paused: boolean
+  readonly declared: boolean
+  readonly nextAt: number
+  readonly updatedAt: number
+}
+
+/**
+ * One fire of a schedule: the scheduled time, and the execution it started (none: skipped, with
+ * why). A poll trigger's fires are its polls that started an execution.
+ *
+ * @since 0.4.0
+ * @category rows
+ */
+export interface FireRow {
+  readonly scheduleId: string
+  readonly scheduledAt: number
+  readonly executionId: string | null
+  readonly skipped: string | null
+  readonly firedAt: number
+  /** Poll triggers: a digest of the input, to start nothing while an equal one is unfinished. */
+  readonly inputKey: string | null
+}
+
+/** A fire with the status of its execution (none when it was skipped or has been pruned). */
+export interface FireWithStatus extends FireRow {
+  readonly status: ExecutionStatusType | null
+}
+
+/**
+ * What firing a schedule writes, in one transaction: the schedule advanced to `nextAt` (only if
+ * it is still at `expectedNextAt`: otherwise another runner fired it, and nothing is written),
+ * its fire rows, and the executions they start (their rows and first rounds, in `batch`).
+ */
+export interface Fire {
+  readonly scheduleId: string
+  readonly expectedNextAt: number
+  readonly nextAt: number
+  readonly fires: ReadonlyArray<FireRow>
+  readonly batch: Batch
+}
+
+/**
+ * @since 0.4.0
  * @category models
  */
-export interface FleetStorage {
-  /**
-   * One statement renews every lease of the runner: its row lives until `now() + leaseMs`.
-   * Returns how many other live runners run tasks.
-   */
-  readonly heartbeat: (
-    runnerId: string,
-    leaseMs: number,
-    worker: boolean,
-    workflows: ReadonlyArray<string>
-  ) => Effect.Effect<number, StorageError>
-  /** At shutdown: its unfinished executions released to the others, its row deleted. */
-  readonly leave: (runnerId: string) => Effect.Effect<void, StorageError>
-  /**
-   * Takes over up to `limit` unfinished executions of these workflows, oldest first: `waiting`,
-   * owned by no runner (new, or released); `orphaned`, owned by a runner whose lease expired;
-   * `own`, owned by this runner but not among `running` (from before a restart, or a lease it
-   * lost). `FOR UPDATE SKIP LOCKED`: runners adopting at once take different ones.
-   */
-  readonly adopt: (
-    runnerId: string,
-    workflows: ReadonlyArray<string>,
-    limit: number,
-    running: ReadonlyArray<string>,
-    mode: "waiting" | "orphaned" | "own"
-  ) => Effect.Effect<ReadonlyArray<Adopted>, StorageError>
-  /**
-   * Takes over one unfinished execution, paused ones included, unless another live runner owns
-   * it (the caller checked that this runner does not run it).
-   */
-  readonly adoptOne: (runnerId: string, executionId: string) => Effect.Effect<Option.Option<Adopted>, StorageError>
-  /** Gives an execution back, unowned, for any runner to take (and tells them). */
-  readonly release: (runnerId: string, fence: Fence) => Effect.Effect<void, StorageError>
-  readonly ownership: (executionId: string) => Effect.Effect<Option.Option<Ownership>, StorageError>
-  /** Asks the execution's owner for a control (`Cancel`, `Pause`, `Resume`), and tells it. */
-  readonly request: (executionId: string, control: string) => Effect.Effect<void, StorageError>
-  /** The owner did what was asked. */
-  readonly answered: (executionId: string, control: string) => Effect.Effect<void, StorageError>
-  /** Live runners other than `except` that run tasks of this workflow. */
-  readonly workers: (workflowName: string, except: string) => Effect.Effect<number, StorageError>
-  /**
-   * Wake-ups between runners: `c <ids>` (committed, for executions someone follows), `f <ids>`
-   * (finished), `e <id>` (someone follows it), `w` (executions to take), `t` (tasks offered),
-   * `o <id>` (outcomes for an owner), `q <id>` (a control asked), `p <runner>` (a ping).
-   */
-  readonly notifications: Stream.Stream<string, StorageError>
-  /** Claims up to `limit` offered attempts of these workflows, oldest first (`SKIP LOCKED`). */
-  readonly claim: (
-    runnerId: string,
-    workflows: ReadonlyArray<string>,
-    limit: number
-  ) => Effect.Effect<ReadonlyArray<QueuedTask>, StorageError>
-  /**
-   * Leaves a claimed attempt's outcome for its owner, and tells it; nothing if the attempt was
-   * claimed again since (its runner's lease had expired).
-   */
-  readonly report: (executionId: string, claim: number, outcome: TaskOutcome) => Effect.Effect<void, StorageError>
-  /** The outcomes of an execution's offered attempts, waiting to be recorded. */
-  readonly outcomes: (executionId: string) => Effect.Effect<ReadonlyArray<TaskOutcome>, StorageError>
-  /** Every offered attempt of an execution, with its outcome when there is one. */
-  readonly offered: (
-    executionId: string
-  ) => Effect.Effect<
-    ReadonlyArray<{ readonly taskId: string; readonly attempt: number; readonly outcome: TaskOutcome | null }>,
-    StorageError
-  >
-  /** Offers again the attempts claimed by runners whose lease expired. */
-  readonly reclaim: Effect.Effect<void, StorageError>
-  readonly notify: (payload: string) => Effect.Effect<void, StorageError>
+export interface ScheduleStorage {
+  readonly list: Effect.Effect<ReadonlyArray<ScheduleRow>, StorageError>
+  /** Inserts or replaces a schedule. */
+  readonly put: (row: ScheduleRow) => Effect.Effect<void, StorageError>
+  /** Deletes a schedule and its fires; returns whether it existed. */
+  readonly remove: (id: string) => Effect.Effect<boolean, StorageError>
+  /** Writes a fire atomically (see `Fire`); false: the schedule was not at `expectedNextAt`. */
+  readonly fire: (fire: Fire) => Effect.Effect<boolean, StorageError>
+  /** A schedule's fires, newest first, with their executions' statuses. */
+  readonly fires: (scheduleId: string, limit: number) => Effect.Effect<ReadonlyArray<FireWithStatus>, StorageError>
 }

@@ -9,7 +9,7 @@ import { Effect, Option, Schema, Stream } from "effect"
 import { storageError } from "../faults.js"
 import { ContextDelta } from "../journal.js"
 import type { FleetStorage } from "../service.js"
-import { Int } from "./storage.js"
+import { Int } from "./columns.js"
 import type { Tables } from "./tables.js"
 
 const AdoptedFromSql = Schema.Struct({ id: Schema.String, token: Int, previous: Schema.NullOr(Schema.String) })

@@ -119,6 +119,41 @@ const fleet = (t: Tables) =>
   })
 
 /**
+ * Time and waiting: signals sent to executions (one per name), schedules (cron or poll, with the
+ * next time each is due), and their fires, keyed by (schedule, scheduled time): a time fires once.
+ */
+const time = (t: Tables) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const bigint = sql.onDialectOrElse({ pg: () => "BIGINT", orElse: () => "INTEGER" })
+    yield* sql.unsafe(`CREATE TABLE ${t.signals} (
+      execution_id TEXT NOT NULL,
+      name TEXT NOT NULL,
+      payload TEXT NOT NULL,
+      sent_at ${bigint} NOT NULL,
+      PRIMARY KEY (execution_id, name)
+    )`)
+    yield* sql.unsafe(`CREATE TABLE ${t.schedules} (
+      id TEXT PRIMARY KEY,
+      kind TEXT NOT NULL,
+      spec TEXT NOT NULL,
+      paused INTEGER NOT NULL,
+      declared INTEGER NOT NULL,
+      next_at ${bigint} NOT NULL,
+      updated_at ${bigint} NOT NULL
+    )`)
+    yield* sql.unsafe(`CREATE TABLE ${t.fires} (
+      schedule_id TEXT NOT NULL,
+      scheduled_at ${bigint} NOT NULL,
+      execution_id TEXT,
+      skipped TEXT,
+      fired_at ${bigint} NOT NULL,
+      input_key TEXT,
+      PRIMARY KEY (schedule_id, scheduled_at)
+    )`)
+  })
+
+/**
  * Runs the migrations. On PostgreSQL many runners may boot at once: one migrates under an
  * advisory lock while the others wait, and the migrations table is created under the lock too
  * (the Migrator's own check-then-create would race). The search path points at the tenant's
@@ -126,7 +161,7 @@ const fleet = (t: Tables) =>
  */
 export const migrate = (sql: SqlClient.SqlClient, t: Tables): Effect.Effect<void, unknown> => {
   const run = Migrator.make({})({
-    loader: Migrator.fromRecord({ "0001_init": init(t), "0002_fleet": fleet(t) }),
+    loader: Migrator.fromRecord({ "0001_init": init(t), "0002_fleet": fleet(t), "0003_time": time(t) }),
     table: t.migrations
   })
   const onPg = () => {

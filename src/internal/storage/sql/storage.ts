@@ -15,9 +15,11 @@ import * as GroupCommit from "../groupCommit.js"
 import { Entries } from "../journal.js"
 import type { Batch, FleetStorage, ListFilter, StorageService } from "../service.js"
 import { ExecutionRow, WorkflowDefinition } from "../service.js"
+import { Int } from "./columns.js"
 import { migrate } from "./migrations.js"
 import type { Tables } from "./tables.js"
 import { tables } from "./tables.js"
+import { makeTime } from "./time.js"
 import { executionColumns, executionParams, makeWrite } from "./write.js"
 
 export interface Options {
@@ -29,8 +31,6 @@ export interface Options {
   readonly readOnly?: boolean | undefined
 }
 
-/** An integer column: PostgreSQL's driver gives BIGINTs (and counts) as strings. */
-export const Int = Schema.Union(Schema.Number, Schema.NumberFromString)
 const JsonText = Schema.parseJson(JsonObjectFromSelf)
 
 /** An execution row as the SQL table holds it, decoded to `ExecutionRow`. */
@@ -159,6 +159,7 @@ export const make = (
     const fleet = makeFleet === undefined || readOnly ? undefined : makeFleet(t)
     const service: StorageService = {
       readOnly,
+      ...makeTime(sql, t, (batch) => Effect.asVoid(sqlWrite(batch))),
       fleet,
       commit,
       execution: (id) =>
@@ -215,15 +216,20 @@ export const make = (
               "prune",
               IdFromSql,
               sql`WITH gone AS (DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id),
-                rows AS (DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN (SELECT id FROM gone))
+                rows AS (DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN (SELECT id FROM gone)),
+                sigs AS (DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN (SELECT id FROM gone))
                 SELECT id FROM gone`
             ),
           // SQLite's one writer keeps the two statements of the transaction consistent.
           orElse: () =>
             sql.withTransaction(
               Effect.zipRight(
-                sql`DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN
+                Effect.zipRight(
+                  sql`DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN
                   (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
+                  sql`DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN
+                  (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`
+                ),
                 query("prune", IdFromSql, sql`DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id`)
               )
             )

@@ -16,6 +16,11 @@ export interface Tables {
   readonly runners: string
   /** PostgreSQL: attempts offered by their execution's owner to any runner. */
   readonly queue: string
+  /** Signals sent to executions. */
+  readonly signals: string
+  /** Cron schedules and poll triggers, and their fires. */
+  readonly schedules: string
+  readonly fires: string
   /** PostgreSQL: the LISTEN/NOTIFY channel of these tables' runners (one per schema and prefix). */
   readonly channel: string
   /** SQLite: the view a group commit inserts into (see migrations.ts). */
@@ -56,6 +61,9 @@ export const tables = (
     workflows: name("workflows"),
     runners: name("runners"),
     queue: name("queue"),
+    signals: name("signals"),
+    schedules: name("schedules"),
+    fires: name("fires"),
     channel: `sluice_${createHash("sha256").update(`${schema ?? ""}\u0000${prefix}`).digest("hex").slice(0, 24)}`,
     writes: name("writes"),
     migrations: `${prefix}migrations`,

@@ -1,0 +1,96 @@
+/**
+ * The durable waits of an execution, armed by its supervisor once the round that began them is
+ * committed (or once it is restored): a sleep is a timer to its stored end; a signal wait reads
+ * the signals stored for the execution (one sent before the task was reached is kept there) and
+ * has a timer to its timeout; a deferral asks its check every `every`. None holds a permit: each
+ * is a sleeping fiber that ends by putting a message in the supervisor's mailbox.
+ */
+import { Cause, Effect, Schedule } from "effect"
+import { TaskContextImpl } from "../../TaskContext.js"
+import type { ExecutionState } from "../execution/state.js"
+import type { Message, RuntimeEnv } from "./active.js"
+import { errorMessage } from "./attempt.js"
+
+const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
+  typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
+
+/** Reads the signals stored for an execution into its mailbox; a failed read is tried again. */
+export const readSignals = (
+  env: RuntimeEnv,
+  executionId: string,
+  offer: (message: Message) => void
+): Effect.Effect<void> =>
+  env.storage.signals(executionId).pipe(
+    Effect.tapError((e) =>
+      Effect.logWarning(`execution ${executionId}: signals not read (${e.message}); trying again`)
+    ),
+    Effect.retry(Schedule.spaced("1 second")),
+    Effect.map((signals) => {
+      for (const s of signals) offer({ _tag: "Signal", name: s.name, payload: s.payload })
+    }),
+    Effect.orDie
+  )
+
+/**
+ * The fibers to fork for the waits begun since the last call, keyed as the supervisor keys a
+ * task's waits (`-1 - task`).
+ */
+export const armWaits = <R>(
+  env: RuntimeEnv,
+  state: ExecutionState,
+  now: number,
+  offer: (message: Message) => void
+): Array<[number, Effect.Effect<unknown, never, R>]> => {
+  const out: Array<[number, Effect.Effect<unknown, never, R>]> = []
+  const begun = state.waitsBegun.splice(0)
+  let signals = false
+  for (const task of begun) {
+    const wait = state.waitOf(task)
+    if (wait === undefined || state.tasks.status[task] !== "Waiting") continue
+    const due = state.tasks.dueAt(task)
+    const timer = due === undefined
+      ? Effect.never
+      : Effect.zipRight(Effect.sleep(Math.max(0, due - now)), Effect.sync(() => offer({ _tag: "WaitDue", task })))
+    if (wait._tag === "Sleep") {
+      out.push([-1 - task, timer])
+    } else if (wait._tag === "Signal") {
+      signals = true
+      if (due !== undefined) out.push([-1 - task, timer])
+    } else {
+      out.push([-1 - task, poll(state, task, wait.check, wait.everyMs, offer)])
+    }
+  }
+  // One read for every signal wait begun in this round.
+  if (signals) out.push([-1 - state.n, readSignals(env, state.executionId, offer)])
+  return out
+}
+
+/** Asks a deferral's check until it holds; a check that fails fails the task. */
+const poll = <R>(
+  state: ExecutionState,
+  task: number,
+  check: (ctx: TaskContextImpl) => unknown,
+  everyMs: number,
+  offer: (message: Message) => void
+): Effect.Effect<unknown, never, R> => {
+  const ask = Effect.suspend(() => {
+    const ctx = new TaskContextImpl(state.inputOf(task), {
+      taskId: state.graph.ids[task],
+      executionId: state.executionId,
+      workflowName: state.dag.name,
+      attempt: 0
+    })
+    const answer = check(ctx)
+    if (Effect.isEffect(answer)) return answer as Effect.Effect<unknown, unknown, R>
+    if (isPromiseLike(answer)) return Effect.tryPromise({ try: () => answer as Promise<unknown>, catch: (e) => e })
+    return Effect.succeed(answer)
+  })
+  const once: Effect.Effect<boolean, unknown, R> = Effect.map(ask, (held) => held === true)
+  return Effect.repeat(once, { until: (held) => held, schedule: Schedule.spaced(everyMs) }).pipe(
+    Effect.matchCause({
+      onSuccess: () => offer({ _tag: "WaitDue", task }),
+      onFailure: (cause) =>
+        offer({ _tag: "WaitFailed", task, error: `deferUntil check failed: ${errorMessage(Cause.squash(cause))}` })
+    })
+  )
+}
