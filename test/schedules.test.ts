@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Context, Deferred, Effect, Either, Layer, TestClock } from "effect"
-import type { RunnerService } from "sluice"
+import type { RunnerConfig, RunnerService } from "sluice"
 import { CronSchedule, PollTrigger, Runner, Storage, Task, Workflow } from "sluice"
 import { storageCases } from "./support/storage.js"
 
@@ -35,15 +35,14 @@ const sharedStorage = (layer: Layer.Layer<Storage, unknown>) =>
 
 const runnerOn = <A, E>(
   storage: Layer.Layer<Storage>,
-  config: Runner.Config,
+  config: RunnerConfig,
   f: (runner: RunnerService) => Effect.Effect<A, E>
 ) =>
   Effect.scoped(
     Effect.flatMap(Layer.build(Runner.layer(config).pipe(Layer.provide(storage))), (ctx) => f(Context.get(ctx, Runner)))
   )
 
-const scheduledTimes = (runner: RunnerService) =>
-  Effect.map(runner.list(), (list) => list.map((e) => e.executionId))
+const scheduledTimes = (runner: RunnerService) => Effect.map(runner.list(), (list) => list.map((e) => e.executionId))
 
 for (const storage of storageCases) {
   describe(`cron schedules: ${storage.name}`, () => {
@@ -60,7 +59,11 @@ for (const storage of storageCases) {
             yield* TestClock.adjust("9 minutes")
             expect(yield* scheduledTimes(runner)).toEqual([])
             yield* TestClock.adjust("1 minute")
-            const [fired] = yield* eventually(runner.list(), (l) => l.length === 1 && l[0].status === "Completed", "fire")
+            const [fired] = yield* eventually(
+              runner.list(),
+              (l) => l.length === 1 && l[0].status === "Completed",
+              "fire"
+            )
             const info = yield* runner.get(fired.executionId)
             expect(info.input).toEqual({ k: 1, scheduledTime: iso(10 * MINUTE), scheduleId: "every-10" })
             const history = yield* runner.scheduleHistory("every-10")
@@ -144,7 +147,7 @@ for (const storage of storageCases) {
               runner.addSchedule(CronSchedule.make({ id: "x", workflow: "nope", cron: "* * * * *" }))
             )
             expect(unknown).toMatchObject({ _tag: "ScheduleError", reason: "UnknownWorkflow" })
-            expect((yield* Effect.flip(runner.pauseSchedule("missing"))).reason).toBe("NotFound")
+            expect(yield* Effect.flip(runner.pauseSchedule("missing"))).toMatchObject({ reason: "NotFound" })
             yield* runner.pauseSchedule("added")
             const paused = (yield* runner.listSchedules).find((s) => s.id === "added")
             expect(paused).toMatchObject({ paused: true, nextFire: undefined, declared: false })
@@ -164,7 +167,7 @@ for (const storage of storageCases) {
             expect((yield* runner.listSchedules).map((s) => s.id)).toEqual(["added"])
             yield* runner.removeSchedule("added")
             expect(yield* runner.listSchedules).toEqual([])
-            expect((yield* Effect.flip(runner.scheduleHistory("added"))).reason).toBe("NotFound")
+            expect(yield* Effect.flip(runner.scheduleHistory("added"))).toMatchObject({ reason: "NotFound" })
           }))
       }))
 
@@ -266,7 +269,9 @@ describe("schedule definitions", () => {
     expect(error(() => PollTrigger.make({ id: "p", workflow: job, every: 0, check: () => undefined })).reason).toBe(
       "InvalidOption"
     )
-    expect(error(() => PollTrigger.make({ id: "p", workflow: job, every: "-1 seconds", check: () => undefined })).reason)
+    expect(
+      error(() => PollTrigger.make({ id: "p", workflow: job, every: "-1 seconds", check: () => undefined })).reason
+    )
       .toBe("InvalidOption")
   })
 
