@@ -3,6 +3,7 @@ import { Effect, Layer } from "effect"
 import { DefaultRunner, Runner, Storage, Workflow } from "sluice"
 import { describe, expect, it } from "vitest"
 import { makeConditionalWorkflow } from "../examples/workflows/conditional-branches.js"
+import { makeApprovalWorkflow } from "../examples/workflows/human-approval.js"
 import { batchCountFor, makeDynamicFanout } from "../examples/workflows/dynamic-fanout.js"
 import { fulfilOrder, InventoryLive, MailerLive } from "../examples/workflows/order-fulfilment.js"
 import { makeRobustWorkflow } from "../examples/workflows/robust-aggregator.js"
@@ -17,6 +18,27 @@ const withRunner = async <A>(f: (runner: DefaultRunner.DefaultRunner) => Promise
 }
 
 describe("examples", () => {
+  it("human approval: the decision signal routes to pay or reject; no decision in time escalates", () =>
+    withRunner(async (runner) => {
+      const workflow = makeApprovalWorkflow({ timeout: "300 millis" })
+      const yes = await runner.submit(workflow, { employee: "ada", amount: 420 })
+      const no = await runner.submit(workflow, { employee: "bob", amount: 99 })
+      const silent = await runner.submit(workflow, { employee: "cy", amount: 5 })
+      await runner.signal(yes.executionId, "decision", { approved: true, by: "grace" })
+      await runner.signal(no.executionId, "decision", { approved: false, by: "grace" })
+      const completed = (r: { tasks: ReadonlyArray<{ taskId: string; status: string }> }) =>
+        r.tasks.filter((t) => t.status === "Completed").map((t) => t.taskId)
+      expect(completed(await yes.result)).toEqual(["draft", "await_decision", "record", "pay"])
+      expect(completed(await no.result)).toEqual(["draft", "await_decision", "record", "notify_rejection"])
+      const timedOut = await silent.result
+      expect(completed(timedOut)).toEqual(["draft", "escalate"])
+      expect(timedOut.finalContext.escalated_to).toBe("finance")
+      await expect(runner.signal(yes.executionId, "decision", { approved: true, by: "x" })).rejects.toMatchObject({
+        _tag: "SignalError",
+        reason: "Finished"
+      })
+    }))
+
   it("robust aggregator: aggregates the batches that succeeded, fails only when all did", () =>
     withRunner(async (runner) => {
       const warnings: Array<string> = []
