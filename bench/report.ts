@@ -133,7 +133,7 @@ export const markdown = (rows: ReadonlyArray<Row>, when: string, quick: boolean)
     lines.push(`| ${r.impl} | ${fmt(r.stats!.median)} | ${fmt(r.stats!.min)}–${fmt(r.stats!.max)} | ${r.stats!.runs} |`)
   }
   lines.push("", "cloaca's tutorial prints 2.34 s for the same workflow.", "", "## Memory", "")
-  for (const r of section("memory")) lines.push(`- ${r.case}: ${fmt(r.value!)} ${r.unit}`)
+  for (const r of section("memory")) lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
   lines.push("", "## Peer: @effect/workflow, in memory and durable, on the same shapes", "")
   lines.push("| shape | implementation | figure | × @effect/workflow's time |", "|---|---|---:|---:|")
   for (const r of section("peer")) {

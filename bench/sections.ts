@@ -231,8 +231,52 @@ export const memorySection = (quick: boolean): Array<Row> => {
       impl: "sluice memory",
       value: m.peakRssMiB,
       unit: "MiB"
-    }
+    },
+    ...waitingRows()
   ]
+}
+
+/**
+ * Executions waiting on a signal (durable: parked, no permit, no fiber) against executions whose
+ * body waits on a promise (a permit and a fiber each), 1,000 of each, in a process of their own.
+ */
+const waitingRows = (): Array<Row> => {
+  const script = fileURLToPath(new URL("./waiting.ts", import.meta.url))
+  const rows: Array<Row> = []
+  for (const storage of ["memory", "sqlite"] as const) {
+    const output = execFileSync(process.execPath, ["--expose-gc", "--import", "tsx", script, "1000", storage], {
+      encoding: "utf8"
+    })
+    const m = JSON.parse(output.trim().split("\n").at(-1)!) as {
+      durable: { bytesPerExecution: number; otherRan: string }
+      baseline: { bytesPerExecution: number }
+    }
+    const impl = storage === "memory" ? "sluice memory" : "sluice sqlite :memory:"
+    log(
+      `  1,000 executions waiting on ${storage}: ${fmt(m.durable.bytesPerExecution)} B each on a signal (another ` +
+        `workflow ran: ${m.durable.otherRan}), ${
+          fmt(m.baseline.bytesPerExecution)
+        } B each in a body holding a permit ` +
+        `(×${fmt(m.durable.bytesPerExecution / m.baseline.bytesPerExecution)})`
+    )
+    rows.push(
+      {
+        section: "memory",
+        case: "1,000 executions waiting on a signal: retained per execution",
+        impl,
+        value: m.durable.bytesPerExecution,
+        unit: "bytes"
+      },
+      {
+        section: "memory",
+        case: "1,000 executions whose body awaits a promise (a permit each): retained per execution",
+        impl,
+        value: m.baseline.bytesPerExecution,
+        unit: "bytes"
+      }
+    )
+  }
+  return rows
 }
 
 // ---------------------------------------------------------------------------------------------

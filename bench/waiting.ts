@@ -35,13 +35,16 @@ const measure = async (
   await release(runner, [warm.executionId])
   await runtime.runPromise(warm.result)
   const before = heap()
-  const handles = await runtime.runPromise(Effect.forEach(Array.from({ length: n }), () => runner.submit(workflow)))
+  // Only the ids are kept, as a service that stores them would: a handle's own closures are the caller's.
+  const ids = await runtime.runPromise(
+    Effect.forEach(Array.from({ length: n }), () => Effect.map(runner.submit(workflow), (h) => h.executionId))
+  )
   await waiting()
   const during = heap()
   const other = Workflow.make({ name: `other_${permits}`, tasks: [Task.make({ id: "o", run: () => 1 })] })
   const beside = await runtime.runPromise(runner.execute(other))
-  await release(runner, handles.map((h) => h.executionId))
-  const results = await runtime.runPromise(Effect.forEach(handles, (h) => h.result))
+  await release(runner, ids)
+  const results = await runtime.runPromise(Effect.forEach(ids, (id) => runner.result(id)))
   await runtime.dispose()
   return {
     bytesPerExecution: (during - before) / n,

@@ -3,7 +3,7 @@
  * before or after the task is reached), deferrals; none holds a permit; all survive a restart.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Either, Schema, TestClock } from "effect"
+import { Deferred, Effect, Either, Fiber, Schema, TestClock } from "effect"
 import type { TaskResult } from "sluice"
 import { Task, TriggerRule, Workflow } from "sluice"
 import { untilSleeping, withRunner, withRunnerOn } from "./support/runner.js"
@@ -188,6 +188,23 @@ for (const storage of storageCases) {
           expect(taskOf(result, "broken")?.error).toContain("sensor down")
         })))
 
+    it.scoped("a waiting execution is paused, resumed and cancelled like any other", () =>
+      withRunner(storage, {}, (runner) =>
+        Effect.gen(function*() {
+          const approval = Task.waitForSignal({ id: "approval", signal: "approved" })
+          const nap = Task.sleep({ id: "nap", duration: "1 hour" })
+          const wf = Workflow.make({ name: "controlled", tasks: [approval, nap] })
+          const handle = yield* runner.submit(wf)
+          yield* untilSleeping(HOUR)
+          yield* runner.pause(handle.executionId)
+          expect(yield* runner.status(handle.executionId)).toBe("Paused")
+          yield* runner.resume(handle.executionId)
+          yield* runner.cancel(handle.executionId)
+          const result = yield* handle.result
+          expect(result.status).toBe("Cancelled")
+          expect(result.tasks.map((t) => t.status)).toEqual(["Cancelled", "Cancelled"])
+        })))
+
     it("bad wait definitions are typed errors when they are made", () => {
       const bad = [
         () => Task.sleep({ id: "s", duration: "-1 seconds" }),
@@ -213,13 +230,16 @@ for (const storage of persistentCases) {
         const approval = Task.waitForSignal({ id: "approval", signal: "approved" })
         const done = Task.make({ id: "done", dependencies: [nap, approval], run: (ctx) => ctx.set("done", true) })
         const wf = Workflow.make({ name: "restart-waits", tasks: [nap, approval, done] })
-        const id = yield* withRunnerOn(file, [wf], (r) =>
+        const { id, waiter } = yield* withRunnerOn(file, [wf], (r) =>
           Effect.gen(function*() {
             const h = yield* r.submit(wf)
             yield* untilSleeping(HOUR)
             yield* TestClock.adjust("40 minutes")
-            return h.executionId
+            return { id: h.executionId, waiter: yield* Effect.fork(Effect.either(h.result)) }
           }))
+        // Closing the runner settles whoever waited for the waiting execution.
+        const shutdown = yield* Fiber.join(waiter)
+        expect(Either.isLeft(shutdown) && shutdown.left._tag).toBe("RunnerShutdownError")
         const result = yield* withRunnerOn(file, [wf], (r) =>
           Effect.gen(function*() {
             // The rest of the hour, not a new one.

@@ -159,6 +159,41 @@ export class TaskStates {
     return true
   }
 
+  /**
+   * Every wait and waiting retry armed again (a parked execution woken): its waits go to
+   * `waitsBegun`; its retries are returned with their due times.
+   */
+  rearm(): Array<{ readonly task: number; readonly dueAt: number }> {
+    const retries: Array<{ task: number; dueAt: number }> = []
+    this.waitsBegun.length = 0
+    for (let i = 0; i < this.n; i++) {
+      const status = this.tasks.status[i]
+      if (status === "Waiting") this.waitsBegun.push(i)
+      else if (status === "Retrying") retries.push({ task: i, dueAt: this.tasks.dueAt(i) ?? 0 })
+    }
+    return retries
+  }
+
+  /**
+   * Whether the execution can park (its supervisor end until something wakes it): nothing ready,
+   * every unfinished task pending, waiting on a timer or a signal, or waiting for a retry. Returns
+   * when it is due to wake (Infinity: only a message wakes it), or undefined when it cannot park
+   * (a deferral's check needs asking, a task runs).
+   */
+  wakeAt(): number | undefined {
+    if (this.readyCount > 0 || this.isDone) return undefined
+    let at = this.meta.deadlineAt ?? Infinity
+    for (let i = 0; i < this.n; i++) {
+      const status = this.tasks.status[i]
+      if (status === "Running") return undefined
+      if (status !== "Waiting" && status !== "Retrying") continue
+      if (status === "Waiting" && this.waitOf(i)?._tag === "Defer") return undefined
+      const due = this.tasks.dueAt(i)
+      if (due !== undefined && due < at) at = due
+    }
+    return at
+  }
+
   /** A sleep's end or a signal's timeout came, or a deferral's check held. */
   waitDue(task: number, now: number): void {
     const wait = this.waitOf(task)

@@ -33,6 +33,8 @@ export type Message =
   /** A signal was stored for this execution (read back from storage: `Signals`), or is given here. */
   | { readonly _tag: "Signal"; readonly name: string; readonly payload: unknown }
   | { readonly _tag: "Signals" }
+  /** The stored signals were read (whether there were any): the supervisor may park. */
+  | { readonly _tag: "SignalsRead" }
 
 /** What every supervisor of a runner shares. */
 export interface RuntimeEnv {
@@ -99,6 +101,13 @@ export interface Active {
   lost: boolean
   /** Attempts it offered to other runners, waiting for their outcome. */
   offered: number
+  /**
+   * Set when its supervisor parked it (every unfinished task waits on a timer or a signal): when
+   * it is due to wake (epoch ms; Infinity: only a message wakes it). See parking.ts.
+   */
+  parkedUntil: number | undefined
+  /** The state of each failed task's retry schedule, stepped by the supervisor. */
+  readonly retrySchedules: Map<number, unknown>
 }
 
 /** What a commit of an owner carries besides its round: attempts offered, offers done with. */

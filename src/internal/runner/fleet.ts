@@ -7,7 +7,7 @@
  * Its loops sleep on the process's timers (timers.ts): a lease is real time.
  */
 import type { Scope } from "effect"
-import { Cause, Deferred, Effect, Exit, FiberMap, Queue, Stream } from "effect"
+import { Cause, Deferred, Effect, Exit, FiberId, FiberMap, Queue, Stream } from "effect"
 import type { StorageError } from "../../Errors.js"
 import { ExecutionAbortedError } from "../../Errors.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
@@ -16,6 +16,7 @@ import type { Active, Fleet } from "./active.js"
 import { makeChanges } from "./changes.js"
 import { makeClaimer } from "./claims.js"
 import { answer } from "./control.js"
+import { ended } from "./ended.js"
 import { takeOver } from "./recovery.js"
 import type { Runtime } from "./runtime.js"
 import { liveSleep } from "./timers.js"
@@ -57,7 +58,8 @@ export const make = (storage: FleetStorage, options: {
     const { awaitChange, followed, heardFollow, wake, wakeAll } = makeChanges(storage)
     const others = () => (worker ? otherWorkers : 0)
     /** Executions a worker may still take on while others share the work: twice its permits. */
-    const roomIn = (runtime: Runtime) => 2 * options.maxConcurrentTasks - runtime.active.size
+    // Parked executions (they only wait on a time or a signal) take no room.
+    const roomIn = (runtime: Runtime) => 2 * options.maxConcurrentTasks - (runtime.active.size - runtime.parking.size)
     const hasRoom = () => worker && runtimeOf !== undefined && (otherWorkers === 0 || roomIn(runtimeOf) > 0)
     const leaseHolds = () => performance.now() < validUntil
 
@@ -73,7 +75,9 @@ export const make = (storage: FleetStorage, options: {
         )
         for (const [id, active] of owned) {
           active.lost = true
-          yield* FiberMap.remove(runtime.supervisors, id)
+          // Parked: no supervisor to stop; settled here, as a stopped one settles itself.
+          if (runtime.parking.unpark(active)) yield* ended(runtime.env, active, Cause.interrupt(FiberId.none))
+          else yield* FiberMap.remove(runtime.supervisors, id)
         }
       })
 

@@ -8,10 +8,21 @@ import { Effect } from "effect"
 export class Mailbox<A> {
   private messages: Array<A> = []
   private resume: ((effect: Effect.Effect<Array<A>>) => void) | undefined
+  /** Called (once) by the next offer: set while nobody reads the mailbox (a parked execution). */
+  onOffer: (() => void) | undefined
+
+  get isEmpty(): boolean {
+    return this.messages.length === 0
+  }
 
   /** Never blocks; safe from any fiber or callback. */
   offer(message: A): void {
     this.messages.push(message)
+    const wake = this.onOffer
+    if (wake !== undefined) {
+      this.onOffer = undefined
+      wake()
+    }
     const resume = this.resume
     if (resume !== undefined) {
       this.resume = undefined

@@ -20,7 +20,8 @@ import { supervise } from "./supervisor.js"
 /** A workflow with what it takes to run it: its supervisor, given the services it needs. */
 export interface Runnable {
   readonly workflow: Workflow<unknown>
-  readonly run: (active: Active, options: SuperviseOptions) => Effect.Effect<WorkflowResult, StorageError>
+  /** Runs its supervisor: the result, or undefined when it parked the execution. */
+  readonly run: (active: Active, options: SuperviseOptions) => Effect.Effect<WorkflowResult | undefined, StorageError>
   /** One attempt of one of its tasks, for another runner (an offered attempt). */
   readonly runTask: (attempt: Omit<AttemptInput<unknown>, "task">, task: number) => Effect.Effect<AttemptOutcome>
 }

@@ -3,13 +3,14 @@
  * inspection. `Runner.ts` holds its tag, its public types and its layer.
  */
 import type { Context } from "effect"
-import { Deferred, Effect, FiberMap, Queue } from "effect"
+import { Cause, Deferred, Effect, FiberId, FiberMap, Queue, Runtime } from "effect"
 import type * as CronSchedule from "../../CronSchedule.js"
 import type * as PollTrigger from "../../PollTrigger.js"
 import { Storage } from "../../Storage.js"
 import type * as Workflow from "../../Workflow.js"
 import { isWorkflow } from "../../Workflow.js"
 import { control } from "./control.js"
+import { ended } from "./ended.js"
 import * as Fleet from "./fleet.js"
 import type { HandleOps } from "./handle.js"
 import { makeHandle } from "./handle.js"
@@ -25,6 +26,7 @@ import {
   checkStorageRetry,
   checkWorker
 } from "./options.js"
+import { Parking } from "./parking.js"
 import { Permits } from "./permits.js"
 import { follow } from "./read.js"
 import { recover } from "./recovery.js"
@@ -32,7 +34,7 @@ import { notAWorkflow, Registry, runnable } from "./registry.js"
 import type { PruneOptions } from "./retention.js"
 import { prune, retain } from "./retention.js"
 import { defaultStorageRetry } from "./retry.js"
-import type { Runtime } from "./runtime.js"
+import type { Runtime as RunnerRuntime } from "./runtime.js"
 import { loop } from "./scheduler.js"
 import type { Schedulable, Schedules } from "./schedules.js"
 import * as Scheduling from "./schedules.js"
@@ -73,7 +75,11 @@ export const make = <R>(config: RunnerConfig<R>) =>
       )
     }
     const pokes = yield* Queue.sliding<void>(1)
-    const rt: Runtime = {
+    const parking = new Parking(yield* Queue.sliding<void>(1))
+    const runFork = Runtime.runFork(yield* Effect.runtime<never>())
+    const rt: RunnerRuntime = {
+      parking,
+      fork: (effect) => void runFork(effect),
       schedulesChanged: () => void Queue.unsafeOffer(pokes, undefined),
       env,
       registry: new Registry(storage),
@@ -82,6 +88,13 @@ export const make = <R>(config: RunnerConfig<R>) =>
       adopting: yield* Effect.makeSemaphore(1),
       fleet
     }
+    yield* Effect.forkScoped(parking.loop)
+    // Closing: parked executions have no supervisor to settle them; callers get RunnerShutdownError.
+    yield* Effect.addFinalizer(() =>
+      Effect.forEach(parking.takeAll(), (active) => ended(env, active, Cause.interrupt(FiberId.none)), {
+        discard: true
+      })
+    )
     for (const workflow of config.workflows ?? []) {
       if (!isWorkflow(workflow)) return yield* notAWorkflow()
       yield* rt.registry.add(runnable(env, workflow, services))

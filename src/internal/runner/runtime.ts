@@ -11,6 +11,7 @@ import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Fleet } from "./active.js"
 import { Mailbox } from "./mailbox.js"
+import type { Parking } from "./parking.js"
 import { makeWaiter } from "./permits.js"
 import type { Registry, Runnable } from "./registry.js"
 import type { Active, EndError, Message, RuntimeEnv, SuperviseOptions } from "./supervisor.js"
@@ -27,6 +28,10 @@ export interface Runtime {
   readonly fleet: Fleet | undefined
   /** Wakes the scheduler: a schedule changed (here, or on another runner). */
   readonly schedulesChanged: () => void
+  /** Executions whose supervisor parked them until a message or a time wakes them. */
+  readonly parking: Parking
+  /** Runs an Effect in the runner's runtime, from a callback (a parked execution woken). */
+  readonly fork: (effect: Fx.Effect<unknown, unknown>) => void
 }
 
 /** An execution's mailbox, result and place in the permit queue, before it runs. */
@@ -41,7 +46,9 @@ export const prepare = (state: ExecutionState, withLog: boolean, token?: number)
       waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" })),
       token,
       lost: false,
-      offered: 0
+      offered: 0,
+      parkedUntil: undefined,
+      retrySchedules: new Map()
     }
   })
 
@@ -50,6 +57,12 @@ export const start = (rt: Runtime, runnable: Runnable, active: Active, options: 
   Effect.suspend(() => {
     const id = active.state.executionId
     const forget = Effect.sync(() => {
+      // Parked: it stays known here, and the next message or its time starts a supervisor again.
+      if (active.parkedUntil !== undefined) {
+        rt.parking.park(active, () => rt.fork(start(rt, runnable, active, { rearm: true })))
+        // It takes no room while parked.
+        return rt.fleet?.roomFreed()
+      }
       if (rt.active.get(id) === active) rt.active.delete(id)
       // Room for one more: an execution waiting for a runner may be taken now.
       rt.fleet?.roomFreed()

@@ -32,6 +32,8 @@ export interface SuperviseOptions {
   readonly waiting?: ReadonlyArray<{ readonly task: number; readonly dueAt: number }> | undefined
   /** Restored, runners sharing a database: the previous run's offered attempts, kept or dropped. */
   readonly offered?: Restored | undefined
+  /** A parked execution woken: its waits and waiting retries are armed again from its state. */
+  readonly rearm?: boolean | undefined
 }
 
 export const supervise = <R>(
@@ -39,7 +41,7 @@ export const supervise = <R>(
   workflow: Workflow<R>,
   active: Active,
   options: SuperviseOptions
-): Effect.Effect<WorkflowResult, StorageError, R> => {
+): Effect.Effect<WorkflowResult | undefined, StorageError, R> => {
   // Task attempts and retry waits, keyed by task (retry waits by -1 - task). They are forked
   // with this fiber's runtime (its services) but not as its children: a child fiber copies its
   // parent's fiber refs, which costs more than the rest of a no-op task. So they are
@@ -50,9 +52,14 @@ export const supervise = <R>(
     const runFork = Runtime.runFork(yield* Effect.runtime<R>())
     const clock = yield* Effect.clock
     const acks: Array<Deferred.Deferred<void>> = []
-    // Retry schedules are stepped here, one state per task that failed.
-    const scheduleStates = new Map<number, unknown>()
+    // Retry schedules are stepped here, one state per task that failed (kept on the execution:
+    // a parked execution's next supervisor goes on with them).
+    const scheduleStates = active.retrySchedules
     const givePermit = Effect.sync(() => env.permits.give(1))
+    // Attempt fibers running, and whether the stored signals are being read: while either is
+    // so, the execution cannot park (see parking.ts).
+    let attempts = 0
+    let readingSignals = false
     const forked: Array<[number, Effect.Effect<unknown, never, R>]> = []
     // Sharing a database with other workers: tasks this runner has no permit for go to them.
     let collected = false
@@ -87,6 +94,7 @@ export const supervise = <R>(
           mailbox.offer({ _tag: "AttemptEnded", task, attempt, outcome: begun })
           continue
         }
+        attempts++
         forked.push([
           task,
           begun.pipe(
@@ -127,7 +135,7 @@ export const supervise = <R>(
       switch (message._tag) {
         case "AttemptEnded": {
           const { attempt, outcome, task } = message
-          fibers.delete(task)
+          if (fibers.delete(task)) attempts--
           if (
             outcome._tag === "Succeeded" ||
             !RetryPolicy.allowsRetry(workflow.tasks[task].retry, attempt, outcome.error)
@@ -160,6 +168,10 @@ export const supervise = <R>(
           return undefined
         case "Signals":
           return readSignals(env, state.executionId, (m) => handle(m, now))
+        case "SignalsRead":
+          fibers.delete(-1 - state.n)
+          readingSignals = false
+          return undefined
         case "Outcomes":
           // Many wake-ups in one round: one look.
           if (offers === undefined || collected) return undefined
@@ -184,6 +196,7 @@ export const supervise = <R>(
             Effect.suspend(() => Fiber.interruptAll(fibers.values())),
             Effect.sync(() => {
               fibers.clear()
+              attempts = 0
               state.cancel(message.reason, now)
             })
           )
@@ -195,7 +208,8 @@ export const supervise = <R>(
       }
     }
 
-    for (const { dueAt, task } of options.waiting ?? []) {
+    const retries = options.rearm === true ? state.rearm() : options.waiting ?? []
+    for (const { dueAt, task } of retries) {
       sleepThenRetry(task, Math.max(0, dueAt - clock.unsafeCurrentTimeMillis()))
     }
     // The execution's timeout is a stored deadline: it holds after a restart or a move.
@@ -234,9 +248,25 @@ export const supervise = <R>(
         }
       }
       committed = false
+      // Nothing runs or is about to, and every unfinished task waits on a time or a signal: the
+      // supervisor ends here, and the execution is parked until a message or its time.
+      if (started.length === 0 && attempts === 0 && !readingSignals && mailbox.isEmpty && active.offered === 0) {
+        const signalWaitBegun = state.waitsBegun.some((t) => state.waitOf(t)?._tag === "Signal")
+        const wakeAt = signalWaitBegun ? undefined : state.wakeAt()
+        // Due already: its timers are armed instead, and it goes on now.
+        if (wakeAt !== undefined && wakeAt > now) {
+          state.waitsBegun.length = 0
+          forked.length = 0
+          active.parkedUntil = wakeAt
+          return undefined
+        }
+      }
       // The waits begun in the round just committed (or restored) get their timers and checks.
       if (state.waitsBegun.length > 0) {
-        for (const armed of armWaits<R>(env, state, now, (m) => mailbox.offer(m))) forked.push(armed)
+        for (const armed of armWaits<R>(env, state, now, (m) => mailbox.offer(m))) {
+          if (armed[0] === -1 - state.n) readingSignals = true
+          forked.push(armed)
+        }
       }
       launch(started)
       forkAll()

@@ -27,6 +27,7 @@ export const readSignals = (
     Effect.retry(Schedule.spaced("1 second")),
     Effect.map((signals) => {
       for (const s of signals) offer({ _tag: "Signal", name: s.name, payload: s.payload })
+      offer({ _tag: "SignalsRead" })
     }),
     Effect.orDie
   )
