@@ -227,35 +227,39 @@ for (const storage of storageCases) {
         expect((yield* store.schedules.list)[0].nextAt).toBe(2000)
       }))
 
-    it.scoped("poll triggers: an input equal to an unfinished execution's starts nothing", () =>
-      Effect.gen(function*() {
-        const store = yield* sharedStorage(storage.layer)
-        const gate = yield* Deferred.make<void>()
-        const polled = Workflow.make({
-          name: "polled",
-          tasks: [Task.make({ id: "w", run: (ctx) => (ctx.get("n") === 1 ? Deferred.await(gate) : undefined) })]
-        })
-        const answers: Array<Record<string, unknown> | undefined> = [{ n: 1 }, { n: 1 }, undefined, { n: 2 }]
-        const trigger = PollTrigger.make({
-          id: "p",
-          workflow: polled,
-          every: "1 minute",
-          check: () => Promise.resolve(answers.shift() ?? { n: 1 })
-        })
-        yield* runnerOn(store, { workflows: [polled], triggers: [trigger] }, (runner) =>
-          Effect.gen(function*() {
-            yield* eventually(runner.list(), (l) => l.length === 1, "first poll")
-            // Polled again with {n: 1} (unfinished: nothing), nothing, then {n: 2}.
-            const list = yield* advanceUntil(runner.list(), (l) => l.length === 2, "second input")
-            expect(answers).toEqual([])
-            const inputs = yield* Effect.forEach(list, (e) => Effect.map(runner.get(e.executionId), (i) => i.input))
-            expect(inputs.map((i) => i.n).sort()).toEqual([1, 2])
-            yield* Deferred.succeed(gate, undefined)
-            yield* eventually(runner.list(), (l) => l.every((e) => e.status === "Completed"), "done")
-            // Finished now: an equal input starts again.
-            yield* advanceUntil(runner.list(), (l) => l.length === 3, "equal input after the first finished")
-          }))
-      }))
+    it.scoped(
+      "poll triggers: an input equal to an unfinished execution's starts nothing",
+      () =>
+        Effect.gen(function*() {
+          const store = yield* sharedStorage(storage.layer)
+          const gate = yield* Deferred.make<void>()
+          const polled = Workflow.make({
+            name: "polled",
+            tasks: [Task.make({ id: "w", run: (ctx) => (ctx.get("n") === 1 ? Deferred.await(gate) : undefined) })]
+          })
+          const answers: Array<Record<string, unknown> | undefined> = [{ n: 1 }, { n: 1 }, undefined, { n: 2 }]
+          const trigger = PollTrigger.make({
+            id: "p",
+            workflow: polled,
+            every: "1 minute",
+            check: () => Promise.resolve(answers.shift() ?? { n: 1 })
+          })
+          yield* runnerOn(store, { workflows: [polled], triggers: [trigger] }, (runner) =>
+            Effect.gen(function*() {
+              yield* eventually(runner.list(), (l) => l.length === 1, "first poll")
+              // Polled again with {n: 1} (unfinished: nothing), nothing, then {n: 2}.
+              const list = yield* advanceUntil(runner.list(), (l) => l.length === 2, "second input")
+              expect(answers).toEqual([])
+              const inputs = yield* Effect.forEach(list, (e) => Effect.map(runner.get(e.executionId), (i) => i.input))
+              expect(inputs.map((i) => i.n).sort()).toEqual([1, 2])
+              yield* Deferred.succeed(gate, undefined)
+              yield* eventually(runner.list(), (l) => l.every((e) => e.status === "Completed"), "done")
+              // Finished now: an equal input starts again.
+              yield* advanceUntil(runner.list(), (l) => l.length === 3, "equal input after the first finished")
+            }))
+        }),
+      30_000
+    )
   })
 }
 

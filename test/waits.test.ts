@@ -48,6 +48,17 @@ for (const storage of storageCases) {
           expect(waiting?._tag === "TaskWaiting" && waiting.until!.getTime() - waiting.at.getTime()).toBe(HOUR)
         })))
 
+    it.scoped("a sleep longer than a timer can hold (30 days) ends on time", () =>
+      withRunner(storage, {}, (runner) =>
+        Effect.gen(function*() {
+          const wf = Workflow.make({ name: "long", tasks: [Task.sleep({ id: "nap", duration: "30 days" })] })
+          const handle = yield* runner.submit(wf)
+          yield* TestClock.adjust("29 days")
+          expect(yield* runner.status(handle.executionId)).toBe("Running")
+          yield* TestClock.adjust("1 day")
+          expect((yield* handle.result).status).toBe("Completed")
+        })))
+
     it.scoped("sleep until a time computed from the context", () =>
       withRunner(storage, {}, (runner) =>
         Effect.gen(function*() {

@@ -76,8 +76,10 @@ export const make = (storage: FleetStorage, options: {
         for (const [id, active] of owned) {
           active.lost = true
           // Parked: no supervisor to stop; settled here, as a stopped one settles itself.
-          if (runtime.parking.unpark(active)) yield* ended(runtime.env, active, Cause.interrupt(FiberId.none))
-          else yield* FiberMap.remove(runtime.supervisors, id)
+          if (runtime.parking.unpark(active)) {
+            runtime.active.delete(id)
+            yield* ended(runtime.env, active, Cause.interrupt(FiberId.none))
+          } else yield* FiberMap.remove(runtime.supervisors, id)
         }
       })
 

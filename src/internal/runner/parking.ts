@@ -10,6 +10,7 @@
 import type { Effect as Fx } from "effect"
 import { Clock, Effect, Queue } from "effect"
 import type { Active } from "./active.js"
+import { clampSleep } from "./timers.js"
 
 interface Entry {
   readonly at: number
@@ -23,6 +24,10 @@ export class Parking {
   /** A binary min-heap on `at`. */
   private readonly heap: Array<Entry> = []
   private readonly entries = new Map<Active, Entry>()
+  /** Entries woken or taken out but still in the heap; compacted when they outnumber the rest. */
+  private dead = 0
+  /** Set at shutdown: nothing parks any more (the caller settles the execution instead). */
+  private closed = false
 
   constructor(private readonly pokes: Queue.Queue<void>) {}
 
@@ -34,21 +39,36 @@ export class Parking {
    * Parks an execution whose supervisor just ended; `wake` starts a new one on it. A message that
    * came in meanwhile, or a time already due, wakes it at once.
    */
-  park(active: Active, wake: () => void): void {
+  park(active: Active, wake: () => void): boolean {
+    if (this.closed) return false
     const at = active.parkedUntil ?? Infinity
     const entry: Entry = { at, active, wake, live: true }
     this.entries.set(active, entry)
     active.mailbox.onOffer = () => this.wake(active)
-    if (!active.mailbox.isEmpty) return this.wake(active)
-    if (at === Infinity) return
+    if (!active.mailbox.isEmpty) {
+      this.wake(active)
+      return true
+    }
+    if (at === Infinity) return true
     this.push(entry)
     if (this.heap[0] === entry) Queue.unsafeOffer(this.pokes, undefined)
+    return true
+  }
+
+  /** An entry left the lot: the heap drops the dead ones once they outnumber the live ones. */
+  private left(entry: Entry): void {
+    entry.live = false
+    if (entry.at === Infinity || ++this.dead <= 64 || this.dead * 2 <= this.heap.length) return
+    const live = this.heap.filter((e) => e.live)
+    this.heap.length = 0
+    this.dead = 0
+    for (const e of live) this.push(e)
   }
 
   wake(active: Active): void {
     const entry = this.entries.get(active)
     if (entry === undefined || !entry.live) return
-    entry.live = false
+    this.left(entry)
     this.entries.delete(active)
     active.mailbox.onOffer = undefined
     active.parkedUntil = undefined
@@ -59,7 +79,7 @@ export class Parking {
   unpark(active: Active): boolean {
     const entry = this.entries.get(active)
     if (entry === undefined) return false
-    entry.live = false
+    this.left(entry)
     this.entries.delete(active)
     active.mailbox.onOffer = undefined
     active.parkedUntil = undefined
@@ -68,6 +88,7 @@ export class Parking {
 
   /** Every parked execution, taken out (at shutdown, or when this runner lost its lease). */
   takeAll(): Array<Active> {
+    this.closed = true
     const all = [...this.entries.keys()]
     for (const active of all) {
       this.entries.get(active)!.live = false
@@ -75,6 +96,7 @@ export class Parking {
     }
     this.entries.clear()
     this.heap.length = 0
+    this.dead = 0
     return all
   }
 
@@ -85,11 +107,12 @@ export class Parking {
       while (this.heap.length > 0 && (!this.heap[0].live || this.heap[0].at <= now)) {
         const entry = this.pop()!
         if (entry.live) this.wake(entry.active)
+        else this.dead = Math.max(0, this.dead - 1)
       }
       const next = this.heap[0]?.at
       yield* next === undefined
         ? Queue.take(this.pokes)
-        : Effect.raceFirst(Effect.sleep(Math.max(1, next - now)), Queue.take(this.pokes))
+        : Effect.raceFirst(Effect.sleep(clampSleep(Math.max(1, next - now))), Queue.take(this.pokes))
     })
   )
 

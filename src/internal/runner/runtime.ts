@@ -4,12 +4,13 @@
  * execution found unfinished in storage.
  */
 import type { Effect as Fx } from "effect"
-import { Deferred, Effect, FiberMap, PubSub } from "effect"
+import { Cause, Deferred, Effect, FiberId, FiberMap, PubSub } from "effect"
 import { RunnerShutdownError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Fleet } from "./active.js"
+import { ended } from "./ended.js"
 import { Mailbox } from "./mailbox.js"
 import type { Parking } from "./parking.js"
 import { makeWaiter } from "./permits.js"
@@ -56,16 +57,23 @@ export const prepare = (state: ExecutionState, withLog: boolean, token?: number)
 export const start = (rt: Runtime, runnable: Runnable, active: Active, options: SuperviseOptions) =>
   Effect.suspend(() => {
     const id = active.state.executionId
-    const forget = Effect.sync(() => {
-      // Parked: it stays known here, and the next message or its time starts a supervisor again.
+    const forget = Effect.suspend(() => {
       if (active.parkedUntil !== undefined) {
-        rt.parking.park(active, () => rt.fork(start(rt, runnable, active, { rearm: true })))
-        // It takes no room while parked.
-        return rt.fleet?.roomFreed()
+        // Parked: it stays known here, and the next message or its time starts a supervisor
+        // again; it takes no room meanwhile.
+        if (!active.lost && rt.parking.park(active, () => rt.fork(start(rt, runnable, active, { rearm: true })))) {
+          rt.fleet?.roomFreed()
+          return Effect.void
+        }
+        // The runner is closing, or lost it: settled as a stopped supervisor settles it.
+        active.parkedUntil = undefined
+        if (rt.active.get(id) === active) rt.active.delete(id)
+        return ended(rt.env, active, Cause.interrupt(FiberId.none))
       }
       if (rt.active.get(id) === active) rt.active.delete(id)
       // Room for one more: an execution waiting for a runner may be taken now.
       rt.fleet?.roomFreed()
+      return Effect.void
     })
     rt.active.set(id, active)
     return FiberMap.run(rt.supervisors, id, runnable.run(active, options).pipe(Effect.ensuring(forget))).pipe(

@@ -67,7 +67,7 @@ const lastUnfinished = (rt: Runtime, scheduleId: string) =>
 const fireCron = (rt: Runtime, row: ScheduleRow, schedule: CronSchedule.CronSchedule, now: number) =>
   Effect.gen(function*() {
     const runnable = rt.registry.named(schedule.workflow)
-    if (runnable === undefined) return
+    if (runnable === undefined) return false
     const { fire, nextAt } = plan(schedule, row.nextAt, now)
     let blocked = schedule.overlap === "skip" && fire.length > 0 && (yield* lastUnfinished(rt, row.id))
     const states: Array<ExecutionState> = []
@@ -93,6 +93,7 @@ const fireCron = (rt: Runtime, row: ScheduleRow, schedule: CronSchedule.CronSche
       batch
     })
     if (fired) yield* run(rt, runnable, states)
+    return fired
   })
 
 /** Polls a trigger (this runner claimed this turn) and starts what its check gives. */
@@ -176,11 +177,17 @@ export const loop = (env: SchedulerEnv): Effect.Effect<never, never, Scope.Scope
         const spec = specOf(row)
         if (spec === undefined || rt.registry.named(spec.workflow) === undefined) continue
         if (row.nextAt <= now) {
-          yield* Effect.catchAllCause(
+          const fired = yield* Effect.catchAllCause(
             fireCron(rt, row, spec, now),
-            (cause) => Effect.logWarning(`schedule "${row.id}" not fired: ${errorMessage(Cause.squash(cause))}`)
+            (cause) =>
+              Effect.as(
+                Effect.logWarning(`schedule "${row.id}" not fired: ${errorMessage(Cause.squash(cause))}`),
+                false
+              )
           )
-          wakeAt = now
+          // Fired: more may be due (a catch-up of more than one transaction). Not fired (another
+          // runner did, or storage failed): looked at again in a second, not in a spin.
+          wakeAt = Math.min(wakeAt, fired ? now : now + 1000)
         } else wakeAt = Math.min(wakeAt, row.nextAt)
         continue
       }

@@ -156,7 +156,7 @@ export const add = (
       declared,
       nextAt,
       updatedAt: now
-    })
+    }, { keepNextAt: existing !== undefined && (sameTimes || schedule._tag === "PollTrigger") })
     yield* s.changed
   })
 

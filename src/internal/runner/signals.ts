@@ -60,6 +60,9 @@ export const signal = (
     const stored = yield* rt.env.storage.putSignal({ executionId, name, payload: value, sentAt })
     if (!stored) return yield* fail("AlreadySent", "a signal with this name was sent to it already")
     const active = rt.active.get(executionId)
-    if (active !== undefined) active.mailbox.offer({ _tag: "Signal", name, payload: value })
-    else if (rt.fleet !== undefined) yield* rt.fleet.storage.notify(`s ${executionId}`)
+    if (active !== undefined && !active.lost) active.mailbox.offer({ _tag: "Signal", name, payload: value })
+    // Runners sharing a database: whichever owns it now is told (it reads the signal back).
+    if (rt.fleet !== undefined && (active === undefined || active.lost)) {
+      yield* rt.fleet.storage.notify(`s ${executionId}`)
+    }
   })

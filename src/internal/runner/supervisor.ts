@@ -19,6 +19,7 @@ import { ended } from "./ended.js"
 import type { Restored } from "./offers.js"
 import { Offers } from "./offers.js"
 import { resultOf } from "./projection.js"
+import { sleepFor, sleepUntil } from "./timers.js"
 import { armWaits, readSignals } from "./waits.js"
 
 export type { Active, EndError, FleetEnv, Message, RuntimeEnv } from "./active.js"
@@ -70,7 +71,7 @@ export const supervise = <R>(
     const sleepThenRetry = (task: number, delayMs: number) =>
       forked.push([
         -1 - task,
-        Effect.zipRight(Effect.sleep(delayMs), Effect.sync(() => mailbox.offer({ _tag: "RetryDue", task })))
+        Effect.zipRight(sleepFor(delayMs), Effect.sync(() => mailbox.offer({ _tag: "RetryDue", task })))
       ])
 
     /**
@@ -167,7 +168,7 @@ export const supervise = <R>(
           state.signalled(message.name, message.payload, now)
           return undefined
         case "Signals":
-          return readSignals(env, state.executionId, (m) => handle(m, now))
+          return readSignals(env, state.executionId, (m) => handle(m, now), false)
         case "SignalsRead":
           fibers.delete(-1 - state.n)
           readingSignals = false
@@ -217,7 +218,7 @@ export const supervise = <R>(
     if (deadlineAt != null) {
       yield* Effect.fork(
         Effect.zipRight(
-          Effect.sleep(Math.max(0, deadlineAt - clock.unsafeCurrentTimeMillis())),
+          sleepUntil(deadlineAt),
           Effect.sync(() => mailbox.offer({ _tag: "Cancel", reason: "timed out" }))
         )
       )
@@ -263,7 +264,7 @@ export const supervise = <R>(
       }
       // The waits begun in the round just committed (or restored) get their timers and checks.
       if (state.waitsBegun.length > 0) {
-        for (const armed of armWaits<R>(env, state, now, (m) => mailbox.offer(m))) {
+        for (const armed of armWaits<R>(env, state, (m) => mailbox.offer(m))) {
           if (armed[0] === -1 - state.n) readingSignals = true
           forked.push(armed)
         }

@@ -10,6 +10,7 @@ import { TaskContextImpl } from "../../TaskContext.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Message, RuntimeEnv } from "./active.js"
 import { errorMessage } from "./attempt.js"
+import { sleepUntil } from "./timers.js"
 
 const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
@@ -18,7 +19,8 @@ const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
 export const readSignals = (
   env: RuntimeEnv,
   executionId: string,
-  offer: (message: Message) => void
+  offer: (message: Message) => void,
+  armed: boolean
 ): Effect.Effect<void> =>
   env.storage.signals(executionId).pipe(
     Effect.tapError((e) =>
@@ -27,7 +29,8 @@ export const readSignals = (
     Effect.retry(Schedule.spaced("1 second")),
     Effect.map((signals) => {
       for (const s of signals) offer({ _tag: "Signal", name: s.name, payload: s.payload })
-      offer({ _tag: "SignalsRead" })
+      // The read armed with the waits says it is done (the supervisor may park then).
+      if (armed) offer({ _tag: "SignalsRead" })
     }),
     Effect.orDie
   )
@@ -39,7 +42,6 @@ export const readSignals = (
 export const armWaits = <R>(
   env: RuntimeEnv,
   state: ExecutionState,
-  now: number,
   offer: (message: Message) => void
 ): Array<[number, Effect.Effect<unknown, never, R>]> => {
   const out: Array<[number, Effect.Effect<unknown, never, R>]> = []
@@ -51,7 +53,7 @@ export const armWaits = <R>(
     const due = state.tasks.dueAt(task)
     const timer = due === undefined
       ? Effect.never
-      : Effect.zipRight(Effect.sleep(Math.max(0, due - now)), Effect.sync(() => offer({ _tag: "WaitDue", task })))
+      : Effect.zipRight(sleepUntil(due), Effect.sync(() => offer({ _tag: "WaitDue", task })))
     if (wait._tag === "Sleep") {
       out.push([-1 - task, timer])
     } else if (wait._tag === "Signal") {
@@ -62,7 +64,7 @@ export const armWaits = <R>(
     }
   }
   // One read for every signal wait begun in this round.
-  if (signals) out.push([-1 - state.n, readSignals(env, state.executionId, offer)])
+  if (signals) out.push([-1 - state.n, readSignals(env, state.executionId, offer, true)])
   return out
 }
 

@@ -61,7 +61,11 @@ export const make = (): StorageService => {
 
   const scheduleStorage: ScheduleStorage = {
     list: Effect.sync(() => [...schedules.values()]),
-    put: (row) => Effect.sync(() => void schedules.set(row.id, row)),
+    put: (row, options) =>
+      Effect.sync(() => {
+        const stored = schedules.get(row.id)
+        schedules.set(row.id, options?.keepNextAt === true && stored ? { ...row, nextAt: stored.nextAt } : row)
+      }),
     remove: (id) =>
       Effect.sync(() => {
         fires.delete(id)
@@ -136,6 +140,13 @@ export const make = (): StorageService => {
           signals.delete(id)
           if (idempotencyKey !== null) byKey.delete(idempotencyKey)
           pruned++
+        }
+        // Fires of pruned executions, and skipped ones as old, go with them.
+        for (const [id, list] of fires) {
+          fires.set(
+            id,
+            list.filter((f) => f.executionId === null ? f.firedAt >= before : executions.has(f.executionId))
+          )
         }
         return pruned
       }),

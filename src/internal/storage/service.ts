@@ -260,8 +260,11 @@ export interface Fire {
  */
 export interface ScheduleStorage {
   readonly list: Effect.Effect<ReadonlyArray<ScheduleRow>, StorageError>
-  /** Inserts or replaces a schedule. */
-  readonly put: (row: ScheduleRow) => Effect.Effect<void, StorageError>
+  /**
+   * Inserts or replaces a schedule; `keepNextAt`: a stored one keeps its next time (a runner may
+   * have fired it since the caller read it).
+   */
+  readonly put: (row: ScheduleRow, options?: { readonly keepNextAt?: boolean }) => Effect.Effect<void, StorageError>
   /** Deletes a schedule and its fires; returns whether it existed. */
   readonly remove: (id: string) => Effect.Effect<boolean, StorageError>
   /** Writes a fire atomically (see `Fire`); false: the schedule was not at `expectedNextAt`. */

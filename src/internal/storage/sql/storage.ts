@@ -217,7 +217,9 @@ export const make = (
               IdFromSql,
               sql`WITH gone AS (DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id),
                 rows AS (DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN (SELECT id FROM gone)),
-                sigs AS (DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN (SELECT id FROM gone))
+                sigs AS (DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN (SELECT id FROM gone)),
+                fires AS (DELETE FROM ${sql.literal(t.fires)} WHERE execution_id IN (SELECT id FROM gone)
+                  OR (execution_id IS NULL AND fired_at < ${before}))
                 SELECT id FROM gone`
             ),
           // SQLite's one writer keeps the two statements of the transaction consistent.
@@ -227,8 +229,13 @@ export const make = (
                 Effect.zipRight(
                   sql`DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN
                   (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
-                  sql`DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN
-                  (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`
+                  Effect.zipRight(
+                    sql`DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN
+                    (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
+                    sql`DELETE FROM ${sql.literal(t.fires)} WHERE execution_id IN
+                    (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})
+                    OR (execution_id IS NULL AND fired_at < ${before})`
+                  )
                 ),
                 query("prune", IdFromSql, sql`DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id`)
               )

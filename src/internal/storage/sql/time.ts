@@ -105,12 +105,13 @@ export const makeTime = (
       rows("read schedules", ScheduleFromSql, sql`SELECT * FROM ${sql.literal(t.schedules)} ORDER BY id`),
       (found) => found.map(schedule)
     ),
-    put: (row) =>
-      sql`INSERT INTO ${sql.literal(t.schedules)} (id, kind, spec, paused, declared, next_at, updated_at)
+    put: (row, options) =>
+      sql`INSERT INTO ${sql.literal(t.schedules)} AS stored (id, kind, spec, paused, declared, next_at, updated_at)
         VALUES (${row.id}, ${row.kind}, ${row.spec}, ${row.paused ? 1 : 0}, ${row.declared ? 1 : 0}, ${row.nextAt},
           ${row.updatedAt})
         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, spec = EXCLUDED.spec, paused = EXCLUDED.paused,
-          declared = EXCLUDED.declared, next_at = EXCLUDED.next_at, updated_at = EXCLUDED.updated_at`.pipe(
+          declared = EXCLUDED.declared, updated_at = EXCLUDED.updated_at,
+          next_at = CASE WHEN ${options?.keepNextAt === true ? 1 : 0} = 1 THEN stored.next_at ELSE EXCLUDED.next_at END`.pipe(
         Effect.asVoid,
         Effect.mapError(storageError("store schedule"))
       ),
