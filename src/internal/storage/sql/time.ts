@@ -111,10 +111,11 @@ export const makeTime = (
           ${row.updatedAt})
         ON CONFLICT (id) DO UPDATE SET kind = EXCLUDED.kind, spec = EXCLUDED.spec, paused = EXCLUDED.paused,
           declared = EXCLUDED.declared, updated_at = EXCLUDED.updated_at,
-          next_at = CASE WHEN ${options?.keepNextAt === true ? 1 : 0} = 1 THEN stored.next_at ELSE EXCLUDED.next_at END`.pipe(
-        Effect.asVoid,
-        Effect.mapError(storageError("store schedule"))
-      ),
+          next_at = CASE WHEN ${options?.keepNextAt === true ? 1 : 0} = 1 THEN stored.next_at ELSE EXCLUDED.next_at END`
+        .pipe(
+          Effect.asVoid,
+          Effect.mapError(storageError("store schedule"))
+        ),
     remove: (id) =>
       sql.withTransaction(
         Effect.zipRight(
