@@ -183,6 +183,27 @@ for (const storage of storageCases) {
           }))
       }))
 
+    it.scoped("a changed declaration is reconciled at start: a new cron counts from now, new input keeps the time", () =>
+      Effect.gen(function*() {
+        const store = yield* sharedStorage(storage.layer)
+        const first = CronSchedule.make({ id: "r", workflow: job, cron: "0 * * * *", input: { v: 1 } })
+        yield* runnerOn(store, { workflows: [job], schedules: [first] }, () => TestClock.adjust("10 minutes"))
+        const sameTimes = CronSchedule.make({ id: "r", workflow: job, cron: "0 * * * *", input: { v: 2 } })
+        yield* runnerOn(store, { workflows: [job], schedules: [sameTimes] }, (runner) =>
+          Effect.gen(function*() {
+            const [s] = yield* runner.listSchedules
+            expect(s).toMatchObject({ input: { v: 2 }, declared: true })
+            expect(s.nextFire?.toISOString()).toBe(iso(60 * MINUTE))
+          }))
+        const newCron = CronSchedule.make({ id: "r", workflow: job, cron: "*/15 * * * *", input: { v: 2 } })
+        yield* runnerOn(store, { workflows: [job], schedules: [newCron] }, (runner) =>
+          Effect.gen(function*() {
+            const [s] = yield* runner.listSchedules
+            expect(s.cron).toBe("*/15 * * * *")
+            expect(s.nextFire?.toISOString()).toBe(iso(15 * MINUTE))
+          }))
+      }))
+
     it.scoped("a fire is one transaction: of two runners firing one time, one writes", () =>
       Effect.gen(function*() {
         const ctx = yield* Layer.build(storage.layer)
