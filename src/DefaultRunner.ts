@@ -156,7 +156,7 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     pauseSchedule: (id) => run((r) => r.pauseSchedule(id)),
     resumeSchedule: (id) => run((r) => r.resumeSchedule(id)),
     removeSchedule: (id) => run((r) => r.removeSchedule(id)),
-    listSchedules: () => run((r) => r.listSchedules),
+    listSchedules: () => run((r) => r.listSchedules()),
     scheduleHistory: (id, historyOptions) => run((r) => r.scheduleHistory(id, historyOptions)),
     prune: (pruneOptions) => run((r) => r.prune(pruneOptions)),
     events: Stream.toAsyncIterable(

@@ -164,7 +164,7 @@ export interface RunnerService {
   /** Deletes a schedule and its fire history (the executions it started stay). */
   readonly removeSchedule: (id: string) => Effect.Effect<void, ScheduleError | StorageError>
   /** Every stored schedule, with its next and last fire. */
-  readonly listSchedules: Effect.Effect<ReadonlyArray<ScheduleInfo>, StorageError>
+  readonly listSchedules: () => Effect.Effect<ReadonlyArray<ScheduleInfo>, StorageError>
   /** A schedule's fires, newest first (100 unless `limit`): scheduled time, execution, its status. */
   readonly scheduleHistory: (
     id: string,

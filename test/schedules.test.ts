@@ -64,7 +64,7 @@ for (const storage of storageCases) {
         const every10 = CronSchedule.make({ id: "every-10", workflow: job, cron: "*/10 * * * *", input: { k: 1 } })
         yield* runnerOn(store, { workflows: [job], schedules: [every10] }, (runner) =>
           Effect.gen(function*() {
-            const [listed] = yield* runner.listSchedules
+            const [listed] = yield* runner.listSchedules()
             expect(listed).toMatchObject({ id: "every-10", kind: "cron", workflow: "job", paused: false })
             expect(listed.nextFire?.toISOString()).toBe(iso(10 * MINUTE))
             expect(listed.lastFire).toBeUndefined()
@@ -82,7 +82,7 @@ for (const storage of storageCases) {
             expect(history.map((h) => [h.scheduledTime.toISOString(), h.executionId, h.status])).toEqual([
               [iso(10 * MINUTE), fired.executionId, "Completed"]
             ])
-            const [after] = yield* runner.listSchedules
+            const [after] = yield* runner.listSchedules()
             expect(after.nextFire?.toISOString()).toBe(iso(20 * MINUTE))
             expect(after.lastFire?.toISOString()).toBe(iso(10 * MINUTE))
           }))
@@ -161,13 +161,13 @@ for (const storage of storageCases) {
             expect(unknown).toMatchObject({ _tag: "ScheduleError", reason: "UnknownWorkflow" })
             expect(yield* Effect.flip(runner.pauseSchedule("missing"))).toMatchObject({ reason: "NotFound" })
             yield* runner.pauseSchedule("added")
-            const paused = (yield* runner.listSchedules).find((s) => s.id === "added")
+            const paused = (yield* runner.listSchedules()).find((s) => s.id === "added")
             expect(paused).toMatchObject({ paused: true, nextFire: undefined, declared: false })
             yield* TestClock.adjust("25 minutes")
             expect(yield* runner.scheduleHistory("added")).toEqual([])
             yield* runner.resumeSchedule("added")
             // From now on: the times it was paused over are not caught up.
-            expect((yield* runner.listSchedules).find((s) => s.id === "added")?.nextFire?.toISOString()).toBe(
+            expect((yield* runner.listSchedules()).find((s) => s.id === "added")?.nextFire?.toISOString()).toBe(
               iso(30 * MINUTE)
             )
             yield* TestClock.adjust("5 minutes")
@@ -176,9 +176,9 @@ for (const storage of storageCases) {
         // Restarted without the declared schedule: it goes; the one added at run time stays.
         yield* runnerOn(store, { workflows: [job], schedules: [] }, (runner) =>
           Effect.gen(function*() {
-            expect((yield* runner.listSchedules).map((s) => s.id)).toEqual(["added"])
+            expect((yield* runner.listSchedules()).map((s) => s.id)).toEqual(["added"])
             yield* runner.removeSchedule("added")
-            expect(yield* runner.listSchedules).toEqual([])
+            expect(yield* runner.listSchedules()).toEqual([])
             expect(yield* Effect.flip(runner.scheduleHistory("added"))).toMatchObject({ reason: "NotFound" })
           }))
       }))
@@ -191,14 +191,14 @@ for (const storage of storageCases) {
         const sameTimes = CronSchedule.make({ id: "r", workflow: job, cron: "0 * * * *", input: { v: 2 } })
         yield* runnerOn(store, { workflows: [job], schedules: [sameTimes] }, (runner) =>
           Effect.gen(function*() {
-            const [s] = yield* runner.listSchedules
+            const [s] = yield* runner.listSchedules()
             expect(s).toMatchObject({ input: { v: 2 }, declared: true })
             expect(s.nextFire?.toISOString()).toBe(iso(60 * MINUTE))
           }))
         const newCron = CronSchedule.make({ id: "r", workflow: job, cron: "*/15 * * * *", input: { v: 2 } })
         yield* runnerOn(store, { workflows: [job], schedules: [newCron] }, (runner) =>
           Effect.gen(function*() {
-            const [s] = yield* runner.listSchedules
+            const [s] = yield* runner.listSchedules()
             expect(s.cron).toBe("*/15 * * * *")
             expect(s.nextFire?.toISOString()).toBe(iso(15 * MINUTE))
           }))

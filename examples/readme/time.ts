@@ -41,7 +41,7 @@ export const main = Effect.gen(function*() {
   const runner = yield* Runner
   const handle = yield* runner.submit(expense)
   yield* runner.signal(handle.executionId, "approved", { by: "grace" })
-  const schedules = yield* runner.listSchedules // next and last fire of each
+  const schedules = yield* runner.listSchedules() // next and last fire of each
   const fires = yield* runner.scheduleHistory("nightly-expenses") // scheduled time, execution, status
   return { schedules, fires }
 }).pipe(

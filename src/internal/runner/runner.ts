@@ -186,7 +186,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
         Scheduling.setPaused(schedules, id, true),
       resumeSchedule: (id: string) => Scheduling.setPaused(schedules, id, false),
       removeSchedule: (id: string) => Scheduling.remove(schedules, id),
-      listSchedules: Scheduling.list(schedules),
+      listSchedules: () => Scheduling.list(schedules),
       scheduleHistory: (id: string, options?: { readonly limit?: number | undefined }) =>
         Scheduling.history(schedules, id, options?.limit),
       prune: (options: PruneOptions) => prune(storage, options)
