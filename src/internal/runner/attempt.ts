@@ -37,14 +37,21 @@ export const errorMessage = (error: unknown): string => {
   }
 }
 
+/**
+ * Calls a user function that returns an Effect, a Promise or a plain value (a callback, a
+ * deferral's check, a trigger's check), as an Effect: a throw, a rejection or a failure fails it.
+ */
+export const callUser = <R = never>(f: () => unknown): Effect.Effect<unknown, unknown, R> =>
+  Effect.suspend(() => {
+    const returned = f()
+    if (Effect.isEffect(returned)) return returned as Effect.Effect<unknown, unknown, R>
+    if (isPromiseLike(returned)) return Effect.tryPromise({ try: () => returned as Promise<unknown>, catch: (e) => e })
+    return Effect.succeed(returned)
+  })
+
 /** Runs a callback; what it throws or rejects with is logged, never propagated. */
 const callback = (name: string, taskId: string, run: () => unknown): Effect.Effect<void> =>
-  Effect.suspend(() => {
-    const returned = run()
-    if (Effect.isEffect(returned)) return returned as Effect.Effect<unknown, unknown>
-    if (isPromiseLike(returned)) return Effect.tryPromise({ try: () => returned as Promise<unknown>, catch: (e) => e })
-    return Effect.void
-  }).pipe(
+  callUser(run).pipe(
     Effect.catchAllCause((cause) =>
       Effect.logWarning(
         `${name} callback of task "${taskId}" failed (the task's outcome stands): ${errorMessage(Cause.squash(cause))}`

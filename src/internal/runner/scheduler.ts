@@ -19,14 +19,12 @@ import { toFrozenJsonObject } from "../dag/json.js"
 import { ExecutionState } from "../execution/state.js"
 import { executionId as newExecutionId } from "../ids.js"
 import type { Batch, FireRow, ScheduleRow } from "../storage/service.js"
-import { errorMessage } from "./attempt.js"
+import { callUser, errorMessage } from "./attempt.js"
 import type { Runnable } from "./registry.js"
 import type { Runtime } from "./runtime.js"
 import { prepare, start } from "./runtime.js"
+import type { Triggers } from "./schedules.js"
 import { specOf } from "./schedules.js"
-
-const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
 
 /** The fired executions, built and begun: their first round goes into the fire's transaction. */
 const begin = (rt: Runtime, runnable: Runnable, input: JsonObject, now: number): ExecutionState => {
@@ -107,12 +105,7 @@ const poll = (
   Effect.gen(function*() {
     const runnable = rt.registry.named(trigger.workflow)
     if (runnable === undefined) return
-    const answer = yield* Effect.suspend(() => {
-      const a = trigger.check()
-      if (Effect.isEffect(a)) return a as Effect.Effect<unknown, unknown>
-      if (isPromiseLike(a)) return Effect.tryPromise({ try: () => a as Promise<unknown>, catch: (e) => e })
-      return Effect.succeed(a)
-    }).pipe(Effect.provide(services))
+    const answer = yield* Effect.provide(callUser(trigger.check), services)
     if (answer === undefined || answer === null) return
     const input = toFrozenJsonObject(answer, rt.env.limits)
     const inputKey = createHash("sha256").update(canonical(input)).digest("hex")
@@ -153,11 +146,7 @@ const canonical = (value: Json): string =>
 
 export interface SchedulerEnv {
   readonly rt: Runtime
-  /** The poll triggers this runner can poll (their checks are code), with their services. */
-  readonly triggers: Map<
-    string,
-    { readonly trigger: PollTrigger.PollTrigger<unknown>; readonly services: Context.Context<unknown> }
-  >
+  readonly triggers: Triggers
   readonly pokes: Queue.Queue<void>
   /** Runners sharing a database: how long to sleep at most, in case a wake-up was lost. */
   readonly maxSleepMs: number

@@ -100,13 +100,15 @@ export const specOf = (row: ScheduleRow): CronSchedule.CronSchedule | undefined 
   return value
 }
 
+/** Poll triggers this runner can poll, by id: their checks are code, with the services they need. */
+export type Triggers = Map<
+  string,
+  { readonly trigger: PollTrigger.PollTrigger<unknown>; readonly services: Context.Context<unknown> }
+>
+
 export interface Schedules {
   readonly rt: Runtime
-  /** Poll triggers this runner can poll: their checks are code, with the services they need. */
-  readonly triggers: Map<
-    string,
-    { readonly trigger: PollTrigger.PollTrigger<unknown>; readonly services: Context.Context<unknown> }
-  >
+  readonly triggers: Triggers
   /** Wakes this runner's scheduler, and the other runners'. */
   readonly changed: Effect.Effect<void>
 }

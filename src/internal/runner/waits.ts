@@ -9,11 +9,8 @@ import { Cause, Effect, Schedule } from "effect"
 import { TaskContextImpl } from "../../TaskContext.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Message, RuntimeEnv } from "./active.js"
-import { errorMessage } from "./attempt.js"
+import { callUser, errorMessage } from "./attempt.js"
 import { sleepUntil } from "./timers.js"
-
-const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
 
 /** Reads the signals stored for an execution into its mailbox; a failed read is tried again. */
 export const readSignals = (
@@ -76,18 +73,16 @@ const poll = <R>(
   everyMs: number,
   offer: (message: Message) => void
 ): Effect.Effect<unknown, never, R> => {
-  const ask = Effect.suspend(() => {
-    const ctx = new TaskContextImpl(state.inputOf(task), {
-      taskId: state.graph.ids[task],
-      executionId: state.executionId,
-      workflowName: state.dag.name,
-      attempt: 0
-    })
-    const answer = check(ctx)
-    if (Effect.isEffect(answer)) return answer as Effect.Effect<unknown, unknown, R>
-    if (isPromiseLike(answer)) return Effect.tryPromise({ try: () => answer as Promise<unknown>, catch: (e) => e })
-    return Effect.succeed(answer)
-  })
+  const ask = callUser<R>(() =>
+    check(
+      new TaskContextImpl(state.inputOf(task), {
+        taskId: state.graph.ids[task],
+        executionId: state.executionId,
+        workflowName: state.dag.name,
+        attempt: 0
+      })
+    )
+  )
   const once: Effect.Effect<boolean, unknown, R> = Effect.map(ask, (held) => held === true)
   return Effect.repeat(once, { until: (held) => held, schedule: Schedule.spaced(everyMs) }).pipe(
     Effect.matchCause({
