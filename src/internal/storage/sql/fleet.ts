@@ -9,7 +9,7 @@ import { Effect, Option, Schema, Stream } from "effect"
 import { storageError } from "../faults.js"
 import { ContextDelta } from "../journal.js"
 import type { FleetStorage } from "../service.js"
-import { Int } from "./columns.js"
+import { decodeRows, Int } from "./columns.js"
 import type { Tables } from "./tables.js"
 
 const AdoptedFromSql = Schema.Struct({ id: Schema.String, token: Int, previous: Schema.NullOr(Schema.String) })
@@ -48,10 +48,7 @@ export const make = (
     `EXISTS (SELECT 1 FROM ${t.runners} AS r WHERE r.id = ${owner} AND r.expires_at > now())`
   const unfinished = `('Pending', 'Running', 'Paused')`
   const run = <A, I>(operation: string, schema: Schema.Schema<A, I>, text: string, params: ReadonlyArray<unknown>) =>
-    sql.unsafe(text, params).pipe(
-      Effect.flatMap((rows) => Schema.decodeUnknown(Schema.Array(schema))(rows)),
-      Effect.mapError(storageError(operation))
-    )
+    decodeRows(operation, schema, sql.unsafe(text, params))
   const exec = (operation: string, text: string, params: ReadonlyArray<unknown>) =>
     Effect.mapError(Effect.asVoid(sql.unsafe(text, params)), storageError(operation))
   const notify = (payload: string) => exec("notify", `SELECT pg_notify($1, $2)`, [t.channel, payload])

@@ -4,9 +4,7 @@
  * files). Commits from many executions at once are grouped into one write (group commit).
  */
 import { SqlClient } from "@effect/sql"
-import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Either, Option, Schema } from "effect"
-import type { ParseError } from "effect/ParseResult"
 import { InvalidOptionError, StorageError } from "../../../Errors.js"
 import { ExecutionStatus } from "../../../Status.js"
 import { deepFreeze, JsonObjectFromSelf } from "../../dag/json.js"
@@ -15,7 +13,7 @@ import * as GroupCommit from "../groupCommit.js"
 import { Entries } from "../journal.js"
 import type { Batch, FleetStorage, ListFilter, StorageService } from "../service.js"
 import { ExecutionRow, WorkflowDefinition } from "../service.js"
-import { Int } from "./columns.js"
+import { decodeRows, Int } from "./columns.js"
 import { migrate } from "./migrations.js"
 import type { Tables } from "./tables.js"
 import { tables } from "./tables.js"
@@ -123,17 +121,6 @@ export const make = (
         Effect.fail(new StorageError({ operation: "commit", cause: new Error("this storage was opened read-only") }))
       : yield* GroupCommit.make(write)
 
-    const query = <A, I>(
-      operation: string,
-      schema: Schema.Schema<A, I>,
-      run: Effect.Effect<ReadonlyArray<unknown>, SqlError>
-    ): Effect.Effect<ReadonlyArray<A>, StorageError> =>
-      run.pipe(
-        Effect.flatMap((rows) =>
-          Schema.decodeUnknown(Schema.Array(schema))(rows) as Effect.Effect<ReadonlyArray<A>, ParseError>
-        ),
-        Effect.mapError(failed(operation))
-      )
     const first = <A>(rows: ReadonlyArray<A>) => Option.fromNullable(rows[0])
 
     const executions = (filter: ListFilter) => {
@@ -147,7 +134,7 @@ export const make = (
         ...(statuses === undefined ? [] : [statuses.length === 0 ? sql`1 = 0` : sql.in("status", statuses)])
       ]
       const limit = filter.limit === undefined ? sql`` : sql`LIMIT ${filter.limit}`
-      return query(
+      return decodeRows(
         "list executions",
         ExecutionFromSql,
         sql`SELECT * FROM ${sql.literal(t.executions)} WHERE ${
@@ -164,12 +151,16 @@ export const make = (
       commit,
       execution: (id) =>
         Effect.map(
-          query("read execution", ExecutionFromSql, sql`SELECT * FROM ${sql.literal(t.executions)} WHERE id = ${id}`),
+          decodeRows(
+            "read execution",
+            ExecutionFromSql,
+            sql`SELECT * FROM ${sql.literal(t.executions)} WHERE id = ${id}`
+          ),
           first
         ),
       executionByIdempotencyKey: (key) =>
         Effect.map(
-          query(
+          decodeRows(
             "read execution",
             ExecutionFromSql,
             sql`SELECT * FROM ${sql.literal(t.executions)} WHERE idempotency_key = ${key}`
@@ -179,7 +170,7 @@ export const make = (
       executions,
       journal: (id) =>
         Effect.map(
-          query(
+          decodeRows(
             "read journal",
             JournalFromSql,
             sql`SELECT round, body FROM ${sql.literal(t.journal)} WHERE execution_id = ${id} ORDER BY round`
@@ -196,7 +187,7 @@ export const make = (
             record.owner = owner
             record.token = 1
           }
-          const inserted = yield* query(
+          const inserted = yield* decodeRows(
             "claim idempotency key",
             IdFromSql,
             sql`INSERT INTO ${sql.literal(t.executions)} ${
@@ -212,7 +203,7 @@ export const make = (
         const deleted = sql.onDialectOrElse({
           // One statement: the journal rows go with exactly the executions deleted.
           pg: () =>
-            query(
+            decodeRows(
               "prune",
               IdFromSql,
               sql`WITH gone AS (DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id),
@@ -237,7 +228,11 @@ export const make = (
                     OR (execution_id IS NULL AND fired_at < ${before})`
                   )
                 ),
-                query("prune", IdFromSql, sql`DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id`)
+                decodeRows(
+                  "prune",
+                  IdFromSql,
+                  sql`DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id`
+                )
               )
             )
         })
@@ -252,7 +247,7 @@ export const make = (
             ON CONFLICT (name, version) DO NOTHING`.pipe(Effect.asVoid, Effect.mapError(failed("save workflow"))),
       workflow: (name, version) =>
         Effect.map(
-          query(
+          decodeRows(
             "read workflow",
             DefinitionFromSql,
             sql`SELECT definition FROM ${sql.literal(t.workflows)} WHERE name = ${name} AND version = ${version}`

@@ -7,11 +7,10 @@
 import type { SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect, Schema } from "effect"
-import type { StorageError } from "../../../Errors.js"
 import { ExecutionStatus } from "../../../Status.js"
 import { storageError } from "../faults.js"
 import type { Batch, FireWithStatus, ScheduleRow, ScheduleStorage, SignalRow, StorageService } from "../service.js"
-import { Int } from "./columns.js"
+import { decodeRows, Int } from "./columns.js"
 import type { Tables } from "./tables.js"
 
 const SignalFromSql = Schema.Struct({
@@ -52,19 +51,9 @@ export const makeTime = (
   t: Tables,
   write: (batch: Batch) => Effect.Effect<void, SqlError>
 ): Pick<StorageService, "putSignal" | "signals" | "schedules"> => {
-  const rows = <A, I>(
-    operation: string,
-    schema: Schema.Schema<A, I>,
-    run: Effect.Effect<ReadonlyArray<unknown>, SqlError>
-  ) =>
-    run.pipe(
-      Effect.flatMap((r) => Schema.decodeUnknown(Schema.Array(schema))(r)),
-      Effect.mapError(storageError(operation))
-    ) as Effect.Effect<ReadonlyArray<A>, StorageError>
-
   const putSignal = (s: SignalRow) =>
     Effect.map(
-      rows(
+      decodeRows(
         "store signal",
         Count,
         sql`INSERT INTO ${sql.literal(t.signals)} (execution_id, name, payload, sent_at)
@@ -76,7 +65,7 @@ export const makeTime = (
 
   const signals = (executionId: string) =>
     Effect.map(
-      rows(
+      decodeRows(
         "read signals",
         SignalFromSql,
         sql`SELECT * FROM ${sql.literal(t.signals)} WHERE execution_id = ${executionId} ORDER BY sent_at`
@@ -102,7 +91,7 @@ export const makeTime = (
 
   const schedules: ScheduleStorage = {
     list: Effect.map(
-      rows("read schedules", ScheduleFromSql, sql`SELECT * FROM ${sql.literal(t.schedules)} ORDER BY id`),
+      decodeRows("read schedules", ScheduleFromSql, sql`SELECT * FROM ${sql.literal(t.schedules)} ORDER BY id`),
       (found) => found.map(schedule)
     ),
     put: (row, options) =>
@@ -148,7 +137,7 @@ export const makeTime = (
       ),
     fires: (scheduleId, limit) =>
       Effect.map(
-        rows(
+        decodeRows(
           "read fires",
           FireFromSql,
           sql`SELECT f.*, e.status FROM ${sql.literal(t.fires)} f
