@@ -7,6 +7,7 @@
  */
 import { Cron, DateTime, Either } from "effect"
 import { ScheduleError } from "./Errors.js"
+import { isValidId } from "./internal/dag/graph.js"
 import type { JsonObject } from "./internal/dag/json.js"
 import { toFrozenJsonObject } from "./internal/dag/json.js"
 import { isWorkflow } from "./Workflow.js"
@@ -87,9 +88,6 @@ const badField = (cron: string): string | undefined => {
   return undefined
 }
 
-/** The id rule of tasks: letters, digits, `_`, `-`, `.`; at most 200. */
-const idPattern = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/
-
 /**
  * Makes a schedule, checked now: a malformed cron expression (the error names the field), an
  * unknown time zone or a bad option throws `ScheduleError`. Whether the workflow exists is checked
@@ -106,7 +104,8 @@ export const make = (options: Options): CronSchedule => {
   const fail = (reason: ScheduleError["reason"], detail: string, field?: string): never => {
     throw new ScheduleError({ scheduleId: String(id), reason, detail, field })
   }
-  if (typeof id !== "string" || !idPattern.test(id)) {
+  // The id rule of tasks: letters, digits, `_`, `-`, `.`; at most 200.
+  if (!isValidId(id)) {
     fail("InvalidOption", `invalid schedule id ${JSON.stringify(id)}: use letters, digits, "_", "-" and "."`)
   }
   const workflow: unknown = isWorkflow(options.workflow) ? options.workflow.name : options.workflow

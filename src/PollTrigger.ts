@@ -8,6 +8,7 @@
 import { Duration, Either } from "effect"
 import type { Effect } from "effect"
 import { ScheduleError } from "./Errors.js"
+import { isValidId } from "./internal/dag/graph.js"
 import { decodeDuration } from "./internal/duration.js"
 import { isWorkflow } from "./Workflow.js"
 import type { Workflow } from "./Workflow.js"
@@ -71,7 +72,7 @@ export const make = <Ret extends CheckResult | PromiseLike<CheckResult> | Effect
   const fail = (detail: string): never => {
     throw new ScheduleError({ scheduleId: String(id), reason: "InvalidOption", detail })
   }
-  if (typeof id !== "string" || !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,199}$/.test(id)) {
+  if (!isValidId(id)) {
     fail(`invalid trigger id ${JSON.stringify(id)}: use letters, digits, "_", "-" and "."`)
   }
   const workflow: unknown = isWorkflow(options.workflow) ? options.workflow.name : options.workflow
