@@ -57,10 +57,10 @@ export const supervise = <R>(
     // a parked execution's next supervisor goes on with them).
     const scheduleStates = active.retrySchedules
     const givePermit = Effect.sync(() => env.permits.give(1))
-    // Attempt fibers running, and whether the stored signals are being read: while either is
-    // so, the execution cannot park (see parking.ts).
+    // Attempt fibers running: while there are any, the execution cannot park (see parking.ts);
+    // nor while the stored signals are being read (the fiber keyed `signalRead`).
     let attempts = 0
-    let readingSignals = false
+    const signalRead = -1 - state.n
     const forked: Array<[number, Effect.Effect<unknown, never, R>]> = []
     // Sharing a database with other workers: tasks this runner has no permit for go to them.
     let collected = false
@@ -170,8 +170,7 @@ export const supervise = <R>(
         case "Signals":
           return readSignals(env, state.executionId, (m) => handle(m, now), false)
         case "SignalsRead":
-          fibers.delete(-1 - state.n)
-          readingSignals = false
+          fibers.delete(signalRead)
           return undefined
         case "Outcomes":
           // Many wake-ups in one round: one look.
@@ -251,7 +250,9 @@ export const supervise = <R>(
       committed = false
       // Nothing runs or is about to, and every unfinished task waits on a time or a signal: the
       // supervisor ends here, and the execution is parked until a message or its time.
-      if (started.length === 0 && attempts === 0 && !readingSignals && mailbox.isEmpty && active.offered === 0) {
+      if (
+        started.length === 0 && attempts === 0 && !fibers.has(signalRead) && mailbox.isEmpty && active.offered === 0
+      ) {
         const signalWaitBegun = state.waitsBegun.some((t) => state.waitOf(t)?._tag === "Signal")
         const wakeAt = signalWaitBegun ? undefined : state.wakeAt()
         // Due already: its timers are armed instead, and it goes on now.
@@ -264,10 +265,7 @@ export const supervise = <R>(
       }
       // The waits begun in the round just committed (or restored) get their timers and checks.
       if (state.waitsBegun.length > 0) {
-        for (const armed of armWaits<R>(env, state, (m) => mailbox.offer(m))) {
-          if (armed[0] === -1 - state.n) readingSignals = true
-          forked.push(armed)
-        }
+        forked.push(...armWaits<R>(env, state, (m) => mailbox.offer(m)))
       }
       launch(started)
       forkAll()
