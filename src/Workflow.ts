@@ -32,7 +32,10 @@ export interface Workflow<out R = never> {
   readonly tags: ReadonlyArray<string>
   /** In declaration order. */
   readonly tasks: ReadonlyArray<Task<R>>
-  /** Content hash of the definition: the same definition always gives the same version. */
+  /**
+   * The version its executions are pinned to: the one given to `make`, else a content hash of the
+   * definition (the same definition always gives the same version).
+   */
   readonly version: string
   /** @internal */
   readonly graph: Graph
@@ -55,6 +58,13 @@ export interface Options<Tasks extends ReadonlyArray<Task<unknown>>> {
   readonly description?: string | undefined
   readonly tags?: ReadonlyArray<string> | undefined
   readonly tasks: Tasks
+  /**
+   * The version executions started on this definition are pinned to. By default a hash of the
+   * definition, bodies included: any change makes a new version, and an execution started on the
+   * old one waits for a runner that has it. Name versions yourself ("2", "2024-06-01") to decide
+   * which changes keep running executions going (a fixed body) and which do not (a new DAG).
+   */
+  readonly version?: string | undefined
 }
 
 type TaskRequirements<T> = T extends Task<infer R> ? R : never
@@ -87,6 +97,16 @@ const hashDefinition = (name: string, tasks: ReadonlyArray<Task<unknown>>): stri
   return hash.digest("hex").slice(0, 16)
 }
 
+const checkVersion = (options: Options<ReadonlyArray<Task<unknown>>>): string => {
+  const { version } = options
+  if (typeof version === "string" && /^[^\s/]{1,100}$/.test(version)) return version
+  throw new WorkflowDefinitionError({
+    reason: "InvalidOption",
+    workflowName: options.name,
+    detail: `version must be 1 to 100 characters without spaces or "/", got ${JSON.stringify(version)}`
+  })
+}
+
 /**
  * Makes and validates a workflow. Throws `WorkflowDefinitionError` (with `reason` one of
  * `EmptyWorkflow`, `InvalidWorkflowName`, `InvalidTaskId`, `DuplicateTaskId`,
@@ -111,7 +131,7 @@ export const make = <const Tasks extends ReadonlyArray<Task<unknown>>>(
     description: options.description,
     tags: options.tags ?? [],
     tasks,
-    version: hashDefinition(options.name, tasks),
+    version: options.version === undefined ? hashDefinition(options.name, tasks) : checkVersion(options),
     graph
   }
 }
@@ -178,7 +198,8 @@ export const roots = (workflow: Workflow<unknown>): Array<string> => idsOf(workf
 export const leaves = (workflow: Workflow<unknown>): Array<string> => idsOf(workflow, workflow.graph.leaves)
 
 /**
- * The content hash of the definition (ids, dependencies, rules, retries, timeouts, bodies).
+ * The version executions of this workflow are pinned to: the one given to `make`, else the
+ * content hash of the definition (ids, dependencies, rules, retries, timeouts, bodies).
  *
  * @since 0.1.0
  * @category inspection

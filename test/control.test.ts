@@ -138,7 +138,9 @@ for (const storage of persistentCases) {
         const error = yield* withRunnerOn(layer, { workflows: [changed], recover: false }, (r) =>
           Effect.flip(r.result(id)))
         expect(error._tag).toBe("ExecutionNotRunnableError")
-        expect(error.message).toContain("no longer has its tasks blocked")
+        expect(error.message).toContain(
+          `pinned to version ${Workflow.version(workflow(gate, gate))} of workflow "controlled"`
+        )
       }))
   })
 }

@@ -101,8 +101,8 @@ describe.skipIf(!pg)("PostgreSQL storage", () => {
       })
       // Runner a creates it, owned with token 1, then stops renewing its lease (it has none here).
       yield* storage.commit({ ...emptyBatch, executions: [row], fences: [{ executionId: "e1", token: 1 }], owner: "a" })
-      yield* fleet.heartbeat("b", 60_000, true, ["tiny"])
-      const taken = yield* fleet.adopt("b", ["tiny"], 10, [], "orphaned")
+      yield* fleet.heartbeat("b", 60_000, true, ["tiny v"])
+      const taken = yield* fleet.adopt("b", ["tiny v"], 10, [], "orphaned")
       expect(taken).toEqual([{ executionId: "e1", token: 2, previousOwner: "a" }])
       // a's late commit is refused, whole; b's goes through.
       const stale = yield* Effect.flip(
@@ -117,7 +117,7 @@ describe.skipIf(!pg)("PostgreSQL storage", () => {
       })
       expect((yield* storage.journal("e1")).entries).toEqual([round(1, 2).entries[0]])
       // A live owner keeps it: nobody else adopts it.
-      expect(yield* fleet.adopt("c", ["tiny"], 10, [], "orphaned")).toEqual([])
+      expect(yield* fleet.adopt("c", ["tiny v"], 10, [], "orphaned")).toEqual([])
       expect(yield* fleet.adoptOne("c", "e1")).toEqual(Option.none())
     }))
 

@@ -65,7 +65,7 @@ export const makeClaimer = (storage: FleetStorage, runnerId: string, leaseHolds:
         const scope = yield* Effect.scope
         for (;;) {
           yield* Effect.raceFirst(Queue.take(pokes), liveSleep(1_000))
-          const names = runtime.registry.names()
+          const names = runtime.registry.keys()
           if (!leaseHolds() || names.length === 0) continue
           const held = permits.takeFree(BATCH)
           if (held === 0) continue

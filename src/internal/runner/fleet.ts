@@ -88,7 +88,7 @@ export const make = (storage: FleetStorage, options: {
       Effect.suspend(() => {
         const sent = performance.now()
         const lost = !leaseHolds()
-        return storage.heartbeat(runnerId, leaseMs, worker, runtime.registry.names()).pipe(
+        return storage.heartbeat(runnerId, leaseMs, worker, runtime.registry.keys()).pipe(
           Effect.tap((others) => void (otherWorkers = others)),
           Effect.zipRight(lost && worker && options.adopts ? Effect.asVoid(adoptSome(runtime, "own")) : Effect.void),
           Effect.tap(() => void (validUntil = sent + leaseMs))
@@ -183,7 +183,7 @@ export const make = (storage: FleetStorage, options: {
     const adoptSome = (runtime: Runtime, mode: "waiting" | "orphaned" | "own") =>
       Effect.suspend(() => {
         const room = mode === "waiting" ? roomIn(runtime) : 1_000
-        const names = runtime.registry.names()
+        const names = runtime.registry.keys()
         // No room: whether more wait is not known, and stays so until one ends here.
         if (room <= 0) return Effect.succeed("full" as const)
         if (names.length === 0) return Effect.succeed("none" as const)

@@ -10,13 +10,36 @@ import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { AttemptInfo, ExecutionInfo, ExecutionSummary, WorkflowResult } from "../../WorkflowResult.js"
 import { emptyObject } from "../dag/json.js"
 import { eventsOf, fold } from "../storage/journal.js"
-import type { ListFilter } from "../storage/service.js"
+import type { ExecutionRow, ListFilter } from "../storage/service.js"
 import { isFinished } from "../storage/service.js"
 import { toInfo, toResult, toSummary } from "./projection.js"
 import type { ResultError } from "./read.js"
 import { readBack, resultShared, row } from "./read.js"
 import { takeUp, tasksOf } from "./recovery.js"
+import { versionKey, whyNot } from "./registry.js"
 import type { Runtime } from "./runtime.js"
+
+/**
+ * Why no runner can run an unfinished execution, or undefined when one can (or it is finished):
+ * its version is registered neither here nor, on a shared database, on a live worker. `known`
+ * caches the fleet's answers per version within one read.
+ */
+const strandedOf = (
+  rt: Runtime,
+  execution: ExecutionRow,
+  known: Map<string, boolean>
+): Effect.Effect<string | undefined, StorageError> =>
+  Effect.gen(function*() {
+    if (isFinished(execution) || rt.active.has(execution.id)) return undefined
+    const { workflowName, workflowVersion } = execution
+    if (rt.registry.runnableOf(workflowName, workflowVersion) !== undefined) return undefined
+    const key = versionKey(workflowName, workflowVersion)
+    if (rt.fleet !== undefined && !known.has(key)) {
+      known.set(key, (yield* rt.fleet.storage.workers(key, rt.env.runnerId)) > 0)
+    }
+    if (known.get(key) === true) return undefined
+    return `no runner has version ${workflowVersion} of workflow "${workflowName}"`
+  })
 
 export const get = (
   rt: Runtime,
@@ -25,14 +48,17 @@ export const get = (
   Effect.gen(function*() {
     const execution = yield* row(rt, executionId)
     const { finalContext, tasks } = yield* readBack(rt, execution, (yield* tasksOf(rt, executionId)).tasks)
-    return toInfo(execution, tasks, finalContext)
+    return toInfo(execution, tasks, finalContext, yield* strandedOf(rt, execution, new Map()))
   })
 
 export const list = (
   rt: Runtime,
   filter: ListFilter | undefined
 ): Effect.Effect<ReadonlyArray<ExecutionSummary>, StorageError> =>
-  Effect.map(rt.env.storage.executions(filter ?? {}), (rows) => rows.map(toSummary))
+  Effect.flatMap(rt.env.storage.executions(filter ?? {}), (rows) => {
+    const known = new Map<string, boolean>()
+    return Effect.forEach(rows, (r) => Effect.map(strandedOf(rt, r, known), (stranded) => toSummary(r, stranded)))
+  })
 
 export const history = (
   rt: Runtime,
@@ -83,9 +109,7 @@ const resultHere = (rt: Runtime, executionId: string): Effect.Effect<WorkflowRes
       if (found._tag === "Unknown") return yield* rt.registry.notFound(execution.workflowName, executionId)
       const cannot = (detail: string) =>
         new ExecutionNotRunnableError({ executionId, workflowName: execution.workflowName, detail })
-      if (found._tag === "Changed") {
-        return yield* cannot(`the registered workflow no longer has its tasks ${found.missing.join(", ")}`)
-      }
+      if (found._tag !== "Runnable") return yield* cannot(whyNot(execution, found))
       if (rt.env.storage.readOnly) return yield* cannot("this runner's storage is open read-only")
       if (!takeUpIfIdle) return undefined
       const active = yield* takeUp(rt, found.runnable, execution, stored, { resume: false })

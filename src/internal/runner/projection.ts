@@ -37,7 +37,8 @@ export const taskResults = (
 export const toInfo = (
   row: ExecutionRow,
   tasks: ReadonlyArray<TaskResult>,
-  finalContext: JsonObject | undefined
+  finalContext: JsonObject | undefined,
+  stranded?: string
 ): ExecutionInfo => ({
   executionId: row.id,
   workflowName: row.workflowName,
@@ -50,11 +51,12 @@ export const toInfo = (
   completedAt: row.completedAt === null ? undefined : new Date(row.completedAt),
   durationMs: row.completedAt === null ? undefined : row.completedAt - row.createdAt,
   errorMessage: row.errorMessage ?? undefined,
-  idempotencyKey: row.idempotencyKey ?? undefined
+  idempotencyKey: row.idempotencyKey ?? undefined,
+  stranded
 })
 
-export const toSummary = (row: ExecutionRow): ExecutionSummary => {
-  const { finalContext: _f, input: _i, tasks: _t, ...summary } = toInfo(row, [], undefined)
+export const toSummary = (row: ExecutionRow, stranded?: string): ExecutionSummary => {
+  const { finalContext: _f, input: _i, tasks: _t, ...summary } = toInfo(row, [], undefined, stranded)
   return summary
 }
 

@@ -17,6 +17,7 @@ import { isFinished } from "../storage/service.js"
 import type { Fleet } from "./active.js"
 import { taskResults, toResult } from "./projection.js"
 import { metaOf, takeOver, tasksOf } from "./recovery.js"
+import { versionKey, whyNot } from "./registry.js"
 import type { Runtime } from "./runtime.js"
 
 export const row = (
@@ -92,15 +93,16 @@ export const resultShared = (
       if (Option.isSome(own) && own.value.live) return Option.none()
       // This runner could run it once its lease holds again; or another worker will take it.
       if (found._tag === "Runnable" && fleet.worker) return Option.none()
-      if ((yield* fleet.storage.workers(execution.workflowName, rt.env.runnerId)) > 0) return Option.none()
+      if (
+        (yield* fleet.storage.workers(versionKey(execution.workflowName, execution.workflowVersion), rt.env.runnerId)) >
+          0
+      ) return Option.none()
       // No live runner runs it or could: the answers of a lone runner.
       if (found._tag === "Unknown") return yield* rt.registry.notFound(execution.workflowName, executionId)
       return yield* new ExecutionNotRunnableError({
         executionId,
         workflowName: execution.workflowName,
-        detail: found._tag === "Changed"
-          ? `the registered workflow no longer has its tasks ${found.missing.join(", ")}`
-          : "no runner that runs its tasks is running"
+        detail: found._tag === "Runnable" ? "no runner that runs its tasks is running" : whyNot(execution, found)
       })
     }),
     "end"

@@ -13,6 +13,7 @@ import { fold } from "../storage/journal.js"
 import type { Adopted, Dequeued, ExecutionRow } from "../storage/service.js"
 import { isFinished } from "../storage/service.js"
 import type { Runnable } from "./registry.js"
+import { whyNot } from "./registry.js"
 import type { Runtime } from "./runtime.js"
 import { prepare, start } from "./runtime.js"
 import type { Active, Restored } from "./supervisor.js"
@@ -130,7 +131,7 @@ export const takeOver = (rt: Runtime, taken: Adopted): Effect.Effect<Option.Opti
     const found = rt.registry.forExecution(row.value, stored.tasks)
     if (found._tag !== "Runnable" || isFinished(row.value)) {
       if (found._tag !== "Runnable") {
-        yield* Effect.logWarning(`execution ${executionId} cannot run here (${found._tag}); released`)
+        yield* Effect.logWarning(`execution ${executionId} cannot run here (${whyNot(row.value, found)}); released`)
       }
       yield* rt.fleet!.storage.release(rt.env.runnerId, { executionId, token })
       return Option.none()
@@ -150,14 +151,8 @@ export const recover = (rt: Runtime): Effect.Effect<void, StorageError> =>
     for (const row of unfinished.toReversed()) {
       const stored = yield* tasksOf(rt, row.id)
       const found = rt.registry.forExecution(row, stored.tasks)
-      if (found._tag === "Unknown") {
-        yield* Effect.logWarning(`execution ${row.id} of unknown workflow "${row.workflowName}" is left as it is`)
-      } else if (found._tag === "Changed") {
-        yield* Effect.logWarning(
-          `execution ${row.id}: workflow "${row.workflowName}" no longer has its tasks ${
-            found.missing.join(", ")
-          }; left as it is`
-        )
+      if (found._tag !== "Runnable") {
+        yield* Effect.logWarning(`execution ${row.id} is left as it is: ${whyNot(row, found)}`)
       } else {
         yield* takeUp(rt, found.runnable, row, stored, { resume: false })
       }

@@ -40,7 +40,32 @@ export const runnable = <R>(env: RuntimeEnv, workflow: Workflow<R>, services: Co
 export const notAWorkflow = () =>
   new WorkflowDefinitionError({ reason: "InvalidOption", detail: "not a workflow: make it with Workflow.make" })
 
+/** What runs executions of one version, in fleet rows and queries: name and version. */
+export const versionKey = (name: string, version: string): string => `${name} ${version}`
+
+/** Whether this runner can run a stored execution, and if not, why. */
+export type Found =
+  | { readonly _tag: "Runnable"; readonly runnable: Runnable }
+  | { readonly _tag: "Unknown" }
+  /** The workflow is registered, but not the version the execution is pinned to. */
+  | { readonly _tag: "VersionMissing"; readonly registered: ReadonlyArray<string> }
+  /** Its version is registered but no longer has every task recorded (a reused version name). */
+  | { readonly _tag: "Changed"; readonly missing: ReadonlyArray<string> }
+
+/** Why a stored execution cannot run here, in words (for errors, warnings and `list`). */
+export const whyNot = (row: ExecutionRow, found: Exclude<Found, { _tag: "Runnable" }>): string =>
+  found._tag === "Unknown"
+    ? `workflow "${row.workflowName}" is not registered`
+    : found._tag === "VersionMissing"
+    ? `it is pinned to version ${row.workflowVersion} of workflow "${row.workflowName}", which is not registered (registered: ${
+      found.registered.join(", ")
+    })`
+    : `version ${row.workflowVersion} of workflow "${row.workflowName}" no longer has its tasks ${
+      found.missing.join(", ")
+    }`
+
 export class Registry {
+  /** The last registered version of each name: what new executions of that name run. */
   private readonly byName = new Map<string, Runnable>()
   private readonly byVersion = new Map<string, Runnable>()
   /** Versions whose definition this runner stored. */
@@ -48,17 +73,17 @@ export class Registry {
 
   constructor(private readonly storage: StorageService) {}
 
-  /** Registers a workflow (the last one registered under a name runs by that name). */
+  /** Registers a workflow version (the last one registered under a name runs by that name). */
   add(entry: Runnable): Effect.Effect<void, StorageError> {
     const { workflow } = entry
     this.byName.set(workflow.name, entry)
-    this.byVersion.set(`${workflow.name}\u0000${workflow.version}`, entry)
+    this.byVersion.set(versionKey(workflow.name, workflow.version), entry)
     return this.store(workflow)
   }
 
   /** Stores the definition of a version run here, once (reads of its executions need it). */
   store(workflow: Workflow<unknown>): Effect.Effect<void, StorageError> {
-    const key = `${workflow.name}\u0000${workflow.version}`
+    const key = versionKey(workflow.name, workflow.version)
     if (this.storage.readOnly || this.stored.has(key)) return Effect.void
     return Effect.tap(this.storage.saveWorkflow(toDefinition(workflow)), () => void this.stored.add(key))
   }
@@ -69,6 +94,11 @@ export class Registry {
 
   names(): Array<string> {
     return [...this.byName.keys()]
+  }
+
+  /** Every registered version, as `versionKey`s: what this runner can take over and run. */
+  keys(): Array<string> {
+    return [...this.byVersion.keys()]
   }
 
   named(name: string): Runnable | undefined {
@@ -85,32 +115,29 @@ export class Registry {
   }
 
   /**
-   * What would run a stored execution: its own version if registered, else the workflow of its
-   * name, provided it still has every task the execution recorded.
+   * What runs a stored execution: the version it is pinned to, only that (another version is
+   * another DAG), provided it still has every task the execution recorded.
    */
-  forExecution(
-    row: ExecutionRow,
-    tasks: ReadonlyMap<string, TaskRow>
-  ): { readonly _tag: "Runnable"; readonly runnable: Runnable } | { readonly _tag: "Unknown" } | {
-    readonly _tag: "Changed"
-    readonly missing: ReadonlyArray<string>
-  } {
-    const exact = this.byVersion.get(`${row.workflowName}\u0000${row.workflowVersion}`)
-    if (exact !== undefined) return { _tag: "Runnable", runnable: exact }
-    const named = this.byName.get(row.workflowName)
-    if (named === undefined) return { _tag: "Unknown" }
-    const missing = [...tasks.keys()].filter((id) => !named.workflow.graph.index.has(id))
-    return missing.length === 0 ? { _tag: "Runnable", runnable: named } : { _tag: "Changed", missing }
+  forExecution(row: ExecutionRow, tasks: ReadonlyMap<string, TaskRow>): Found {
+    const exact = this.runnableOf(row.workflowName, row.workflowVersion)
+    if (exact === undefined) {
+      if (!this.byName.has(row.workflowName)) return { _tag: "Unknown" }
+      const prefix = versionKey(row.workflowName, "")
+      const registered = this.keys().filter((k) => k.startsWith(prefix)).map((k) => k.slice(prefix.length))
+      return { _tag: "VersionMissing", registered }
+    }
+    const missing = [...tasks.keys()].filter((id) => !exact.workflow.graph.index.has(id))
+    return missing.length === 0 ? { _tag: "Runnable", runnable: exact } : { _tag: "Changed", missing }
   }
 
-  /** The runnable of a workflow version: that version's, or the one registered under its name. */
+  /** The runnable of a workflow version, if registered here. */
   runnableOf(name: string, version: string): Runnable | undefined {
-    return this.byVersion.get(`${name}\u0000${version}`) ?? this.byName.get(name)
+    return this.byVersion.get(versionKey(name, version))
   }
 
   /** The DAG of a stored execution: its registered version's, else its stored definition's. */
   dagOf(row: ExecutionRow): Effect.Effect<Dag | undefined, StorageError> {
-    const exact = this.byVersion.get(`${row.workflowName}\u0000${row.workflowVersion}`)
+    const exact = this.runnableOf(row.workflowName, row.workflowVersion)
     if (exact !== undefined) return Effect.succeed(exact.workflow)
     return Effect.flatMap(
       this.storage.workflow(row.workflowName, row.workflowVersion),

@@ -102,12 +102,14 @@ export interface FleetStorage {
     runnerId: string,
     leaseMs: number,
     worker: boolean,
+    /** The workflow versions it runs, as "name version" keys. */
     workflows: ReadonlyArray<string>
   ) => Effect.Effect<number, StorageError>
   /** At shutdown: its unfinished executions released to the others, its row deleted. */
   readonly leave: (runnerId: string) => Effect.Effect<void, StorageError>
   /**
-   * Takes over up to `limit` unfinished executions of these workflows, oldest first: `waiting`,
+   * Takes over up to `limit` unfinished executions of these workflow versions ("name version"
+   * keys: an execution runs on the version it started with), oldest first: `waiting`,
    * owned by no runner (new, or released); `orphaned`, owned by a runner whose lease expired;
    * `own`, owned by this runner but not among `running` (from before a restart, or a lease it
    * lost). `FOR UPDATE SKIP LOCKED`: runners adopting at once take different ones.
@@ -131,15 +133,15 @@ export interface FleetStorage {
   readonly request: (executionId: string, control: string) => Effect.Effect<void, StorageError>
   /** The owner did what was asked. */
   readonly answered: (executionId: string, control: string) => Effect.Effect<void, StorageError>
-  /** Live runners other than `except` that run tasks of this workflow. */
-  readonly workers: (workflowName: string, except: string) => Effect.Effect<number, StorageError>
+  /** Live runners other than `except` that run tasks of this workflow version ("name version"). */
+  readonly workers: (versionKey: string, except: string) => Effect.Effect<number, StorageError>
   /**
    * Wake-ups between runners: `c <ids>` (committed, for executions someone follows), `f <ids>`
    * (finished), `e <id>` (someone follows it), `w` (executions to take), `t` (tasks offered),
    * `o <id>` (outcomes for an owner), `q <id>` (a control asked), `p <runner>` (a ping).
    */
   readonly notifications: Stream.Stream<string, StorageError>
-  /** Claims up to `limit` offered attempts of these workflows, oldest first (`SKIP LOCKED`). */
+  /** Claims up to `limit` offered attempts of these workflow versions, oldest first (`SKIP LOCKED`). */
   readonly claim: (
     runnerId: string,
     workflows: ReadonlyArray<string>,

@@ -64,7 +64,7 @@ export const make = (
   const adoptText = `UPDATE ${t.executions} AS e SET owner = $1, token = e.token + 1
     FROM (
       SELECT x.id, x.owner AS previous FROM ${t.executions} AS x
-      WHERE x.status IN ('Pending', 'Running') AND x.workflow_name = ANY($2::text[])
+      WHERE x.status IN ('Pending', 'Running') AND x.workflow_name || ' ' || x.workflow_version = ANY($2::text[])
         AND ${takeable("$5::text", "$4::text[]")}
       ORDER BY x.created_at LIMIT $3
       FOR UPDATE SKIP LOCKED
@@ -172,7 +172,7 @@ export const make = (
           `UPDATE ${t.queue} AS q SET claimed_by = $1, claims = q.claims + 1
           FROM (
             SELECT execution_id, task_id, attempt FROM ${t.queue}
-            WHERE claimed_by IS NULL AND workflow_name = ANY($2::text[])
+            WHERE claimed_by IS NULL AND workflow_name || ' ' || workflow_version = ANY($2::text[])
             ORDER BY offered_at LIMIT $3
             FOR UPDATE SKIP LOCKED
           ) AS pick
