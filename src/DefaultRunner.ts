@@ -20,7 +20,7 @@ import { Runner } from "./Runner.js"
 import type { ListFilter } from "./Storage.js"
 import * as Storage from "./Storage.js"
 import type * as Workflow from "./Workflow.js"
-import type { ExecutionInfo, ExecutionStatus, ExecutionSummary, WorkflowResult } from "./WorkflowResult.js"
+import type { ExecutionInfo, ExecutionStatus, ExecutionSummary, RerunResult, WorkflowResult } from "./WorkflowResult.js"
 
 /**
  * @since 0.1.0
@@ -72,6 +72,8 @@ export interface DefaultRunner {
   cancel(executionId: string): Promise<void>
   pause(executionId: string): Promise<void>
   resume(executionId: string): Promise<void>
+  /** Runs a finished execution again (see `Runner`'s `rerun`). */
+  rerun(executionId: string, options?: { readonly from?: string | undefined }): Promise<RerunResult>
   /** Sends a signal to an execution (see `Runner`'s `signal`). */
   signal(executionId: string, signal: string, payload?: unknown): Promise<void>
   register(workflow: Workflow.Workflow<never>): Promise<void>
@@ -149,6 +151,7 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     cancel: (id) => run((r) => r.cancel(id)),
     pause: (id) => run((r) => r.pause(id)),
     resume: (id) => run((r) => r.resume(id)),
+    rerun: (id, options) => run((r) => r.rerun(id, options)),
     signal: (id, name, payload) => run((r) => r.signal(id, name, payload)),
     register: (workflow) => run((r) => r.register(workflow)),
     workflows: () => run((r) => r.workflows),

@@ -294,3 +294,20 @@ export class ScheduleError extends Data.TaggedError("ScheduleError")<{
     return `schedule "${this.scheduleId}": ${this.detail}`
   }
 }
+
+/**
+ * A rerun that cannot be made: `NotFinished` (the execution has not ended, or runs again
+ * already), `UnknownTask` (`from` names no task of its workflow version). Nothing is written.
+ *
+ * @since 0.5.0
+ * @category errors
+ */
+export class RerunError extends Data.TaggedError("RerunError")<{
+  readonly executionId: string
+  readonly reason: "NotFinished" | "UnknownTask"
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `rerun of execution ${this.executionId}: ${this.detail}`
+  }
+}

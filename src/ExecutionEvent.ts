@@ -72,6 +72,19 @@ export const ExecutionPaused = Schema.TaggedStruct("ExecutionPaused", base)
 /** @since 0.2.0 @category schemas */
 export const ExecutionResumed = Schema.TaggedStruct("ExecutionResumed", base)
 
+/**
+ * A finished execution runs again (`runner.rerun`): `tasks`, the tasks that run again (in
+ * topological order), `from` when the rerun was asked from a task.
+ *
+ * @since 0.5.0
+ * @category schemas
+ */
+export const ExecutionRerun = Schema.TaggedStruct("ExecutionRerun", {
+  ...base,
+  tasks: Schema.Array(Schema.String),
+  from: Schema.optional(Schema.String)
+})
+
 /** @since 0.2.0 @category schemas */
 export const ExecutionFinished = Schema.TaggedStruct("ExecutionFinished", {
   ...base,
@@ -93,6 +106,7 @@ export const ExecutionEvent = Schema.Union(
   TaskCancelled,
   ExecutionPaused,
   ExecutionResumed,
+  ExecutionRerun,
   ExecutionFinished
 )
 

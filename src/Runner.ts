@@ -14,6 +14,7 @@ import type {
   ExecutionNotFoundError,
   ExecutionNotRunnableError,
   InvalidOptionError,
+  RerunError,
   RunnerShutdownError,
   ScheduleError,
   SignalError,
@@ -31,7 +32,14 @@ import type { SubmitError } from "./internal/runner/submit.js"
 import type { PollTrigger } from "./PollTrigger.js"
 import type { ListFilter, Storage } from "./Storage.js"
 import type * as Workflow from "./Workflow.js"
-import type { AttemptInfo, ExecutionInfo, ExecutionStatus, ExecutionSummary, WorkflowResult } from "./WorkflowResult.js"
+import type {
+  AttemptInfo,
+  ExecutionInfo,
+  ExecutionStatus,
+  ExecutionSummary,
+  RerunResult,
+  WorkflowResult
+} from "./WorkflowResult.js"
 
 export type {
   /** @since 0.1.0 */
@@ -107,9 +115,20 @@ export interface RunnerService {
    * Waits for an execution's result: one this runner runs, or one already finished in storage.
    * An unfinished one that no runner runs is taken up by this runner if it can run it; otherwise
    * it fails: `WorkflowNotFoundError` (its workflow is not registered here) or
-   * `ExecutionNotRunnableError` (registered, but without the tasks the execution recorded).
+   * `ExecutionNotRunnableError` (registered, but not the version the execution is pinned to).
    */
   readonly result: (executionId: string) => Effect.Effect<WorkflowResult, ResultError>
+  /**
+   * Runs a finished execution again and waits for its result: its failed, skipped and cancelled
+   * tasks, or, with `from`, that task and everything downstream of it. Tasks that stay completed
+   * keep their outputs; the history keeps every attempt of every run (attempt numbers count on);
+   * `rerunTasks` in the result says which tasks ran again. Runs on the workflow version the
+   * execution started with. Fails with `RerunError` (`NotFinished`, `UnknownTask`).
+   */
+  readonly rerun: (
+    executionId: string,
+    options?: { readonly from?: string | undefined }
+  ) => Effect.Effect<RerunResult, ResultError | RerunError>
   /** The persisted events of an execution, in order. */
   readonly history: (
     executionId: string

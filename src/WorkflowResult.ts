@@ -54,6 +54,18 @@ export interface WorkflowResult {
 }
 
 /**
+ * The result of `runner.rerun`: the execution's result after it ran again, and the tasks this
+ * rerun ran again (in topological order; each was decided again, so one whose trigger rule does
+ * not hold is skipped again). Empty when there was nothing to run again (nothing was written).
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface RerunResult extends WorkflowResult {
+  readonly rerunTasks: ReadonlyArray<string>
+}
+
+/**
  * An execution as storage knows it, finished or not (`get`, `list`). For a finished execution it
  * holds the same values as its `WorkflowResult`.
  *

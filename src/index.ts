@@ -78,6 +78,7 @@ export type {
   ExecutionStatus,
   ExecutionSummary,
   FinalStatus,
+  RerunResult,
   TaskResult,
   TaskStatus,
   WorkflowResult

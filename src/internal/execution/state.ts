@@ -68,6 +68,8 @@ export class ExecutionState extends TaskStates {
     for (const i of graph.topo) {
       const row = rows.get(graph.ids[i])
       if (row === undefined || row.status === "Pending") {
+        // Pending again after a rerun: its next attempt counts on from those it had.
+        if (row !== undefined) this.tasks.attempts[i] = row.attempts
         if (graph.deps[i].every((d) => isTerminal(this.tasks.status[d]))) undecided.push(i)
         continue
       }

@@ -31,6 +31,7 @@ import { Permits } from "./permits.js"
 import { follow } from "./read.js"
 import { recover } from "./recovery.js"
 import { notAWorkflow, Registry, runnable } from "./registry.js"
+import { rerun } from "./rerun.js"
 import type { PruneOptions } from "./retention.js"
 import { prune, retain } from "./retention.js"
 import { defaultStorageRetry } from "./retry.js"
@@ -169,6 +170,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       history: (executionId: string) => history(rt, executionId),
       attempts: (executionId: string) => attempts(rt, executionId),
       result: (executionId: string) => result(rt, executionId),
+      rerun: (executionId: string, options?: { readonly from?: string | undefined }) => rerun(rt, executionId, options),
       cancel: controlOf("Cancel"),
       pause: controlOf("Pause"),
       resume: controlOf("Resume"),

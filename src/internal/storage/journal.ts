@@ -72,6 +72,8 @@ export const Entry = Schema.Union(
   Schema.TaggedStruct("TaskSuspended", { at, taskId, attempt }),
   Schema.TaggedStruct("ExecutionPaused", { at }),
   Schema.TaggedStruct("ExecutionResumed", { at }),
+  /** A finished execution runs again: these tasks are pending again, their attempts counted on. */
+  Schema.TaggedStruct("ExecutionRerun", { at, tasks: Schema.Array(taskId), from: Schema.optional(taskId) }),
   Schema.TaggedStruct("ExecutionFinished", { at, status: FinalStatus, errorMessage: Schema.optional(Schema.String) })
 )
 export type Entry = typeof Entry.Type
@@ -280,6 +282,14 @@ export const fold = (entries: Iterable<Entry>): Folded => {
         }
         break
       }
+      case "ExecutionRerun":
+        for (const id of e.tasks) {
+          const row = task(id)
+          // Its attempts stay (the history keeps them); the next one counts on from them.
+          Object.assign(row, { status: "Pending", output: null, error: null, reason: null, retryAt: null })
+          row.startedAt = row.completedAt = null
+        }
+        break
       case "TaskSuspended": {
         // Given back at a shutdown: the attempt does not count, the task is as it was before it.
         const row = task(e.taskId)

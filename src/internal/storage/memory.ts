@@ -106,6 +106,13 @@ export const make = (): StorageService => {
       }),
     signals: (id) => Effect.sync(() => signals.get(id) ?? []),
     commit,
+    reopen: (id, round) =>
+      Effect.suspend(() => {
+        const e = executions.get(id)
+        if (e === undefined || !isFinal(e.row.status)) return Effect.succeed(Option.none())
+        e.row = { ...e.row, status: "Running", errorMessage: null, completedAt: null }
+        return Effect.as(commit({ executions: [], executionUpdates: [], rounds: [round] }), Option.some(0))
+      }),
     execution: (id) => Effect.sync(() => Option.fromNullable(executions.get(id)?.row)),
     executionByIdempotencyKey: (key) =>
       Effect.sync(() => {

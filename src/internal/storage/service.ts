@@ -171,6 +171,15 @@ export interface StorageService {
     before: number,
     status?: ReadonlyArray<"Completed" | "Failed" | "Cancelled">
   ) => Effect.Effect<number, StorageError>
+  /**
+   * A finished execution runs again (`runner.rerun`): its row back to `Running` and `round`
+   * appended, only if it is finished (compare and set); with `owner` (several runners) it is
+   * owned by that runner under a new token. Returns the token, or none when it was not finished.
+   */
+  readonly reopen: (executionId: string, round: Round, owner?: string) => Effect.Effect<
+    Option.Option<number>,
+    StorageError
+  >
   /** Stores a workflow's definition; a version already stored is left as it is. */
   readonly saveWorkflow: (definition: WorkflowDefinition) => Effect.Effect<void, StorageError>
   readonly workflow: (name: string, version: string) => Effect.Effect<Option.Option<WorkflowDefinition>, StorageError>

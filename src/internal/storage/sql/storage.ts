@@ -149,6 +149,18 @@ export const make = (
       ...makeTime(sql, t, (batch) => Effect.asVoid(sqlWrite(batch))),
       fleet,
       commit,
+      reopen: (executionId, round, owner) =>
+        sql.withTransaction(Effect.gen(function*() {
+          const reopened = yield* sql<{ readonly token: number | string }>`UPDATE ${sql.literal(t.executions)}
+            SET status = 'Running', error_message = NULL, completed_at = NULL${
+            owner === undefined ? sql`` : sql`, owner = ${owner}, token = token + 1`
+          }
+            WHERE id = ${executionId} AND status IN ('Completed', 'Failed', 'Cancelled')
+            RETURNING ${owner === undefined ? sql`0` : sql`token`} AS token`
+          if (reopened.length === 0) return Option.none<number>()
+          yield* sqlWrite({ executions: [], executionUpdates: [], rounds: [round] })
+          return Option.some(Number(reopened[0].token))
+        })).pipe(Effect.mapError(failed("reopen execution"))),
       execution: (id) =>
         Effect.map(
           decodeRows(
