@@ -3,7 +3,7 @@
  * everything downstream of a task — keeping what completed, with every attempt in its history.
  */
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Effect, Either } from "effect"
+import { Deferred, Effect, Either, TestClock } from "effect"
 import type { RunnerService } from "sluice"
 import { Task, Workflow } from "sluice"
 import { withRunner, withRunnerOn } from "./support/runner.js"
@@ -108,6 +108,20 @@ for (const storage of storageCases) {
             expect(again.status).toBe("Completed")
             expect(runs).toEqual({ extract: 1, audit: 1, transform: 2, load: 2 })
             expect(again.finalContext).toEqual(first.finalContext)
+          }))
+      }))
+
+    it.effect("an execution timeout is counted again from the rerun", () =>
+      Effect.gen(function*() {
+        const { flags, workflow } = pipeline()
+        yield* withRunner(storage, { workflows: [workflow] }, (r) =>
+          Effect.gen(function*() {
+            const first = yield* r.execute("pipeline", {}, { executionTimeout: "1 hour" })
+            expect(first.status).toBe("Failed")
+            yield* TestClock.adjust("2 hours")
+            flags.broken = false
+            const again = yield* r.rerun(first.executionId)
+            expect(again).toMatchObject({ status: "Completed", rerunTasks: ["transform", "load"] })
           }))
       }))
 

@@ -88,7 +88,14 @@ export const rerun = (
       }
       const at = yield* Clock.currentTimeMillis
       const entries: ReadonlyArray<Entry> = [
-        { _tag: "ExecutionRerun", at, tasks, ...(options.from === undefined ? {} : { from: options.from }) }
+        {
+          _tag: "ExecutionRerun",
+          at,
+          tasks,
+          ...(options.from === undefined ? {} : { from: options.from }),
+          // A timeout is counted again, as long as the first run had (from its creation).
+          ...(stored.deadlineAt === null ? {} : { deadlineAt: at + stored.deadlineAt - execution.createdAt })
+        }
       ]
       const token = yield* rt.env.storage.reopen(
         executionId,

@@ -73,7 +73,13 @@ export const Entry = Schema.Union(
   Schema.TaggedStruct("ExecutionPaused", { at }),
   Schema.TaggedStruct("ExecutionResumed", { at }),
   /** A finished execution runs again: these tasks are pending again, their attempts counted on. */
-  Schema.TaggedStruct("ExecutionRerun", { at, tasks: Schema.Array(taskId), from: Schema.optional(taskId) }),
+  Schema.TaggedStruct("ExecutionRerun", {
+    at,
+    tasks: Schema.Array(taskId),
+    from: Schema.optional(taskId),
+    /** The execution's timeout counted again from the rerun. */
+    deadlineAt: Schema.optional(at)
+  }),
   Schema.TaggedStruct("ExecutionFinished", { at, status: FinalStatus, errorMessage: Schema.optional(Schema.String) })
 )
 export type Entry = typeof Entry.Type
@@ -110,7 +116,8 @@ export const toEvent = (executionId: string, entry: Entry): ExecutionEvent | und
       }
     case "TaskSuspended":
       return undefined
-    case "ExecutionStarted": {
+    case "ExecutionStarted":
+    case "ExecutionRerun": {
       const { deadlineAt: _, ...event } = entry
       return { ...event, executionId, at: when }
     }
@@ -283,6 +290,7 @@ export const fold = (entries: Iterable<Entry>): Folded => {
         break
       }
       case "ExecutionRerun":
+        if (e.deadlineAt !== undefined) deadlineAt = e.deadlineAt
         for (const id of e.tasks) {
           const row = task(id)
           // Its attempts stay (the history keeps them); the next one counts on from them.
