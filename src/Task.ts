@@ -6,98 +6,48 @@
  */
 import { Duration, Either, Schema } from "effect"
 import type * as Effect from "effect/Effect"
-import { WorkflowDefinitionError } from "./Errors.js"
+import * as ContextKey from "./ContextKey.js"
 import type { Json } from "./internal/dag/json.js"
+import type { Body, Requirements, Task, Wait } from "./internal/dag/task.js"
+import { invalidOption, TypeId, variance } from "./internal/dag/task.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as RetryPolicy from "./RetryPolicy.js"
-import type { TaskContext } from "./TaskContext.js"
+import type { TaskContext, TaskOutput } from "./TaskContext.js"
 import * as TriggerRule from "./TriggerRule.js"
 
-/**
- * @since 0.1.0
- * @category symbols
- */
-export const TypeId: unique symbol = Symbol.for("sluice/Task")
+export type { Body, Requirements, Task, Wait } from "./internal/dag/task.js"
+export { TypeId } from "./internal/dag/task.js"
 
 /**
- * A task whose Effect body needs the services `R`.
+ * What a task depends on: task values or task ids.
  *
- * @since 0.1.0
+ * @since 0.5.0
  * @category models
  */
-export interface Task<out R = never> {
-  readonly [TypeId]: { readonly _R: (_: never) => R }
-  readonly id: string
-  readonly description: string | undefined
-  /** Ids of the tasks this one waits for, in declaration order (the order their contexts merge). */
-  readonly dependencies: ReadonlyArray<string>
-  readonly run: (ctx: TaskContext) => Body<R>
-  readonly retry: RetryPolicy.RetryPolicy
-  /** Per-attempt timeout in milliseconds. */
-  readonly timeoutMs: number | undefined
-  readonly triggerRule: TriggerRule.TriggerRule
-  readonly onSuccess: ((taskId: string, ctx: TaskContext) => unknown) | undefined
-  readonly onFailure: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined
-  /** A durable wait before the task runs (or instead of a body): see `sleep`, `waitForSignal`, `deferUntil`. */
-  readonly wait: Wait | undefined
-}
+export type Dependencies = ReadonlyArray<Task<any, any, any, any> | string>
 
 /**
- * A durable wait, held by the execution's supervisor without a concurrency permit and stored,
- * so that it survives a restart or a move to another runner.
- * - `Sleep`: the task completes at `until` (computed from its input context when it is reached).
- * - `Signal`: the task completes when `runner.signal(executionId, signal, payload)` arrives (before
- *   or after it is reached), with the payload in its context under the signal's name; it fails
- *   after `timeoutMs`.
- * - `Defer`: the body runs once `check` holds, asked every `everyMs`.
+ * The ids upstream of a task with these dependencies: each one's id and what is upstream of it;
+ * `string` (any) as soon as one is given by id, which TypeScript cannot follow.
  *
- * @since 0.4.0
+ * @since 0.5.0
  * @category models
  */
-export type Wait =
-  | { readonly _tag: "Sleep"; readonly until: (ctx: TaskContext, now: number) => number; readonly describe: string }
-  | {
-    readonly _tag: "Signal"
-    readonly signal: string
-    /** The payload as it is stored: checked (and encoded back) with the task's schema. */
-    readonly decode: (payload: unknown) => Either.Either<Json, string>
-    readonly timeoutMs: number | undefined
-    readonly describe: string
-  }
-  | {
-    readonly _tag: "Defer"
-    readonly check: (ctx: TaskContext) => unknown
-    readonly everyMs: number
-    readonly describe: string
-  }
-
-/**
- * What a body returns: an Effect needing `R`, a Promise, or anything else (a sync body).
- *
- * @since 0.2.0
- * @category models
- */
-export type Body<R> = Effect.Effect<unknown, unknown, R> | PromiseLike<unknown> | void
-
-/**
- * The services an Effect body needs, from its return type.
- *
- * @since 0.1.0
- * @category models
- */
-export type Requirements<Ret> = Ret extends Effect.Effect<any, any, infer R> ? R : never
+export type UpstreamOf<Deps extends Dependencies> = Deps[number] extends infer D
+  ? D extends string ? string : D extends Task<any, any, infer Id, infer Up> ? Id | Up : never
+  : never
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Options<Ret> {
-  readonly id: string
+export interface Options<Ret, Id extends string = string, Deps extends Dependencies = Dependencies> {
+  readonly id: Id
   readonly description?: string | undefined
   /** Task values or task ids. */
-  readonly dependencies?: ReadonlyArray<Task<any> | string> | undefined
+  readonly dependencies?: Deps | undefined
   /** A plain function, an async function, or a function returning an Effect. */
-  readonly run: (ctx: TaskContext) => Ret
+  readonly run: (ctx: TaskContext<UpstreamOf<Deps>>) => Ret
   readonly retry?: RetryPolicy.RetryPolicy | undefined
   /** Per attempt: the attempt's fiber is interrupted (finalizers run) and the attempt fails. */
   readonly timeout?: Duration.DurationInput | undefined
@@ -117,11 +67,21 @@ export interface Options<Ret> {
   } | undefined
 }
 
-/** The phantom type marker, shared: one object for every task. */
-const variance = { _R: (_: never) => _ }
-
-const invalidOption = (id: string, detail: string): never => {
-  throw new WorkflowDefinitionError({ reason: "InvalidOption", taskId: id, detail: `task "${id}": ${detail}` })
+/**
+ * A task with a typed output: `run` returns the value (plain, Promise or Effect), which is encoded
+ * with `output`, stored in the context under the task's id, and read by dependents with
+ * `ctx.output(task)`, decoded.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface OutputOptions<A, I, R, Id extends string = string, Deps extends Dependencies = Dependencies>
+  extends Omit<Options<unknown, Id, Deps>, "run">
+{
+  readonly output: Schema.Schema<A, I>
+  readonly run: (
+    ctx: TaskContext<UpstreamOf<Deps>>
+  ) => Effect.Effect<NoInfer<A>, unknown, R> | PromiseLike<NoInfer<A>> | NoInfer<A>
 }
 
 /**
@@ -131,11 +91,18 @@ const invalidOption = (id: string, detail: string): never => {
  * @example
  * const extract = Task.make({ id: "extract", run: (ctx) => { ctx.set("rows", [1, 2, 3]) } })
  * const load = Task.make({ id: "load", dependencies: [extract], run: async (ctx) => save(ctx.get("rows")) })
+ * // Typed: `run` returns the value; a dependent reads it with `ctx.output(count)`, a number.
+ * const count = Task.make({ id: "count", dependencies: [extract], output: Schema.Number, run: () => 3 })
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = <Ret>(options: Options<Ret>): Task<Requirements<Ret>> => {
+export const make: {
+  <A, I, const Id extends string, R = never, const Deps extends Dependencies = readonly []>(
+    options: OutputOptions<A, I, R, Id, Deps>
+  ): Task<R, A, Id, UpstreamOf<Deps>>
+  <Ret, const Deps extends Dependencies = readonly []>(options: Options<Ret, string, Deps>): Task<Requirements<Ret>>
+} = (options: Options<unknown> & { readonly output?: Schema.Schema<any, any> }): Task<any, any, any, any> => {
   const id = options.id
   if (typeof options.run !== "function") invalidOption(String(id), "run must be a function")
   const retry = options.retry ?? RetryPolicy.none
@@ -149,13 +116,18 @@ export const make = <Ret>(options: Options<Ret>): Task<Requirements<Ret>> => {
   for (const cb of ["onSuccess", "onFailure"] as const) {
     if (options[cb] !== undefined && typeof options[cb] !== "function") invalidOption(id, `${cb} must be a function`)
   }
+  let output: TaskOutput<unknown> | undefined
+  if (options.output !== undefined) {
+    if (!Schema.isSchema(options.output)) invalidOption(id, "output must be a Schema")
+    output = { key: ContextKey.make(id, options.output), _A: (_: never) => _ }
+  }
   const dependencies = (options.dependencies ?? []).map((d) => typeof d === "string" ? d : d.id)
   let wait: Wait | undefined
   if (options.deferUntil !== undefined) {
     const { check, every } = options.deferUntil
     if (typeof check !== "function") invalidOption(id, "deferUntil.check must be a function")
     const everyMs = positiveMs(id, "deferUntil.every", every)
-    wait = { _tag: "Defer", check, everyMs, describe: `defer ${everyMs} ${String(check)}` }
+    wait = { _tag: "Defer", check, everyMs, describe: `defer ${everyMs}` }
   }
   return {
     [TypeId]: variance,
@@ -163,13 +135,14 @@ export const make = <Ret>(options: Options<Ret>): Task<Requirements<Ret>> => {
     description: options.description,
     dependencies,
     // The one place the body's type is widened: `R` was inferred from what `run` returns.
-    run: options.run as (ctx: TaskContext) => Body<Requirements<Ret>>,
+    run: options.run as (ctx: TaskContext) => Body<unknown>,
     retry,
     timeoutMs,
     triggerRule: options.triggerRule ?? TriggerRule.noneFailed,
     onSuccess: options.onSuccess,
     onFailure: options.onFailure,
-    wait
+    wait,
+    output
   }
 }
 
@@ -255,7 +228,7 @@ export const sleep = (options: SleepOptions): Task<never> => {
       const ms = toMillis(id, at)
       until = () => ms
     }
-    describe = `sleep until ${typeof at === "function" ? String(at) : toMillis(id, at)}`
+    describe = `sleep until ${typeof at === "function" ? "(computed)" : toMillis(id, at)}`
   }
   return waiting(options, { _tag: "Sleep", until, describe })
 }

@@ -60,9 +60,10 @@ export interface Options<Tasks extends ReadonlyArray<Task<unknown>>> {
   readonly tasks: Tasks
   /**
    * The version executions started on this definition are pinned to. By default a hash of the
-   * definition, bodies included: any change makes a new version, and an execution started on the
-   * old one waits for a runner that has it. Name versions yourself ("2", "2024-06-01") to decide
-   * which changes keep running executions going (a fixed body) and which do not (a new DAG).
+   * DAG (ids, dependencies, rules, retries, timeouts, waits, output schemas — not the bodies): a
+   * changed DAG makes a new version, and an execution started on the old one waits for a runner
+   * that has it; a changed body keeps the version. Name versions yourself ("2", "2024-06-01") to
+   * decide otherwise (a body whose change must not reach running executions).
    */
   readonly version?: string | undefined
 }
@@ -74,8 +75,9 @@ const variance = { _R: (_: never) => _ }
 
 /**
  * The version: a hash of the DAG (ids, dependencies in their order, rules, retries, timeouts,
- * bodies), taken in task-id order so that listing the same tasks in another order gives the same
- * version.
+ * waits, output schemas), taken in task-id order so that listing the same tasks in another order
+ * gives the same version. Not the bodies' source: it differs between builds of the same code (a
+ * bundler, a test runner), and runner processes of one deployment must agree on the version.
  */
 const hashDefinition = (name: string, tasks: ReadonlyArray<Task<unknown>>): string => {
   const hash = createHash("sha256")
@@ -88,9 +90,9 @@ const hashDefinition = (name: string, tasks: ReadonlyArray<Task<unknown>>): stri
         TriggerRule.describe(t.triggerRule),
         t.retry.description,
         t.timeoutMs ?? null,
-        String(t.run),
         // Only when there is one: the versions of workflows without waits stay as they were.
-        ...(t.wait === undefined ? [] : [t.wait.describe])
+        ...(t.wait === undefined ? [] : [t.wait.describe]),
+        ...(t.output === undefined ? [] : [`output ${String(t.output.key.schema.ast)}`])
       ])
     )
   }
@@ -199,7 +201,7 @@ export const leaves = (workflow: Workflow<unknown>): Array<string> => idsOf(work
 
 /**
  * The version executions of this workflow are pinned to: the one given to `make`, else the
- * content hash of the definition (ids, dependencies, rules, retries, timeouts, bodies).
+ * content hash of the DAG (ids, dependencies, rules, retries, timeouts, waits, output schemas).
  *
  * @since 0.1.0
  * @category inspection

@@ -96,21 +96,19 @@ for (const storage of persistentCases) {
     it.scopedLive("a paused execution stays paused across a restart, and resumes on resume", () =>
       Effect.gen(function*() {
         const file = yield* storage.persistent!
-        const a = Task.make({ id: "a", run: () => {} })
-        const b = Task.make({ id: "b", dependencies: [a], run: () => {} })
-        const wf = Workflow.make({ name: "paused", tasks: [a, b] })
         const gate = yield* Deferred.make<void>()
-        const gated = Workflow.make({
-          name: "paused",
-          tasks: [Task.make({ id: "a", run: () => Deferred.await(gate) }), b]
-        })
+        const a = Task.make({ id: "a", run: () => Deferred.await(gate) })
+        const b = Task.make({ id: "b", dependencies: [a], run: () => {} })
+        // The same version after the restart (an execution runs only on its own version).
+        const gated = Workflow.make({ name: "paused", tasks: [a, b] })
         const executionId = yield* withRunnerOn(file, [gated], (r) =>
           Effect.gen(function*() {
             const handle = yield* r.submit(gated)
             yield* handle.pause
             return handle.executionId
           }))
-        const result = yield* withRunnerOn(file, [wf], (r) =>
+        yield* Deferred.succeed(gate, undefined)
+        const result = yield* withRunnerOn(file, [gated], (r) =>
           Effect.gen(function*() {
             expect(yield* r.status(executionId)).toBe("Paused")
             yield* Effect.sleep("30 millis")
