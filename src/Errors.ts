@@ -311,3 +311,25 @@ export class RerunError extends Data.TaggedError("RerunError")<{
     return `rerun of execution ${this.executionId}: ${this.detail}`
   }
 }
+
+/**
+ * `ctx.output(task)` that cannot be answered: `NotUpstream` (the task is not upstream of the one
+ * reading: where TypeScript sees the dependencies this is a type error already), `Missing` (it
+ * did not complete, e.g. skipped under an `allDone` rule, or its output was deleted), `NoSchema`
+ * (it was made without `output`). Thrown in the body: the attempt fails with it.
+ *
+ * @since 0.5.0
+ * @category errors
+ */
+export class TaskOutputError extends Data.TaggedError("TaskOutputError")<{
+  /** The task reading. */
+  readonly taskId: string
+  /** The task whose output it read. */
+  readonly output: string
+  readonly reason: "NotUpstream" | "Missing" | "NoSchema"
+  readonly detail: string
+}> {
+  override get message(): string {
+    return `task "${this.taskId}" reading the output of "${this.output}": ${this.detail}`
+  }
+}

@@ -6,7 +6,9 @@
  */
 import * as Either from "effect/Either"
 import * as ContextKey from "./ContextKey.js"
-import { ContextDecodeError, ContextValueError } from "./Errors.js"
+import { ContextDecodeError, ContextValueError, TaskOutputError } from "./Errors.js"
+import type { Graph } from "./internal/dag/graph.js"
+import { isUpstream } from "./internal/dag/graph.js"
 import type { Json, JsonObject, SizeLimits } from "./internal/dag/json.js"
 import { defaultLimits, setOwn, toFrozenJsonSized } from "./internal/dag/json.js"
 
@@ -15,6 +17,37 @@ import { defaultLimits, setOwn, toFrozenJsonSized } from "./internal/dag/json.js
  * @category models
  */
 export type Key<A = unknown> = string | ContextKey.ContextKey<A>
+
+/**
+ * A task's typed output (`Task.make({ output: schema })`): the context key it is stored under —
+ * the task's id, with the schema — and, as a phantom, the type it decodes to.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface TaskOutput<out A> {
+  readonly key: ContextKey.ContextKey<any>
+  readonly _A: (_: never) => A
+}
+
+/**
+ * What `ctx.output` reads: a task (its id, its typed output).
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface OutputSource<out A = unknown> {
+  readonly id: string
+  readonly output: TaskOutput<A> | undefined
+}
+
+/**
+ * The type of a task's output.
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export type OutputOf<T> = T extends OutputSource<infer A> ? A : never
 
 /**
  * The context of one task attempt.
@@ -29,7 +62,7 @@ export type Key<A = unknown> = string | ContextKey.ContextKey<A>
  * @since 0.1.0
  * @category models
  */
-export interface TaskContext {
+export interface TaskContext<Upstream extends string = string> {
   readonly taskId: string
   readonly executionId: string
   readonly workflowName: string
@@ -48,6 +81,12 @@ export interface TaskContext {
   keys(): ReadonlyArray<string>
   /** The whole context as it stands, as a plain (frozen) object. */
   toJSON(): JsonObject
+  /**
+   * The output of an upstream task made with `output`, decoded with its schema. Only tasks
+   * upstream of this one type-check (where the dependencies are task values); otherwise it throws
+   * `TaskOutputError` (also when the task did not complete), or `ContextDecodeError`.
+   */
+  output<T extends OutputSource<any> & { readonly id: Upstream }>(task: T): OutputOf<T>
 }
 
 const keyName = (key: Key<any>): string => {
@@ -84,6 +123,9 @@ export interface AttemptMeta {
   readonly workflowName: string
   readonly attempt: number
   readonly limits?: SizeLimits | undefined
+  /** The workflow's graph and this task's place in it: `ctx.output` reads only upstream tasks. */
+  readonly graph?: Graph | undefined
+  readonly index?: number | undefined
 }
 
 /** @internal The one implementation of `TaskContext`: the input plus a log of writes. */
@@ -101,8 +143,12 @@ export class TaskContextImpl implements TaskContext {
   private readonly sizes = new Map<string, number>()
   private written = 0
   private readonly limits: SizeLimits
+  private readonly graph: Graph | undefined
+  private readonly index: number
 
   constructor(private readonly input: JsonObject, meta: AttemptMeta) {
+    this.graph = meta.graph
+    this.index = meta.index ?? -1
     this.taskId = meta.taskId
     this.executionId = meta.executionId
     this.workflowName = meta.workflowName
@@ -167,6 +213,18 @@ export class TaskContextImpl implements TaskContext {
     this.written = written
     this.sizes.set(name, checked.bytes)
     this.writes.set(name, checked.value)
+  }
+
+  output(task: OutputSource<unknown>): any {
+    const fail = (reason: TaskOutputError["reason"], detail: string): never => {
+      throw new TaskOutputError({ taskId: this.taskId, output: String(task?.id), reason, detail })
+    }
+    if (task?.output === undefined) return fail("NoSchema", "it was made without an output schema")
+    if (this.graph !== undefined && !isUpstream(this.graph, this.index, task.id)) {
+      return fail("NotUpstream", `"${task.id}" is not upstream of "${this.taskId}"`)
+    }
+    if (!this.has(task.id)) return fail("Missing", "it has no output (it did not complete, or it was deleted)")
+    return this.get(task.output.key)
   }
 
   has(key: Key<any>): boolean {

@@ -168,3 +168,21 @@ const ancestorsOf = (i: number, deps: ReadonlyArray<ReadonlyArray<number>>): Set
   }
   return seen
 }
+
+/** Whether the task `id` is upstream of task `task` (a dependency, or one of theirs). */
+export const isUpstream = (graph: Graph, task: number, id: string): boolean => {
+  const target = graph.index.get(id)
+  if (target === undefined) return false
+  // Everything on a path from a task up to one of its ancestors comes after that ancestor in `topo`.
+  const floor = graph.position[target]
+  const seen = new Set<number>()
+  const stack = [...graph.deps[task]]
+  while (stack.length > 0) {
+    const d = stack.pop()!
+    if (d === target) return true
+    if (seen.has(d) || graph.position[d] < floor) continue
+    seen.add(d)
+    stack.push(...graph.deps[d])
+  }
+  return false
+}

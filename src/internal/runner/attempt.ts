@@ -7,6 +7,7 @@ import { Cause, Clock, Effect, Exit } from "effect"
 import { TaskTimeoutError } from "../../Errors.js"
 import type * as Task from "../../Task.js"
 import { TaskContextImpl } from "../../TaskContext.js"
+import type { Graph } from "../dag/graph.js"
 import type { JsonObject, SizeLimits } from "../dag/json.js"
 import type { AttemptOutcome } from "../execution/model.js"
 
@@ -17,6 +18,9 @@ export interface AttemptInput<R> {
   readonly workflowName: string
   readonly attempt: number
   readonly limits: SizeLimits
+  /** The workflow's graph and the task's index in it (`ctx.output` reads only upstream tasks). */
+  readonly graph?: Graph | undefined
+  readonly index?: number | undefined
 }
 
 const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
@@ -75,13 +79,25 @@ export const runAttempt = <R>(
     executionId: a.executionId,
     workflowName: a.workflowName,
     attempt: a.attempt,
-    limits: a.limits
+    limits: a.limits,
+    graph: a.graph,
+    index: a.index
   })
   const plain = task.onSuccess === undefined && task.onFailure === undefined
 
   const outcomeOf = (exit: Exit.Exit<unknown, unknown>): AttemptOutcome => {
     const completedAt = clock.unsafeCurrentTimeMillis()
-    if (Exit.isSuccess(exit)) return { _tag: "Succeeded", delta: ctx.delta(), completedAt }
+    if (Exit.isSuccess(exit)) {
+      if (task.output === undefined) return { _tag: "Succeeded", delta: ctx.delta(), completedAt }
+      // A typed output: what the body returned, encoded with its schema, under the task's id.
+      try {
+        ctx.set(task.output.key, exit.value)
+        return { _tag: "Succeeded", delta: ctx.delta(), completedAt }
+      } catch (error) {
+        ctx.abort()
+        return { _tag: "Failed", error, message: errorMessage(error), completedAt }
+      }
+    }
     ctx.abort()
     // Interrupted from outside (cancel, shutdown), the fiber stops at its next step and reports
     // nothing; a body that interrupted itself is a failed attempt.
@@ -109,7 +125,10 @@ export const runAttempt = <R>(
   } catch (error) {
     return plain ? outcomeOf(Exit.die(error)) : finish(Exit.die(error))
   }
-  if (!Effect.isEffect(returned) && !isPromiseLike(returned)) return plain ? outcomeOf(Exit.void) : finish(Exit.void)
+  if (!Effect.isEffect(returned) && !isPromiseLike(returned)) {
+    const done = task.output === undefined ? Exit.void : Exit.succeed(returned)
+    return plain ? outcomeOf(done) : finish(done)
+  }
 
   let run: Effect.Effect<unknown, unknown, R> = Effect.isEffect(returned)
     ? returned

@@ -31,7 +31,7 @@ export const runnable = <R>(env: RuntimeEnv, workflow: Workflow<R>, services: Co
   run: (active, options) => Effect.provide(supervise(env, workflow, active, options), services),
   runTask: (attempt, task) =>
     Effect.flatMap(Effect.clock, (clock) => {
-      const begun = runAttempt({ ...attempt, task: workflow.tasks[task] }, clock)
+      const begun = runAttempt({ ...attempt, task: workflow.tasks[task], graph: workflow.graph, index: task }, clock)
       return Effect.isEffect(begun) ? Effect.provide(begun, services) : Effect.succeed(begun)
     })
 })

@@ -88,7 +88,9 @@ export const supervise = <R>(
           executionId: state.executionId,
           workflowName: workflow.name,
           attempt,
-          limits: env.limits
+          limits: env.limits,
+          graph: workflow.graph,
+          index: task
         }, clock)
         if (!Effect.isEffect(begun)) {
           env.permits.give(1)

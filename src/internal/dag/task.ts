@@ -1,0 +1,106 @@
+/**
+ * What a task is, as a value: its identity, dependencies, body and how it runs. `Task.ts` holds
+ * the constructors; the model lives here so that the constructors of the waiting tasks and the
+ * typed ones share it without an import cycle.
+ */
+import type { Either } from "effect"
+import type * as Effect from "effect/Effect"
+import { WorkflowDefinitionError } from "../../Errors.js"
+import type * as RetryPolicy from "../../RetryPolicy.js"
+import type { TaskContext, TaskOutput } from "../../TaskContext.js"
+import type * as TriggerRule from "../../TriggerRule.js"
+import type { Json } from "./json.js"
+
+/**
+ * @since 0.1.0
+ * @category symbols
+ */
+export const TypeId: unique symbol = Symbol.for("sluice/Task")
+
+/**
+ * A task whose Effect body needs the services `R`; with a typed output (`output` schema), `A` is
+ * what it produces. `Id` is its id and `Upstream` the ids of the tasks upstream of it, as far as
+ * TypeScript can see them (`string`: any), so that `ctx.output` reads only upstream tasks.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Task<
+  out R = never,
+  out A = unknown,
+  out Id extends string = string,
+  out Upstream extends string = string
+> {
+  readonly [TypeId]: {
+    readonly _R: (_: never) => R
+    readonly _A: (_: never) => A
+    readonly _Upstream: (_: never) => Upstream
+  }
+  readonly id: Id
+  readonly description: string | undefined
+  /** Ids of the tasks this one waits for, in declaration order (the order their contexts merge). */
+  readonly dependencies: ReadonlyArray<string>
+  readonly run: (ctx: TaskContext) => Body<R>
+  readonly retry: RetryPolicy.RetryPolicy
+  /** Per-attempt timeout in milliseconds. */
+  readonly timeoutMs: number | undefined
+  readonly triggerRule: TriggerRule.TriggerRule
+  readonly onSuccess: ((taskId: string, ctx: TaskContext) => unknown) | undefined
+  readonly onFailure: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined
+  /** A durable wait before the task runs (or instead of a body): see `sleep`, `waitForSignal`, `deferUntil`. */
+  readonly wait: Wait | undefined
+  /** Its typed output: what `run` returns, stored under its id with the schema. */
+  readonly output: TaskOutput<A> | undefined
+}
+
+/**
+ * A durable wait, held by the execution's supervisor without a concurrency permit and stored,
+ * so that it survives a restart or a move to another runner.
+ * - `Sleep`: the task completes at `until` (computed from its input context when it is reached).
+ * - `Signal`: the task completes when `runner.signal(executionId, signal, payload)` arrives (before
+ *   or after it is reached), with the payload in its context under the signal's name; it fails
+ *   after `timeoutMs`.
+ * - `Defer`: the body runs once `check` holds, asked every `everyMs`.
+ *
+ * @since 0.4.0
+ * @category models
+ */
+export type Wait =
+  | { readonly _tag: "Sleep"; readonly until: (ctx: TaskContext, now: number) => number; readonly describe: string }
+  | {
+    readonly _tag: "Signal"
+    readonly signal: string
+    /** The payload as it is stored: checked (and encoded back) with the task's schema. */
+    readonly decode: (payload: unknown) => Either.Either<Json, string>
+    readonly timeoutMs: number | undefined
+    readonly describe: string
+  }
+  | {
+    readonly _tag: "Defer"
+    readonly check: (ctx: TaskContext) => unknown
+    readonly everyMs: number
+    readonly describe: string
+  }
+
+/**
+ * What a body returns: an Effect needing `R`, a Promise, or anything else (a sync body).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Body<R> = Effect.Effect<unknown, unknown, R> | PromiseLike<unknown> | void
+
+/**
+ * The services an Effect body needs, from its return type.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Requirements<Ret> = Ret extends Effect.Effect<any, any, infer R> ? R : never
+
+/** The phantom type marker, shared: one object for every task. */
+export const variance = { _R: (_: never) => _, _A: (_: never) => _, _Upstream: (_: never) => _ }
+
+export const invalidOption = (id: string, detail: string): never => {
+  throw new WorkflowDefinitionError({ reason: "InvalidOption", taskId: id, detail: `task "${id}": ${detail}` })
+}
