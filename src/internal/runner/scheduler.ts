@@ -129,6 +129,12 @@ const poll = (
     })
     if (fired) yield* run(rt, runnable, [state])
   }).pipe(
+    // A check (or a storage call) that never answers must not hold the trigger for good: given up
+    // after three turns (at least a minute), the trigger is polled again at its next turn.
+    Effect.timeoutFail({
+      duration: Math.max(3 * trigger.everyMs, 60_000),
+      onTimeout: () => new Error(`no answer within ${Math.max(3 * trigger.everyMs, 60_000)} ms; given up`)
+    }),
     Effect.catchAllCause((cause) =>
       Effect.logWarning(`poll trigger "${trigger.id}": ${errorMessage(Cause.squash(cause))}`)
     )
