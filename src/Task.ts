@@ -284,6 +284,47 @@ export const waitForSignal = <A = unknown, I = unknown>(options: WaitForSignalOp
 }
 
 /**
+ * @since 0.5.0
+ * @category models
+ */
+export interface WorkflowOptions extends WaitOptions {
+  /** The workflow the child runs: a workflow value or the name of one, registered on the runners. */
+  readonly workflow: { readonly name: string } | string
+  /** The child's input: an object, or one computed from the task's context (default: the context). */
+  readonly input?: Record<string, unknown> | ((ctx: TaskContext) => Record<string, unknown>) | undefined
+}
+
+/**
+ * Runs another workflow as a child execution: started once when the task is reached (also across
+ * restarts and take-overs), listed with `parentExecutionId`, cancelled, paused and resumed with
+ * its parent. When it ends `Completed`, its final context is the task's output, under the task's
+ * id; when it ends otherwise, the task fails. Waiting for it holds no permit.
+ *
+ * @example
+ * const ship = Task.workflow({ id: "ship", dependencies: [pack], workflow: shipping, input: (ctx) => ({ order: ctx.get("order") }) })
+ *
+ * @since 0.5.0
+ * @category constructors
+ */
+export const workflow = (options: WorkflowOptions): Task<never> => {
+  const { id } = options
+  const name = typeof options.workflow === "string" ? options.workflow : options.workflow?.name
+  if (typeof name !== "string" || name.length === 0) {
+    invalidOption(String(id), "workflow must be a workflow or its name")
+  }
+  const given = options.input
+  if (given !== undefined && typeof given !== "function" && (typeof given !== "object" || given === null)) {
+    invalidOption(id, "input must be an object or a function of the context")
+  }
+  const input = typeof given === "function"
+    ? given
+    : given === undefined
+    ? (ctx: TaskContext) => ctx.toJSON()
+    : () => given
+  return waiting(options, { _tag: "Child", workflow: name, input, describe: `child ${name}` })
+}
+
+/**
  * @since 0.1.0
  * @category guards
  */

@@ -85,6 +85,8 @@ export interface ExecutionInfo {
   readonly durationMs: number | undefined
   readonly errorMessage: string | undefined
   readonly idempotencyKey: string | undefined
+  /** A child execution (`Task.workflow`): the execution whose task started it. */
+  readonly parentExecutionId: string | undefined
   /**
    * Set on an unfinished execution that no runner can run, saying why: the workflow version it is
    * pinned to is registered on no live runner (it is left as it is until one registers it).

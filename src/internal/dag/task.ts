@@ -61,6 +61,8 @@ export interface Task<
  *   or after it is reached), with the payload in its context under the signal's name; it fails
  *   after `timeoutMs`.
  * - `Defer`: the body runs once `check` holds, asked every `everyMs`.
+ * - `Child`: the task completes when a child execution of `workflow` ends `Completed` (its final
+ *   context becomes the task's output, under the task's id), and fails when it ends otherwise.
  *
  * @since 0.4.0
  * @category models
@@ -79,6 +81,14 @@ export type Wait =
     readonly _tag: "Defer"
     readonly check: (ctx: TaskContext) => unknown
     readonly everyMs: number
+    readonly describe: string
+  }
+  | {
+    /** A child execution of another workflow (`Task.workflow`), started once, awaited. */
+    readonly _tag: "Child"
+    readonly workflow: string
+    /** The child's input, from the task's context. */
+    readonly input: (ctx: TaskContext) => unknown
     readonly describe: string
   }
 

@@ -7,11 +7,13 @@
 import type { Wait } from "../../Task.js"
 import type { ContextDelta } from "../../TaskContext.js"
 import { applyDelta, emptyDelta, TaskContextImpl } from "../../TaskContext.js"
+import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { Graph } from "../dag/graph.js"
 import type { Json, JsonObject } from "../dag/json.js"
 import { emptyObject } from "../dag/json.js"
 import type { Outcome } from "../dag/rules.js"
 import { decide, inputOf, outcomeOf } from "../dag/rules.js"
+import { childKey } from "./children.js"
 import type { AttemptOutcome, Dag, ExecutionMeta } from "./model.js"
 import { Round } from "./round.js"
 import { TaskTable } from "./tasks.js"
@@ -187,7 +189,9 @@ export class TaskStates {
       const status = this.tasks.status[i]
       if (status === "Running") return undefined
       if (status !== "Waiting" && status !== "Retrying") continue
-      if (status === "Waiting" && this.waitOf(i)?._tag === "Defer") return undefined
+      // A deferral's check and a child's end are watched by fibers of the supervisor.
+      const tag = status === "Waiting" ? this.waitOf(i)?._tag : undefined
+      if (tag === "Defer" || tag === "Child") return undefined
       const due = this.tasks.dueAt(i)
       if (due !== undefined && due < at) at = due
     }
@@ -215,8 +219,33 @@ export class TaskStates {
     }
   }
 
-  /** A wait that ends the task: an attempt of its own, recorded started and completed at once. */
+  /**
+   * The key of the child execution a `Task.workflow` task waits for: one per time the task is
+   * reached (a rerun or a retry of the parent starts a new child; a restart finds the same one).
+   */
+  childKey(task: number): string {
+    return childKey(this.executionId, this.graph.ids[task], this.tasks.attempts[task] + 1)
+  }
+
+  /** A child execution ended: `Completed` completes the task with its final context, else it fails. */
+  childEnded(task: number, result: WorkflowResult, now: number): void {
+    if (this.tasks.status[task] !== "Waiting" || this.cancelled) return
+    if (result.status === "Completed") {
+      this.completeWait(task, { set: { [this.graph.ids[task]]: result.finalContext as Json }, deleted: [] }, now)
+      return
+    }
+    // An attempt of its own, as a completion is: the task's next turn (a rerun) is a new child.
+    const why = result.errorMessage === undefined ? "" : `: ${result.errorMessage}`
+    const message = `child execution ${result.executionId} ended ${result.status}${why}`
+    this.endWait(task, { _tag: "Failed", error: new Error(message), message, completedAt: now }, now)
+  }
+
+  /** A wait that ends the task: an attempt of its own, recorded started and ended at once. */
   private completeWait(task: number, delta: ContextDelta, now: number): void {
+    this.endWait(task, { _tag: "Succeeded", delta, completedAt: now }, now)
+  }
+
+  private endWait(task: number, outcome: AttemptOutcome, now: number): void {
     const attempt = this.tasks.started(task, now)
     this.round.add({
       _tag: "TaskStarted",
@@ -225,7 +254,7 @@ export class TaskStates {
       attempt,
       runnerId: this.meta.runnerId
     })
-    this.attemptEnded(task, attempt, { _tag: "Succeeded", delta, completedAt: now }, undefined, now)
+    this.attemptEnded(task, attempt, outcome, undefined, now)
   }
 
   /** The wait failed (a timeout, a check that threw, a bad payload): the task fails, not retried. */

@@ -35,6 +35,8 @@ export type Message =
   | { readonly _tag: "Signals" }
   /** The stored signals were read (whether there were any): the supervisor may park. */
   | { readonly _tag: "SignalsRead" }
+  /** A child execution (`Task.workflow`) ended: its result completes or fails the task. */
+  | { readonly _tag: "ChildEnded"; readonly task: number; readonly result: WorkflowResult }
 
 /** What every supervisor of a runner shares. */
 export interface RuntimeEnv {
@@ -48,6 +50,16 @@ export interface RuntimeEnv {
   readonly limits: SizeLimits
   /** PostgreSQL: the runners sharing the database (see fleet.ts). */
   readonly fleet: Fleet | undefined
+  /** Child executions of `Task.workflow` tasks (children.ts). */
+  readonly children: ChildOps
+}
+
+/** What a supervisor does with the child executions of its `Task.workflow` tasks. */
+export interface ChildOps {
+  /** Starts the child keyed `key` unless it exists already, and waits for its result. */
+  readonly run: (key: string, workflow: string, input: unknown) => Fx.Effect<WorkflowResult, unknown>
+  /** Passes a control down to the child keyed `key`, if it exists and is unfinished. */
+  readonly control: (key: string, tag: "Cancel" | "Pause" | "Resume") => Fx.Effect<void>
 }
 
 /** What a supervisor needs of the fleet: to hand an execution it lost over to its new owner. */

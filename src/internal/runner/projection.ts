@@ -6,6 +6,7 @@
 import type { ExecutionInfo, ExecutionSummary, TaskResult, WorkflowResult } from "../../WorkflowResult.js"
 import type { Graph } from "../dag/graph.js"
 import type { JsonObject } from "../dag/json.js"
+import { parentOf } from "../execution/children.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, FinishedRow } from "../storage/service.js"
@@ -52,6 +53,7 @@ export const toInfo = (
   durationMs: row.completedAt === null ? undefined : row.completedAt - row.createdAt,
   errorMessage: row.errorMessage ?? undefined,
   idempotencyKey: row.idempotencyKey ?? undefined,
+  parentExecutionId: parentOf(row.idempotencyKey),
   stranded
 })
 

@@ -149,12 +149,20 @@ export const recover = (rt: Runtime): Effect.Effect<void, StorageError> =>
   Effect.gen(function*() {
     const unfinished = yield* rt.env.storage.executions({ status: ["Pending", "Running", "Paused"] })
     for (const row of unfinished.toReversed()) {
-      const stored = yield* tasksOf(rt, row.id)
-      const found = rt.registry.forExecution(row, stored.tasks)
-      if (found._tag !== "Runnable") {
-        yield* Effect.logWarning(`execution ${row.id} is left as it is: ${whyNot(row, found)}`)
-      } else {
-        yield* takeUp(rt, found.runnable, row, stored, { resume: false })
-      }
+      // Serialized with `result` taking an execution up (a parent awaiting its child does): the
+      // one that comes second finds it running.
+      yield* rt.adopting.withPermits(1)(recoverOne(rt, row))
+    }
+  })
+
+const recoverOne = (rt: Runtime, row: ExecutionRow): Effect.Effect<void, StorageError> =>
+  Effect.gen(function*() {
+    if (rt.active.has(row.id)) return
+    const stored = yield* tasksOf(rt, row.id)
+    const found = rt.registry.forExecution(row, stored.tasks)
+    if (found._tag !== "Runnable") {
+      yield* Effect.logWarning(`execution ${row.id} is left as it is: ${whyNot(row, found)}`)
+    } else {
+      yield* takeUp(rt, found.runnable, row, stored, { resume: false })
     }
   })

@@ -9,6 +9,8 @@ import type * as PollTrigger from "../../PollTrigger.js"
 import { Storage } from "../../Storage.js"
 import type * as Workflow from "../../Workflow.js"
 import { isWorkflow } from "../../Workflow.js"
+import type { ChildOps } from "./active.js"
+import { makeChildren } from "./children.js"
 import { control } from "./control.js"
 import { ended } from "./ended.js"
 import * as Fleet from "./fleet.js"
@@ -58,6 +60,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
     // The services the configured workflows' tasks need: the layer's own requirements.
     const services = yield* Effect.context<R>()
     const fleet = sharing?.fleet
+    const late: { children?: ChildOps } = {}
     const env: RuntimeEnv = {
       runnerId,
       storage,
@@ -65,7 +68,12 @@ export const make = <R>(config: RunnerConfig<R>) =>
       hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),
       storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry,
       limits: yield* checkContextLimits(config.contextLimits),
-      fleet
+      fleet,
+      // Bound once the runtime exists (they start and await executions like the runner's own calls).
+      children: {
+        run: (key, workflow, input) => Effect.suspend(() => late.children!.run(key, workflow, input)),
+        control: (key, tag) => Effect.suspend(() => late.children!.control(key, tag))
+      }
     }
     // Added first, run last: once the supervisors (closed before) have ended their executions.
     yield* Effect.addFinalizer(() => env.hub.close)
@@ -89,6 +97,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       adopting: yield* Effect.makeSemaphore(1),
       fleet
     }
+    late.children = makeChildren(rt)
     yield* Effect.forkScoped(parking.loop)
     // Closing: parked executions have no supervisor to settle them; callers get RunnerShutdownError.
     yield* Effect.addFinalizer(() =>

@@ -133,6 +133,17 @@ export const supervise = <R>(
       )
     }
 
+    /** The keys of the children its `Task.workflow` tasks wait for now. */
+    const childKeys = (): Array<string> => {
+      const keys: Array<string> = []
+      for (let i = 0; i < state.n; i++) {
+        if (state.tasks.status[i] === "Waiting" && state.waitOf(i)?._tag === "Child") keys.push(state.childKey(i))
+      }
+      return keys
+    }
+    const passDown = (keys: ReadonlyArray<string>, tag: "Cancel" | "Pause" | "Resume") =>
+      keys.length === 0 ? undefined : Effect.forEach(keys, (key) => env.children.control(key, tag), { discard: true })
+
     /** Applies a message; returns an Effect only when applying it needs one. */
     const handle = (message: Message, now: number): Effect.Effect<void> | undefined => {
       switch (message._tag) {
@@ -166,6 +177,10 @@ export const supervise = <R>(
           fibers.delete(-1 - message.task)
           state.waitFailed(message.task, message.error, now)
           return undefined
+        case "ChildEnded":
+          fibers.delete(-1 - message.task)
+          state.childEnded(message.task, message.result, now)
+          return undefined
         case "Signal":
           state.signalled(message.name, message.payload, now)
           return undefined
@@ -196,17 +211,19 @@ export const supervise = <R>(
           }
           return Effect.zipRight(
             Effect.suspend(() => Fiber.interruptAll(fibers.values())),
-            Effect.sync(() => {
+            Effect.suspend(() => {
+              // Its children are cancelled with it (read before the cancel ends their tasks).
+              const children = childKeys()
               fibers.clear()
               attempts = 0
               state.cancel(message.reason, now)
+              return passDown(children, "Cancel") ?? Effect.void
             })
           )
         case "Pause":
         case "Resume":
           if (message.ack) acks.push(message.ack)
-          state.setPaused(message._tag === "Pause", now)
-          return undefined
+          return state.setPaused(message._tag === "Pause", now) ? passDown(childKeys(), message._tag) : undefined
       }
     }
 

@@ -56,14 +56,50 @@ export const armWaits = <R>(
     } else if (wait._tag === "Signal") {
       signals = true
       if (due !== undefined) out.push([-1 - task, timer])
-    } else {
+    } else if (wait._tag === "Defer") {
       out.push([-1 - task, poll(state, task, wait.check, wait.everyMs, offer)])
+    } else {
+      out.push([-1 - task, child(env, state, task, wait.workflow, wait.input, offer)])
     }
   }
   // One read for every signal wait begun in this round.
   if (signals) out.push([-1 - state.n, readSignals(env, state.executionId, offer, true)])
   return out
 }
+
+/**
+ * Starts a `Task.workflow` task's child (once: keyed by the task's turn, so a restart finds it)
+ * and waits for its end; a child that cannot be started (its workflow unknown, a bad input) fails
+ * the task.
+ */
+const child = (
+  env: RuntimeEnv,
+  state: ExecutionState,
+  task: number,
+  workflow: string,
+  input: (ctx: TaskContextImpl) => unknown,
+  offer: (message: Message) => void
+): Effect.Effect<unknown> =>
+  Effect.suspend(() =>
+    env.children.run(
+      state.childKey(task),
+      workflow,
+      input(
+        new TaskContextImpl(state.inputOf(task), {
+          taskId: state.graph.ids[task],
+          executionId: state.executionId,
+          workflowName: state.dag.name,
+          attempt: 0
+        })
+      )
+    )
+  ).pipe(
+    Effect.matchCause({
+      onSuccess: (result) => offer({ _tag: "ChildEnded", task, result }),
+      onFailure: (cause) =>
+        offer({ _tag: "WaitFailed", task, error: `child workflow "${workflow}": ${errorMessage(Cause.squash(cause))}` })
+    })
+  )
 
 /** Asks a deferral's check until it holds; a check that fails fails the task. */
 const poll = <R>(
