@@ -219,10 +219,7 @@ export class TaskStates {
     }
   }
 
-  /**
-   * The key of the child execution a `Task.workflow` task waits for: one per time the task is
-   * reached (a rerun or a retry of the parent starts a new child; a restart finds the same one).
-   */
+  /** The key of a `Task.workflow` task's child: one per turn (a restart finds the same one). */
   childKey(task: number): string {
     return childKey(this.executionId, this.graph.ids[task], this.tasks.attempts[task] + 1)
   }
