@@ -93,7 +93,7 @@ for (const storage of storageCases) {
           }))
       }))
 
-    it.scopedLive("cancel and pause of the parent pass down to its running child", () =>
+    it.scopedLive("cancel and pause of the parent pass down to its running child; a rerun makes a new one", () =>
       Effect.gen(function*() {
         const gate = yield* Deferred.make<void>()
         const { order, ship, started } = shop({ gate })
@@ -109,6 +109,11 @@ for (const storage of storageCases) {
             yield* r.cancel(paused.executionId)
             expect((yield* paused.result).status).toBe("Cancelled")
             expect((yield* r.result(child.executionId)).status).toBe("Cancelled")
+            // Run again: a new child (the cancelled one is not found again), which completes.
+            yield* Deferred.succeed(gate, undefined)
+            expect((yield* r.rerun(paused.executionId)).status).toBe("Completed")
+            const children = yield* childrenOf(r, paused.executionId)
+            expect(children.map((c) => c.status).sort()).toEqual(["Cancelled", "Completed"])
           }))
       }))
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect, Either, TestClock } from "effect"
 import type { RunnerService } from "sluice"
-import { Task, Workflow } from "sluice"
+import { RetryPolicy, Task, Workflow } from "sluice"
 import { withRunner, withRunnerOn } from "./support/runner.js"
 import { persistentCases, storageCases } from "./support/storage.js"
 
@@ -108,6 +108,27 @@ for (const storage of storageCases) {
             expect(again.status).toBe("Completed")
             expect(runs).toEqual({ extract: 1, audit: 1, transform: 2, load: 2 })
             expect(again.finalContext).toEqual(first.finalContext)
+          }))
+      }))
+
+    it.scopedLive("a rerun task gets its retry policy's attempts again", () =>
+      Effect.gen(function*() {
+        let failures = 3
+        const flaky = Task.make({
+          id: "flaky",
+          retry: RetryPolicy.fixed({ maxAttempts: 2, delay: "1 millis" }),
+          run: () => {
+            if (failures-- > 0) throw new Error("not yet")
+          }
+        })
+        const wf = Workflow.make({ name: "flaky", tasks: [flaky] })
+        yield* withRunner(storage, { workflows: [wf] }, (r) =>
+          Effect.gen(function*() {
+            const first = yield* r.execute("flaky")
+            expect(first.tasks[0]).toMatchObject({ status: "Failed", attempts: 2 })
+            // Fails once more (attempt 3), then its retry (attempt 4) passes.
+            const again = yield* r.rerun(first.executionId)
+            expect(again.tasks[0]).toMatchObject({ status: "Completed", attempts: 4 })
           }))
       }))
 

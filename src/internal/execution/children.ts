@@ -5,7 +5,7 @@
  */
 const prefix = "sluice:child:"
 
-export const childKey = (parentId: string, taskId: string, turn: number): string =>
+export const childKey = (parentId: string, taskId: string, turn: string): string =>
   `${prefix}${parentId}/${taskId}#${turn}`
 
 /** The parent execution of a child, from its idempotency key. */

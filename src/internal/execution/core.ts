@@ -13,7 +13,6 @@ import type { Json, JsonObject } from "../dag/json.js"
 import { emptyObject } from "../dag/json.js"
 import type { Outcome } from "../dag/rules.js"
 import { decide, inputOf, outcomeOf } from "../dag/rules.js"
-import { childKey } from "./children.js"
 import type { AttemptOutcome, Dag, ExecutionMeta } from "./model.js"
 import { Round } from "./round.js"
 import { TaskTable } from "./tasks.js"
@@ -217,11 +216,6 @@ export class TaskStates {
       if (decoded._tag === "Left") this.waitFailed(i, `signal "${name}": ${decoded.left}`, now)
       else this.completeWait(i, { set: { [name]: decoded.right as Json }, deleted: [] }, now)
     }
-  }
-
-  /** The key of a `Task.workflow` task's child: one per turn (a restart finds the same one). */
-  childKey(task: number): string {
-    return childKey(this.executionId, this.graph.ids[task], this.tasks.attempts[task] + 1)
   }
 
   /** A child execution ended: `Completed` completes the task with its final context, else it fails. */

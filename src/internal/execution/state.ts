@@ -12,10 +12,26 @@ import { emptyObject } from "../dag/json.js"
 import { countStatuses, finalContext, finalStatus, inputOf, summarize } from "../dag/rules.js"
 import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, FinishedRow } from "../storage/service.js"
+import { childKey } from "./children.js"
 import { TaskStates } from "./core.js"
 import type { RestoreOptions } from "./model.js"
 
 export class ExecutionState extends TaskStates {
+  /** Sparse: tasks run again by `rerun`, how many times, and their attempts before the last one. */
+  private readonly reruns = new Map<number, { readonly count: number; readonly base: number }>()
+
+  /** The key of a `Task.workflow` task's child: one per turn (a restart finds the same one). */
+  childKey(task: number): string {
+    const rerun = this.reruns.get(task)
+    const turn = this.tasks.attempts[task] + 1
+    return childKey(this.executionId, this.graph.ids[task], rerun === undefined ? `${turn}` : `${turn}r${rerun.count}`)
+  }
+
+  /** The attempt number as the task's retry policy counts it: from its last rerun. */
+  policyAttempt(task: number, attempt: number): number {
+    return attempt - (this.reruns.get(task)?.base ?? 0)
+  }
+
   /** The execution's row as it stands (status and end as of the last transition). */
   row(): ExecutionRow {
     return {
@@ -70,10 +86,12 @@ export class ExecutionState extends TaskStates {
       if (row === undefined || row.status === "Pending") {
         // Pending again after a rerun: its next attempt counts on from those it had.
         if (row !== undefined) this.tasks.attempts[i] = row.attempts
+        if (row?.reruns !== undefined) this.reruns.set(i, { count: row.reruns, base: row.rerunBase ?? 0 })
         if (graph.deps[i].every((d) => isTerminal(this.tasks.status[d]))) undecided.push(i)
         continue
       }
       this.tasks.load(i, row)
+      if (row.reruns !== undefined) this.reruns.set(i, { count: row.reruns, base: row.rerunBase ?? 0 })
       this.inputs[i] = inputOf(graph.deps[i], this.meta.input, (d) => this.contextOf(d))
       if (row.status === "Completed") this.outputs[i] = applyDelta(this.inputs[i]!, row.output ?? emptyDelta)
       if (isTerminal(row.status)) {

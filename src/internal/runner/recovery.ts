@@ -33,6 +33,7 @@ export interface Stored {
   readonly tasks: ReadonlyMap<string, TaskRow>
   readonly rounds: number
   readonly deadlineAt: number | null
+  readonly timeoutMs: number | null
 }
 
 export const tasksOf = (
@@ -40,8 +41,8 @@ export const tasksOf = (
   executionId: string
 ): Effect.Effect<Stored, StorageError> =>
   Effect.map(rt.env.storage.journal(executionId), (journal) => {
-    const { deadlineAt, tasks } = fold(journal.entries)
-    return { tasks, rounds: journal.rounds, deadlineAt }
+    const { deadlineAt, tasks, timeoutMs } = fold(journal.entries)
+    return { tasks, rounds: journal.rounds, deadlineAt, timeoutMs }
   })
 
 /**

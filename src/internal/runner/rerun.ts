@@ -93,8 +93,8 @@ export const rerun = (
           at,
           tasks,
           ...(options.from === undefined ? {} : { from: options.from }),
-          // A timeout is counted again, as long as the first run had (from its creation).
-          ...(stored.deadlineAt === null ? {} : { deadlineAt: at + stored.deadlineAt - execution.createdAt })
+          // A timeout is counted again, as long as it is, from the rerun.
+          ...(stored.timeoutMs === null ? {} : { deadlineAt: at + stored.timeoutMs })
         }
       ]
       const token = yield* rt.env.storage.reopen(

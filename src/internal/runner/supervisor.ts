@@ -152,7 +152,7 @@ export const supervise = <R>(
           if (fibers.delete(task)) attempts--
           if (
             outcome._tag === "Succeeded" ||
-            !RetryPolicy.allowsRetry(workflow.tasks[task].retry, attempt, outcome.error)
+            !RetryPolicy.allowsRetry(workflow.tasks[task].retry, state.policyAttempt(task, attempt), outcome.error)
           ) {
             state.attemptEnded(task, attempt, outcome, undefined, now)
             return undefined

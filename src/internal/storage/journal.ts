@@ -157,7 +157,10 @@ export const TaskRow = Schema.Struct({
   /** The runner of the last attempt. */
   runnerId: Schema.NullOr(Schema.String),
   /** When a waiting retry is due, or a durable wait (a sleep's end, a signal's timeout). */
-  retryAt: Schema.NullOr(Schema.Number)
+  retryAt: Schema.NullOr(Schema.Number),
+  /** Run again by `rerun` this many times; its attempts before the last rerun (retries count from there). */
+  reruns: Schema.optional(Schema.Number),
+  rerunBase: Schema.optional(Schema.Number)
 })
 export type TaskRow = typeof TaskRow.Type
 
@@ -180,6 +183,8 @@ export interface Folded {
   readonly attempts: ReadonlyArray<AttemptRow>
   /** When the execution times out, if it has a timeout. */
   readonly deadlineAt: number | null
+  /** Its timeout's length (a rerun counts it again from its start). */
+  readonly timeoutMs: number | null
 }
 
 /** Folds an execution's transitions, in commit order, into its task and attempt rows. */
@@ -222,10 +227,14 @@ export const fold = (entries: Iterable<Entry>): Folded => {
     if (runnerId !== undefined) row.runnerId = tasks.get(id)!.runnerId = runnerId
   }
   let deadlineAt: number | null = null
+  let timeoutMs: number | null = null
   for (const e of entries) {
     switch (e._tag) {
       case "ExecutionStarted":
-        deadlineAt ??= e.deadlineAt ?? null
+        if (deadlineAt === null && e.deadlineAt !== undefined) {
+          deadlineAt = e.deadlineAt
+          timeoutMs = e.deadlineAt - e.at
+        }
         break
       case "TaskStarted": {
         const row = task(e.taskId)
@@ -296,6 +305,8 @@ export const fold = (entries: Iterable<Entry>): Folded => {
           // Its attempts stay (the history keeps them); the next one counts on from them.
           Object.assign(row, { status: "Pending", output: null, error: null, reason: null, retryAt: null })
           row.startedAt = row.completedAt = null
+          row.reruns = (row.reruns ?? 0) + 1
+          row.rerunBase = row.attempts
         }
         break
       case "TaskSuspended": {
@@ -314,5 +325,5 @@ export const fold = (entries: Iterable<Entry>): Folded => {
       }
     }
   }
-  return { tasks, attempts: [...attempts.values()], deadlineAt }
+  return { tasks, attempts: [...attempts.values()], deadlineAt, timeoutMs }
 }
