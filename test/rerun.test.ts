@@ -233,4 +233,22 @@ describe.runIf(postgres !== undefined)("rerun on runners sharing PostgreSQL", ()
       ).toMatchObject([{ reason: "NotFinished" }])
       expect(runs).toEqual({ extract: 1, audit: 1, transform: 2, load: 1 })
     }))
+
+  it.scopedLive("a runner that runs no task leaves the rerun to a worker", () =>
+    Effect.gen(function*() {
+      const layer = yield* postgres!.persistent!
+      const { flags, workflow } = pipeline()
+      const again = yield* withRunnerOn(layer, { workflows: [workflow], runnerId: "worker" }, () =>
+        withRunnerOn(layer, { workflows: [workflow], runnerId: "front", worker: false }, (front) =>
+          Effect.gen(function*() {
+            const failed = yield* front.execute("pipeline")
+            expect(failed.status).toBe("Failed")
+            flags.broken = false
+            return yield* front.rerun(failed.executionId)
+          })))
+      expect(again).toMatchObject({ status: "Completed", rerunTasks: ["transform", "load"] })
+      expect(again.tasks.map((t) =>
+        t.runnerId
+      )).not.toContain("front")
+    }))
 })

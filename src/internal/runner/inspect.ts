@@ -32,7 +32,11 @@ const strandedOf = (
   Effect.gen(function*() {
     if (isFinished(execution) || rt.active.has(execution.id)) return undefined
     const { workflowName, workflowVersion } = execution
-    if (rt.registry.runnableOf(workflowName, workflowVersion) !== undefined) return undefined
+    // A reader beside the runner that holds the storage cannot know what that runner has.
+    if (rt.env.storage.readOnly) return undefined
+    // Here, if this runner runs tasks; else (or as well) on a live worker.
+    const here = rt.fleet === undefined || rt.fleet.worker
+    if (here && rt.registry.runnableOf(workflowName, workflowVersion) !== undefined) return undefined
     const key = versionKey(workflowName, workflowVersion)
     if (rt.fleet !== undefined && !known.has(key)) {
       known.set(key, (yield* rt.fleet.storage.workers(key, rt.env.runnerId)) > 0)

@@ -81,6 +81,15 @@ export class Registry {
     return this.store(workflow)
   }
 
+  /**
+   * A version run here without becoming the one its name runs (a workflow value submitted beside a
+   * registered version of its name): its attempts and take-ups find it by version.
+   */
+  addVersion(entry: Runnable): Effect.Effect<void, StorageError> {
+    this.byVersion.set(versionKey(entry.workflow.name, entry.workflow.version), entry)
+    return this.store(entry.workflow)
+  }
+
   /** Stores the definition of a version run here, once (reads of its executions need it). */
   store(workflow: Workflow<unknown>): Effect.Effect<void, StorageError> {
     const key = versionKey(workflow.name, workflow.version)

@@ -13,6 +13,7 @@ import { emptyObject } from "../dag/json.js"
 import type { Entry, TaskRow } from "../storage/journal.js"
 import { eventsOf } from "../storage/journal.js"
 import { isFinished } from "../storage/service.js"
+import { result } from "./inspect.js"
 import { toResult } from "./projection.js"
 import type { ResultError } from "./read.js"
 import { readBack, row } from "./read.js"
@@ -57,6 +58,13 @@ export const rerun = (
     // Serialized with take-ups and controls here; across runners the compare-and-set decides.
     const begun = yield* rt.adopting.withPermits(1)(Effect.gen(function*() {
       const execution = yield* row(rt, executionId)
+      if (rt.env.storage.readOnly) {
+        return yield* new ExecutionNotRunnableError({
+          executionId,
+          workflowName: execution.workflowName,
+          detail: "this runner's storage is open read-only"
+        })
+      }
       if (!isFinished(execution) || rt.active.has(executionId)) {
         return yield* fail("NotFinished", `it is ${execution.status}: only a finished execution runs again`)
       }
@@ -97,13 +105,19 @@ export const rerun = (
           ...(stored.timeoutMs === null ? {} : { deadlineAt: at + stored.timeoutMs })
         }
       ]
+      // Runners sharing a database: a worker runs it here; one that runs no task leaves it to them.
+      const here = rt.fleet === undefined || rt.fleet.worker
       const token = yield* rt.env.storage.reopen(
         executionId,
         { executionId, round: stored.rounds + 1, entries },
-        rt.fleet === undefined ? undefined : rt.env.runnerId
+        rt.fleet !== undefined && here ? rt.env.runnerId : undefined
       )
       if (Option.isNone(token)) return yield* fail("NotFinished", "it runs again already")
       if (rt.env.hub.listening()) yield* rt.env.hub.publish(eventsOf(executionId, entries))
+      if (!here) {
+        yield* rt.fleet!.storage.notify("w")
+        return { _tag: "Elsewhere" as const, tasks }
+      }
       const reopened = { ...execution, status: "Running" as const, errorMessage: null, completedAt: null }
       const active = yield* takeUp(rt, found.runnable, reopened, yield* tasksOf(rt, executionId), {
         resume: false,
@@ -113,6 +127,7 @@ export const rerun = (
       return { _tag: "Running" as const, active, tasks }
     }))
     if (begun._tag === "Nothing") return { ...begun.result, rerunTasks: [] }
-    const result = yield* Deferred.await(begun.active.done)
-    return { ...result, rerunTasks: begun.tasks }
+    if (begun._tag === "Elsewhere") return { ...(yield* result(rt, executionId)), rerunTasks: begun.tasks }
+    const ended = yield* Deferred.await(begun.active.done)
+    return { ...ended, rerunTasks: begun.tasks }
   })

@@ -105,7 +105,13 @@ const poll = (
   Effect.gen(function*() {
     const runnable = rt.registry.named(trigger.workflow)
     if (runnable === undefined) return
-    const answer = yield* Effect.provide(callUser(trigger.check), services)
+    // A check that never answers must not hold the trigger for good: given up after three turns
+    // (at least a minute), it is asked again at the next turn. (Only the check: a fire that
+    // commits late is not cut off before its execution runs.)
+    const limit = Math.max(3 * trigger.everyMs, 60_000)
+    const answer = yield* Effect.provide(callUser(trigger.check), services).pipe(
+      Effect.timeoutFail({ duration: limit, onTimeout: () => new Error(`no answer within ${limit} ms; given up`) })
+    )
     if (answer === undefined || answer === null) return
     const input = toFrozenJsonObject(answer, rt.env.limits)
     const inputKey = createHash("sha256").update(canonical(input)).digest("hex")
@@ -129,12 +135,6 @@ const poll = (
     })
     if (fired) yield* run(rt, runnable, [state])
   }).pipe(
-    // A check (or a storage call) that never answers must not hold the trigger for good: given up
-    // after three turns (at least a minute), the trigger is polled again at its next turn.
-    Effect.timeoutFail({
-      duration: Math.max(3 * trigger.everyMs, 60_000),
-      onTimeout: () => new Error(`no answer within ${Math.max(3 * trigger.everyMs, 60_000)} ms; given up`)
-    }),
     Effect.catchAllCause((cause) =>
       Effect.logWarning(`poll trigger "${trigger.id}": ${errorMessage(Cause.squash(cause))}`)
     )

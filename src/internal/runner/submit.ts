@@ -41,8 +41,9 @@ const resolve = <R>(
   if (!Workflow.isWorkflow(target)) return Effect.fail(notAWorkflow())
   return Effect.flatMap(Effect.context<R>(), (services: Context.Context<R>) => {
     const entry = runnable(rt.env, target, services)
-    // Not the registered version: run as given, its definition stored all the same.
-    return Effect.as(rt.registry.has(target.name) ? rt.registry.store(target) : rt.registry.add(entry), entry)
+    // Its name taken by a registered workflow: this version runs as given, found by its version
+    // (its offered attempts, a take-up) but not run by name.
+    return Effect.as(rt.registry.has(target.name) ? rt.registry.addVersion(entry) : rt.registry.add(entry), entry)
   })
 }
 

@@ -174,7 +174,8 @@ export interface StorageService {
   /**
    * A finished execution runs again (`runner.rerun`): its row back to `Running` and `round`
    * appended, only if it is finished (compare and set); with `owner` (several runners) it is
-   * owned by that runner under a new token. Returns the token, or none when it was not finished.
+   * owned by that runner under a new token, without one it is left to the workers. Returns the
+   * token, or none when it was not finished.
    */
   readonly reopen: (executionId: string, round: Round, owner?: string) => Effect.Effect<
     Option.Option<number>,

@@ -153,7 +153,10 @@ export const make = (
         sql.withTransaction(Effect.gen(function*() {
           const reopened = yield* sql<{ readonly token: number | string }>`UPDATE ${sql.literal(t.executions)}
             SET status = 'Running', error_message = NULL, completed_at = NULL${
-            owner === undefined ? sql`` : sql`, owner = ${owner}, token = token + 1`
+            owner !== undefined
+              ? sql`, owner = ${owner}, token = token + 1`
+              // Several runners, none named: left to the workers (SQLite has no owner).
+              : sql.onDialectOrElse({ pg: () => sql`, owner = NULL, token = token + 1`, orElse: () => sql`` })
           }
             WHERE id = ${executionId} AND status IN ('Completed', 'Failed', 'Cancelled')
             RETURNING ${owner === undefined ? sql`0` : sql`token`} AS token`
