@@ -156,5 +156,27 @@ for (const storage of persistentCases) {
             expect(second.runs).toEqual({ pack: 1, label: 1 })
           }))
       }))
+
+    it.scopedLive("a control of a parent no runner runs passes down to its child", () =>
+      Effect.gen(function*() {
+        const layer = yield* storage.persistent!
+        const first = shop({ gate: yield* Deferred.make<void>() })
+        const parent = yield* withRunnerOn(layer, [first.ship, first.order], (r) =>
+          Effect.gen(function*() {
+            const handle = yield* r.submit("order")
+            yield* Deferred.await(first.started)
+            return handle.executionId
+          }))
+        const { order, ship } = shop({ gate: yield* Deferred.make<void>() })
+        yield* withRunnerOn(layer, { workflows: [ship, order], recover: false }, (r) =>
+          Effect.gen(function*() {
+            const [child] = yield* childrenOf(r, parent)
+            yield* r.pause(parent)
+            expect(yield* r.status(child.executionId)).toBe("Paused")
+            yield* r.cancel(parent)
+            expect(yield* r.status(parent)).toBe("Cancelled")
+            expect(yield* r.status(child.executionId)).toBe("Cancelled")
+          }))
+      }))
   })
 }

@@ -27,6 +27,15 @@ export class ExecutionState extends TaskStates {
     return childKey(this.executionId, this.graph.ids[task], rerun === undefined ? `${turn}` : `${turn}r${rerun.count}`)
   }
 
+  /** The keys of the children its `Task.workflow` tasks wait for now (controls pass down to them). */
+  waitingChildren(): Array<string> {
+    const keys: Array<string> = []
+    for (let i = 0; i < this.n; i++) {
+      if (this.tasks.status[i] === "Waiting" && this.waitOf(i)?._tag === "Child") keys.push(this.childKey(i))
+    }
+    return keys
+  }
+
   /** The attempt number as the task's retry policy counts it: from its last rerun. */
   policyAttempt(task: number, attempt: number): number {
     return attempt - (this.reruns.get(task)?.base ?? 0)

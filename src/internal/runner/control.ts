@@ -41,13 +41,13 @@ const controlStored = (rt: Runtime, executionId: string, tag: ControlTag, token?
   Effect.gen(function*() {
     const row = yield* rt.env.storage.execution(executionId)
     if (Option.isNone(row)) return yield* new ExecutionNotFoundError({ executionId })
-    if (isFinal(row.value.status)) return
+    if (isFinal(row.value.status)) return []
     const stored = yield* tasksOf(rt, executionId)
     const found = rt.registry.forExecution(row.value, stored.tasks)
     const runsHere = !rt.env.storage.readOnly && (rt.fleet === undefined || rt.fleet.worker)
     if (tag === "Resume" && found._tag === "Runnable" && runsHere) {
-      yield* takeUp(rt, found.runnable, row.value, stored, { resume: true, token, reason: "resumed" })
-      return
+      const active = yield* takeUp(rt, found.runnable, row.value, stored, { resume: true, token, reason: "resumed" })
+      return active.state.waitingChildren()
     }
     const dag = found._tag === "Runnable" ? found.runnable.workflow : yield* rt.registry.dagOf(row.value)
     if (dag === undefined) {
@@ -59,6 +59,7 @@ const controlStored = (rt: Runtime, executionId: string, tag: ControlTag, token?
     const state = new ExecutionState(dag, metaOf(row.value, rt.env.runnerId, stored), stored.rounds)
     const now = yield* Clock.currentTimeMillis
     state.restore(stored.tasks, { paused: row.value.status === "Paused", resumed: false }, now)
+    const children = state.waitingChildren()
     if (tag === "Cancel") {
       state.cancel("cancelled", now)
       state.finish(now)
@@ -67,7 +68,12 @@ const controlStored = (rt: Runtime, executionId: string, tag: ControlTag, token?
     }
     yield* flush(rt.env, state, undefined, "execution", token)
     if (token !== undefined) yield* rt.fleet!.storage.release(rt.env.runnerId, { executionId, token })
+    return children
   })
+
+/** Passes a control down to an execution's children (after the take-up permit is given back). */
+const passDown = (rt: Runtime, children: ReadonlyArray<string> | undefined, tag: ControlTag) =>
+  Effect.forEach(children ?? [], (key) => rt.env.children.control(key, tag), { discard: true })
 
 /**
  * Runners share the database: the owner of the execution, if it lives, is asked (and this waits
@@ -102,10 +108,10 @@ const controlShared = (rt: Runtime, fleet: Fleet, executionId: string, tag: Cont
           const row = yield* rt.env.storage.execution(executionId)
           return Option.isNone(row) || isFinal(row.value.status) ? Option.some(undefined) : Option.none()
         }
-        yield* controlStored(rt, executionId, tag, taken.value.token)
+        const children = yield* controlStored(rt, executionId, tag, taken.value.token)
         if (asked) yield* fleet.storage.answered(executionId, tag)
-        return Option.some(undefined)
-      }))
+        return Option.some(children)
+      })).pipe(Effect.tap((done) => Option.isSome(done) ? passDown(rt, done.value, tag) : Effect.void))
     })
   )
 }
@@ -116,12 +122,13 @@ export const control =
       if (yield* message(rt, executionId, tag)) return
       if (rt.fleet !== undefined) return yield* controlShared(rt, rt.fleet, executionId, tag)
       // Not running here: serialized with taking executions up, so that it cannot start meanwhile.
-      yield* rt.adopting.withPermits(1)(
+      const children = yield* rt.adopting.withPermits(1)(
         Effect.flatMap(
           message(rt, executionId, tag),
-          (sent) => sent ? Effect.void : controlStored(rt, executionId, tag)
+          (sent) => sent ? Effect.succeed([]) : controlStored(rt, executionId, tag)
         )
       )
+      yield* passDown(rt, children, tag)
     })
 
 /** Runners sharing a database: applies a control another runner asked of an execution run here. */

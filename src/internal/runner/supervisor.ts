@@ -133,14 +133,7 @@ export const supervise = <R>(
       )
     }
 
-    /** The keys of the children its `Task.workflow` tasks wait for now. */
-    const childKeys = (): Array<string> => {
-      const keys: Array<string> = []
-      for (let i = 0; i < state.n; i++) {
-        if (state.tasks.status[i] === "Waiting" && state.waitOf(i)?._tag === "Child") keys.push(state.childKey(i))
-      }
-      return keys
-    }
+    const childKeys = () => state.waitingChildren()
     const passDown = (keys: ReadonlyArray<string>, tag: "Cancel" | "Pause" | "Resume") =>
       keys.length === 0 ? undefined : Effect.forEach(keys, (key) => env.children.control(key, tag), { discard: true })
 
