@@ -117,6 +117,42 @@ for (const storage of storageCases) {
           }))
       }))
 
+    it.scopedLive("a paused parent starts no child until it is resumed", () =>
+      Effect.gen(function*() {
+        const gate = yield* Deferred.make<void>()
+        const reached = yield* Deferred.make<void>()
+        const { ship } = shop()
+        const slow = Task.make({
+          id: "slow",
+          run: (ctx) =>
+            Effect.zipRight(
+              Deferred.succeed(reached, undefined),
+              Effect.as(Deferred.await(gate), ctx.set("items", 1))
+            )
+        })
+        const parentWf = Workflow.make({
+          name: "later",
+          tasks: [slow, Task.workflow({ id: "shipping", dependencies: [slow], workflow: "ship" })]
+        })
+        yield* withRunner(storage, { workflows: [ship, parentWf] }, (r) =>
+          Effect.gen(function*() {
+            const handle = yield* r.submit("later")
+            yield* Deferred.await(reached)
+            yield* r.pause(handle.executionId)
+            yield* Deferred.succeed(gate, undefined)
+            // `slow` ends under the pause and the child task is reached: it waits, no child yet.
+            const waiting = () =>
+              Effect.map(r.get(handle.executionId), (i) => i.tasks.find((t) => t.taskId === "shipping")?.status)
+            for (let i = 0; i < 500 && (yield* waiting()) !== "Waiting"; i++) yield* Effect.sleep("10 millis")
+            expect(yield* waiting()).toBe("Waiting")
+            yield* Effect.sleep("50 millis")
+            expect(yield* childrenOf(r, handle.executionId)).toEqual([])
+            yield* r.resume(handle.executionId)
+            expect((yield* handle.result).status).toBe("Completed")
+            expect((yield* childrenOf(r, handle.executionId)).map((c) => c.status)).toEqual(["Completed"])
+          }))
+      }))
+
     it.scopedLive("a child workflow no runner has fails the task with a clear error", () =>
       Effect.gen(function*() {
         const orphan = Workflow.make({

@@ -56,8 +56,16 @@ export interface RuntimeEnv {
 
 /** What a supervisor does with the child executions of its `Task.workflow` tasks. */
 export interface ChildOps {
-  /** Starts the child keyed `key` unless it exists already, and waits for its result. */
-  readonly run: (key: string, workflow: string, input: unknown) => Fx.Effect<WorkflowResult, unknown>
+  /**
+   * Starts the child keyed `key` unless it exists already (paused, when `paused()` says its
+   * parent is), and waits for its result.
+   */
+  readonly run: (
+    key: string,
+    workflow: string,
+    input: unknown,
+    paused: () => boolean
+  ) => Fx.Effect<WorkflowResult, unknown>
   /** Passes a control down to the child keyed `key`, if it exists and is unfinished. */
   readonly control: (key: string, tag: "Cancel" | "Pause" | "Resume") => Fx.Effect<void>
 }

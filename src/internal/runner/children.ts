@@ -15,7 +15,7 @@ import type { Runtime } from "./runtime.js"
 import { submit } from "./submit.js"
 
 export const makeChildren = (rt: Runtime): ChildOps => ({
-  run: (key, workflow, input): Effect.Effect<WorkflowResult, unknown> =>
+  run: (key, workflow, input, paused): Effect.Effect<WorkflowResult, unknown> =>
     Effect.gen(function*() {
       const submitted = yield* submit<never>(
         rt,
@@ -24,6 +24,8 @@ export const makeChildren = (rt: Runtime): ChildOps => ({
         { idempotencyKey: key },
         false
       )
+      // Its parent was paused before it existed (a pause passed down found nothing): paused now.
+      if (paused()) yield* control(rt, "Pause")(submitted.executionId)
       return yield* result(rt, submitted.executionId)
     }),
   control: (key, tag) =>

@@ -71,7 +71,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       fleet,
       // Bound once the runtime exists (they start and await executions like the runner's own calls).
       children: {
-        run: (key, workflow, input) => Effect.suspend(() => late.children!.run(key, workflow, input)),
+        run: (key, workflow, input, paused) => Effect.suspend(() => late.children!.run(key, workflow, input, paused)),
         control: (key, tag) => Effect.suspend(() => late.children!.control(key, tag))
       }
     }

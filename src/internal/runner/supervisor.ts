@@ -216,7 +216,16 @@ export const supervise = <R>(
         case "Pause":
         case "Resume":
           if (message.ack) acks.push(message.ack)
-          return state.setPaused(message._tag === "Pause", now) ? passDown(childKeys(), message._tag) : undefined
+          if (!state.setPaused(message._tag === "Pause", now)) return undefined
+          if (message._tag === "Resume") {
+            // Child waits reached while paused were not armed: they are now.
+            for (let i = 0; i < state.n; i++) {
+              if (state.tasks.status[i] === "Waiting" && state.waitOf(i)?._tag === "Child" && !fibers.has(-1 - i)) {
+                state.waitsBegun.push(i)
+              }
+            }
+          }
+          return passDown(childKeys(), message._tag)
       }
     }
 

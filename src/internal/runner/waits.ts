@@ -58,7 +58,8 @@ export const armWaits = <R>(
       if (due !== undefined) out.push([-1 - task, timer])
     } else if (wait._tag === "Defer") {
       out.push([-1 - task, poll(state, task, wait.check, wait.everyMs, offer)])
-    } else {
+    } else if (!state.paused) {
+      // A paused parent starts no child: the supervisor arms it again when it is resumed.
       out.push([-1 - task, child(env, state, task, wait.workflow, wait.input, offer)])
     }
   }
@@ -91,7 +92,8 @@ const child = (
           workflowName: state.dag.name,
           attempt: 0
         })
-      )
+      ),
+      () => state.paused
     )
   ).pipe(
     Effect.matchCause({
