@@ -37,10 +37,10 @@ export interface Options extends Omit<Config, "workflows"> {
  * @since 0.1.0
  * @category models
  */
-export interface PromiseHandle {
+export interface PromiseHandle<out O = unknown> {
   readonly executionId: string
   /** The result, when the execution ends: `await handle.result`. */
-  readonly result: Promise<WorkflowResult>
+  readonly result: Promise<WorkflowResult<O>>
   /** Every event of this execution from its start, ending with `ExecutionFinished`. */
   readonly events: AsyncIterable<ExecutionEvent>
   cancel(): Promise<void>
@@ -53,16 +53,16 @@ export interface PromiseHandle {
  * @category models
  */
 export interface DefaultRunner {
-  execute(
-    workflow: Workflow.Workflow<never> | string,
+  execute<O = unknown>(
+    workflow: Workflow.Workflow<never, O> | string,
     input?: Record<string, unknown>,
     options?: SubmitOptions
-  ): Promise<WorkflowResult>
-  submit(
-    workflow: Workflow.Workflow<never> | string,
+  ): Promise<WorkflowResult<O>>
+  submit<O = unknown>(
+    workflow: Workflow.Workflow<never, O> | string,
     input?: Record<string, unknown>,
     options?: SubmitOptions
-  ): Promise<PromiseHandle>
+  ): Promise<PromiseHandle<O>>
   get(executionId: string): Promise<ExecutionInfo>
   status(executionId: string): Promise<ExecutionStatus>
   list(filter?: ListFilter): Promise<ReadonlyArray<ExecutionSummary>>
@@ -125,8 +125,8 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     if (closed && Cause.isInterruptedOnly(exit.cause)) throw new RunnerShutdownError()
     throw Cause.squash(exit.cause)
   }
-  const toPromiseHandle = (handle: ExecutionHandle): PromiseHandle => {
-    let result: Promise<WorkflowResult> | undefined
+  const toPromiseHandle = <O>(handle: ExecutionHandle<O>): PromiseHandle<O> => {
+    let result: Promise<WorkflowResult<O>> | undefined
     return {
       executionId: handle.executionId,
       // Made on first use, so that nobody is left with an unobserved rejection.

@@ -95,17 +95,17 @@ export interface RunnerService {
    * workflow given by value runs with the caller's services: what its tasks need is required by
    * the returned Effect (a missing service is a type error).
    */
-  readonly execute: <R = never>(
-    workflow: Workflow.Workflow<R> | string,
+  readonly execute: <R = never, O = unknown>(
+    workflow: Workflow.Workflow<R, O> | string,
     input?: Record<string, unknown>,
     options?: SubmitOptions
-  ) => Effect.Effect<WorkflowResult, ExecuteError, R>
+  ) => Effect.Effect<WorkflowResult<O>, ExecuteError, R>
   /** Starts a workflow and returns at once with a handle. */
-  readonly submit: <R = never>(
-    workflow: Workflow.Workflow<R> | string,
+  readonly submit: <R = never, O = unknown>(
+    workflow: Workflow.Workflow<R, O> | string,
     input?: Record<string, unknown>,
     options?: SubmitOptions
-  ) => Effect.Effect<ExecutionHandle, SubmitError, R>
+  ) => Effect.Effect<ExecutionHandle<O>, SubmitError, R>
   /** An execution as stored, finished or not. */
   readonly get: (executionId: string) => Effect.Effect<ExecutionInfo, ExecutionNotFoundError | StorageError>
   readonly status: (executionId: string) => Effect.Effect<ExecutionStatus, ExecutionNotFoundError | StorageError>

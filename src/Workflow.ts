@@ -4,7 +4,7 @@
  *
  * @since 0.1.0
  */
-import { Effect } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import { createHash } from "node:crypto"
 import { WorkflowDefinitionError } from "./Errors.js"
 import type { Graph } from "./internal/dag/graph.js"
@@ -25,8 +25,8 @@ export const TypeId: unique symbol = Symbol.for("sluice/Workflow")
  * @since 0.1.0
  * @category models
  */
-export interface Workflow<out R = never> {
-  readonly [TypeId]: { readonly _R: (_: never) => R }
+export interface Workflow<out R = never, out O = unknown> {
+  readonly [TypeId]: { readonly _R: (_: never) => R; readonly _O: (_: never) => O }
   readonly name: string
   readonly description: string | undefined
   readonly tags: ReadonlyArray<string>
@@ -39,6 +39,19 @@ export interface Workflow<out R = never> {
   readonly version: string
   /** @internal */
   readonly graph: Graph
+  /** Its typed final output: the final context decoded with the `output` schema given to `make`. */
+  readonly output: WorkflowOutput<O> | undefined
+}
+
+/**
+ * A workflow's typed final output: decodes the final context (a failure says why).
+ *
+ * @since 0.5.0
+ * @category models
+ */
+export interface WorkflowOutput<out O> {
+  readonly decode: (finalContext: unknown) => Either.Either<O, string>
+  readonly describe: string
 }
 
 /**
@@ -53,8 +66,13 @@ export type Requirements<W> = W extends Workflow<infer R> ? R : never
  * @since 0.1.0
  * @category models
  */
-export interface Options<Tasks extends ReadonlyArray<Task<unknown>>> {
+export interface Options<Tasks extends ReadonlyArray<Task<unknown>>, O = unknown, I = unknown> {
   readonly name: string
+  /**
+   * The final output's schema: an execution that completes has `result.output`, its final context
+   * decoded (typed `O`); a final context the schema refuses fails the execution, saying why.
+   */
+  readonly output?: Schema.Schema<O, I> | undefined
   readonly description?: string | undefined
   readonly tags?: ReadonlyArray<string> | undefined
   readonly tasks: Tasks
@@ -71,7 +89,7 @@ export interface Options<Tasks extends ReadonlyArray<Task<unknown>>> {
 type TaskRequirements<T> = T extends Task<infer R> ? R : never
 
 /** The phantom type marker, shared by every workflow. */
-const variance = { _R: (_: never) => _ }
+const variance = { _R: (_: never) => _, _O: (_: never) => _ }
 
 /**
  * The version: a hash of the DAG (ids, dependencies in their order, rules, retries, timeouts,
@@ -79,9 +97,11 @@ const variance = { _R: (_: never) => _ }
  * gives the same version. Not the bodies' source: it differs between builds of the same code (a
  * bundler, a test runner), and runner processes of one deployment must agree on the version.
  */
-const hashDefinition = (name: string, tasks: ReadonlyArray<Task<unknown>>): string => {
+const hashDefinition = (name: string, tasks: ReadonlyArray<Task<unknown>>, output?: string): string => {
   const hash = createHash("sha256")
   hash.update(name)
+  // Only when there is one: the versions of workflows without a typed output stay as they were.
+  if (output !== undefined) hash.update(`output ${output}`)
   for (const t of [...tasks].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))) {
     hash.update(
       JSON.stringify([
@@ -99,7 +119,7 @@ const hashDefinition = (name: string, tasks: ReadonlyArray<Task<unknown>>): stri
   return hash.digest("hex").slice(0, 16)
 }
 
-const checkVersion = (options: Options<ReadonlyArray<Task<unknown>>>): string => {
+const checkVersion = (options: Options<ReadonlyArray<Task<unknown>>, any, any>): string => {
   const { version } = options
   if (typeof version === "string" && /^[^\s/]{1,100}$/.test(version)) return version
   throw new WorkflowDefinitionError({
@@ -121,20 +141,41 @@ const checkVersion = (options: Options<ReadonlyArray<Task<unknown>>>): string =>
  * @since 0.1.0
  * @category constructors
  */
-export const make = <const Tasks extends ReadonlyArray<Task<unknown>>>(
-  options: Options<Tasks>
-): Workflow<TaskRequirements<Tasks[number]>> => {
+export const make = <const Tasks extends ReadonlyArray<Task<unknown>>, O = unknown, I = unknown>(
+  options: Options<Tasks, O, I>
+): Workflow<TaskRequirements<Tasks[number]>, O> => {
   // Each task needs some of the workflow's requirements: the union is what the workflow needs.
   const tasks = [...new Set(options.tasks ?? [])] as Array<Task<TaskRequirements<Tasks[number]>>>
   const graph = compile(options.name, tasks)
+  const output = outputOf(options)
   return {
     [TypeId]: variance,
     name: options.name,
     description: options.description,
     tags: options.tags ?? [],
     tasks,
-    version: options.version === undefined ? hashDefinition(options.name, tasks) : checkVersion(options),
-    graph
+    version: options.version === undefined
+      ? hashDefinition(options.name, tasks, output?.describe)
+      : checkVersion(options),
+    graph,
+    output
+  }
+}
+
+const outputOf = <O, I>(options: Options<ReadonlyArray<Task<unknown>>, O, I>): WorkflowOutput<O> | undefined => {
+  const { output } = options
+  if (output === undefined) return undefined
+  if (!Schema.isSchema(output)) {
+    throw new WorkflowDefinitionError({
+      reason: "InvalidOption",
+      workflowName: options.name,
+      detail: "output must be a Schema"
+    })
+  }
+  const decode = Schema.decodeUnknownEither(output)
+  return {
+    decode: (finalContext) => Either.mapLeft(decode(finalContext), (e) => ParseResult.TreeFormatter.formatErrorSync(e)),
+    describe: String(output.ast)
   }
 }
 
@@ -144,9 +185,9 @@ export const make = <const Tasks extends ReadonlyArray<Task<unknown>>>(
  * @since 0.1.0
  * @category constructors
  */
-export const validate = <const Tasks extends ReadonlyArray<Task<unknown>>>(
-  options: Options<Tasks>
-): Effect.Effect<Workflow<TaskRequirements<Tasks[number]>>, WorkflowDefinitionError> =>
+export const validate = <const Tasks extends ReadonlyArray<Task<unknown>>, O = unknown, I = unknown>(
+  options: Options<Tasks, O, I>
+): Effect.Effect<Workflow<TaskRequirements<Tasks[number]>, O>, WorkflowDefinitionError> =>
   Effect.try({
     try: () => make(options),
     catch: (e) =>

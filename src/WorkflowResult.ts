@@ -39,7 +39,7 @@ export interface TaskResult {
  * @since 0.1.0
  * @category models
  */
-export interface WorkflowResult {
+export interface WorkflowResult<out O = unknown> {
   readonly executionId: string
   readonly workflowName: string
   readonly workflowVersion: string
@@ -51,6 +51,11 @@ export interface WorkflowResult {
   readonly completedAt: Date
   readonly durationMs: number
   readonly errorMessage: string | undefined
+  /**
+   * The typed final output (`Workflow.make({ output })`): the final context decoded, when the
+   * execution completed and its workflow (this version) has an output schema here.
+   */
+  readonly output: O | undefined
 }
 
 /**

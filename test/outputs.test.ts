@@ -93,6 +93,43 @@ for (const storage of storageCases) {
   })
 }
 
+for (const storage of storageCases) {
+  describe(`typed workflow output: ${storage.name}`, () => {
+    it.scopedLive("a completed execution's final context is decoded with the workflow's output schema", () =>
+      Effect.gen(function*() {
+        const { workflow } = typed()
+        const typedWorkflow = Workflow.make({
+          name: "typed-out",
+          tasks: workflow.tasks,
+          output: Schema.Struct({ line: Schema.String, stats: Stats })
+        })
+        yield* withRunner(storage, { workflows: [typedWorkflow] }, (r) =>
+          Effect.gen(function*() {
+            const result = yield* r.execute(typedWorkflow)
+            expect(result.status).toBe("Completed")
+            expect(result.output?.line).toBe("6 rows")
+            expect(result.output?.stats.at).toEqual(new Date(Date.UTC(2026, 0, 2)))
+            // Read back, the same decoded output.
+            expect((yield* r.result(result.executionId)).output).toEqual(result.output)
+          }))
+      }))
+
+    it.scopedLive("a final context the output schema refuses fails the execution, saying why", () =>
+      Effect.gen(function*() {
+        const wf = Workflow.make({
+          name: "refused",
+          tasks: [Task.make({ id: "a", run: (ctx) => ctx.set("count", "three") })],
+          output: Schema.Struct({ count: Schema.Number })
+        })
+        const result = yield* withRunner(storage, { workflows: [wf] }, (r) => r.execute(wf))
+        expect(result.status).toBe("Failed")
+        expect(result.output).toBeUndefined()
+        expect(result.errorMessage).toContain("does not match the workflow's output schema")
+        expect(result.errorMessage).toContain("count")
+      }))
+  })
+}
+
 for (const storage of persistentCases) {
   describe(`typed task outputs after a restart: ${storage.name}`, () => {
     it.scopedLive("a result read back from storage holds the outputs as they were stored", () =>

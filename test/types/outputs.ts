@@ -3,7 +3,8 @@
  * the type of the task's output schema, and reading a task that is not upstream does not compile.
  */
 import { Effect, Schema } from "effect"
-import { Task } from "sluice"
+import type { RunnerService } from "sluice"
+import { Task, Workflow } from "sluice"
 import { expectTypeOf } from "vitest"
 
 const extract = Task.make({ id: "extract", output: Schema.Array(Schema.Number), run: () => [1, 2, 3] })
@@ -52,3 +53,17 @@ Task.make({ id: "by-id", dependencies: ["extract"], run: (ctx) => void ctx.outpu
 // `run` must return what the schema holds.
 // @ts-expect-error a string is not a number
 Task.make({ id: "wrong", output: Schema.Number, run: () => "three" })
+
+// A workflow's typed final output: `result.output` has the schema's type.
+const typedOut = Workflow.make({
+  name: "typed-out",
+  tasks: [extract],
+  output: Schema.Struct({ extract: Schema.Array(Schema.Number) })
+})
+expectTypeOf(typedOut).toEqualTypeOf<Workflow.Workflow<never, { readonly extract: ReadonlyArray<number> }>>()
+declare const runner: RunnerService
+const _executed = runner.execute(typedOut)
+expectTypeOf<Effect.Effect.Success<typeof _executed>["output"]>().toEqualTypeOf<
+  { readonly extract: ReadonlyArray<number> } | undefined
+>()
+expectTypeOf<Effect.Effect.Success<ReturnType<typeof runner.execute<never>>>["output"]>().toEqualTypeOf<unknown>()

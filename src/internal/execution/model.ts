@@ -4,6 +4,7 @@
  */
 import type { Wait } from "../../Task.js"
 import type { ContextDelta } from "../../TaskContext.js"
+import type { WorkflowOutput } from "../../Workflow.js"
 import type { Graph } from "../dag/graph.js"
 import type { JsonObject } from "../dag/json.js"
 
@@ -14,6 +15,8 @@ export interface Dag {
   readonly graph: Graph
   /** The tasks' durable waits, indexed like the graph (a workflow's tasks). */
   readonly tasks?: ReadonlyArray<{ readonly wait: Wait | undefined }>
+  /** The workflow's typed final output, if it has one. */
+  readonly output?: WorkflowOutput<unknown> | undefined
 }
 
 /** What one attempt of a task came to, as its fiber reports it. */

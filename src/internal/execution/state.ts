@@ -14,7 +14,7 @@ import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, FinishedRow } from "../storage/service.js"
 import { childKey } from "./children.js"
 import { TaskStates } from "./core.js"
-import type { RestoreOptions } from "./model.js"
+import type { Dag, RestoreOptions } from "./model.js"
 
 export class ExecutionState extends TaskStates {
   /** Sparse: tasks run again by `rerun`, how many times, and their attempts before the last one. */
@@ -185,8 +185,14 @@ export class ExecutionState extends TaskStates {
   /** The execution's end: its row as it will be stored, with its summary. */
   finish(now: number): FinishedRow {
     const counts = countStatuses(this.tasks.status)
-    const status: FinalStatus = finalStatus(counts, this.cancelled)
-    const errorMessage = summarize(status, counts, this.cancelReason)
+    let status: FinalStatus = finalStatus(counts, this.cancelled)
+    let errorMessage = summarize(status, counts, this.cancelReason)
+    // A typed final output: a final context its schema refuses fails the execution.
+    const refused = status === "Completed" ? outputOf(this.dag, this.finalContext()) : undefined
+    if (refused?._tag === "Left") {
+      status = "Failed"
+      errorMessage = `the final context does not match the workflow's output schema: ${refused.left}`
+    }
     const row: FinishedRow = { ...this.row(), status, errorMessage: errorMessage ?? null, completedAt: now }
     this.round.update(row)
     this.round.add(
@@ -197,3 +203,6 @@ export class ExecutionState extends TaskStates {
     return row
   }
 }
+
+/** The typed final output of a completed execution, decoded (undefined: the workflow has none). */
+export const outputOf = (dag: Dag, finalContext: JsonObject) => dag.output?.decode(finalContext)

@@ -19,11 +19,11 @@ import type { Active } from "./supervisor.js"
  * @since 0.1.0
  * @category models
  */
-export interface ExecutionHandle {
+export interface ExecutionHandle<out O = unknown> {
   readonly executionId: string
   /** Waits for the end of the execution (on a Deferred: nothing polls). */
   readonly result: Effect.Effect<
-    WorkflowResult,
+    WorkflowResult<O>,
     StorageError | WorkflowNotFoundError | ExecutionNotRunnableError | ExecutionAbortedError | RunnerShutdownError
   >
   /** Every event of this execution from its start, ending with `ExecutionFinished`. */

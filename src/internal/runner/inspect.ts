@@ -107,7 +107,7 @@ const resultHere = (rt: Runtime, executionId: string): Effect.Effect<WorkflowRes
       const { tasks } = stored
       if (isFinished(execution)) {
         const read = yield* readBack(rt, execution, tasks)
-        return Effect.succeed(toResult(execution, read.tasks, read.finalContext ?? emptyObject))
+        return Effect.succeed(toResult(execution, read.tasks, read.finalContext ?? emptyObject, read.dag))
       }
       const found = rt.registry.forExecution(execution, tasks)
       if (found._tag === "Unknown") return yield* rt.registry.notFound(execution.workflowName, executionId)

@@ -3,11 +3,14 @@
  * `ExecutionSummary` and `WorkflowResult`. A live execution's result and one read back from
  * storage go through the same functions, so they hold the same values.
  */
+import { Either } from "effect"
 import type { ExecutionInfo, ExecutionSummary, TaskResult, WorkflowResult } from "../../WorkflowResult.js"
 import type { Graph } from "../dag/graph.js"
 import type { JsonObject } from "../dag/json.js"
 import { parentOf } from "../execution/children.js"
+import type { Dag } from "../execution/model.js"
 import type { ExecutionState } from "../execution/state.js"
+import { outputOf } from "../execution/state.js"
 import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, FinishedRow } from "../storage/service.js"
 
@@ -66,7 +69,8 @@ export const toSummary = (row: ExecutionRow, stranded?: string): ExecutionSummar
 export const toResult = (
   row: FinishedRow,
   tasks: ReadonlyArray<TaskResult>,
-  finalContext: JsonObject
+  finalContext: JsonObject,
+  dag?: Dag
 ): WorkflowResult => {
   const info = toInfo(row, tasks, finalContext)
   return {
@@ -79,10 +83,18 @@ export const toResult = (
     startedAt: info.startedAt,
     completedAt: new Date(row.completedAt),
     durationMs: row.completedAt - row.createdAt,
-    errorMessage: info.errorMessage
+    errorMessage: info.errorMessage,
+    output: row.status === "Completed" && dag !== undefined
+      ? Either.getOrUndefined(outputOf(dag, finalContext) ?? Either.right(undefined))
+      : undefined
   }
 }
 
 /** The result of an execution that just finished, from its live state. */
 export const resultOf = (row: FinishedRow, state: ExecutionState): WorkflowResult =>
-  toResult(row, state.graph.topo.map((i) => toTaskResult(state.graph.ids[i], state.tasks.row(i))), state.finalContext())
+  toResult(
+    row,
+    state.graph.topo.map((i) => toTaskResult(state.graph.ids[i], state.tasks.row(i))),
+    state.finalContext(),
+    state.dag
+  )

@@ -39,11 +39,11 @@ export const row = (
 export const readBack = (rt: Runtime, execution: ExecutionRow, tasks: ReadonlyMap<string, TaskRow>) =>
   Effect.map(rt.registry.dagOf(execution), (dag) => {
     const results = taskResults(dag?.graph, tasks)
-    if (!isFinished(execution)) return { tasks: results, finalContext: undefined }
-    if (dag === undefined) return { tasks: results, finalContext: emptyObject }
+    if (!isFinished(execution)) return { tasks: results, finalContext: undefined, dag }
+    if (dag === undefined) return { tasks: results, finalContext: emptyObject, dag }
     const state = new ExecutionState(dag, metaOf(execution, rt.env.runnerId))
     state.restore(tasks, { paused: false, resumed: false }, execution.completedAt)
-    return { tasks: results, finalContext: state.finalContext() }
+    return { tasks: results, finalContext: state.finalContext(), dag }
   })
 
 export type ResultError =
@@ -82,7 +82,7 @@ export const resultShared = (
       const stored = yield* tasksOf(rt, executionId)
       if (isFinished(execution)) {
         const read = yield* readBack(rt, execution, stored.tasks)
-        return Option.some(Effect.succeed(toResult(execution, read.tasks, read.finalContext ?? emptyObject)))
+        return Option.some(Effect.succeed(toResult(execution, read.tasks, read.finalContext ?? emptyObject, read.dag)))
       }
       const found = rt.registry.forExecution(execution, stored.tasks)
       if (found._tag === "Runnable" && fleet.worker && fleet.leaseHolds()) {

@@ -92,7 +92,10 @@ export const rerun = (
       const tasks = graph.topo.filter((i) => chosen.has(i)).map((i) => graph.ids[i])
       if (tasks.length === 0) {
         const read = yield* readBack(rt, execution, stored.tasks)
-        return { _tag: "Nothing" as const, result: toResult(execution, read.tasks, read.finalContext ?? emptyObject) }
+        return {
+          _tag: "Nothing" as const,
+          result: toResult(execution, read.tasks, read.finalContext ?? emptyObject, read.dag)
+        }
       }
       const at = yield* Clock.currentTimeMillis
       const entries: ReadonlyArray<Entry> = [

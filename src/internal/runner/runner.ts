@@ -9,12 +9,13 @@ import type * as PollTrigger from "../../PollTrigger.js"
 import { Storage } from "../../Storage.js"
 import type * as Workflow from "../../Workflow.js"
 import { isWorkflow } from "../../Workflow.js"
+import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ChildOps } from "./active.js"
 import { makeChildren } from "./children.js"
 import { control } from "./control.js"
 import { ended } from "./ended.js"
 import * as Fleet from "./fleet.js"
-import type { HandleOps } from "./handle.js"
+import type { ExecutionHandle, HandleOps } from "./handle.js"
 import { makeHandle } from "./handle.js"
 import { makeHub } from "./hub.js"
 import { attempts, get, history, list, result } from "./inspect.js"
@@ -163,16 +164,22 @@ export const make = <R>(config: RunnerConfig<R>) =>
         : Deferred.await(submitted.active.done)
 
     return {
-      execute: <R2 = never>(
-        workflow: Workflow.Workflow<R2> | string,
+      // The output's type comes from the workflow value; the value was decoded with its schema.
+      execute: <R2 = never, O = unknown>(
+        workflow: Workflow.Workflow<R2, O> | string,
         input?: Record<string, unknown>,
         options?: SubmitOptions
-      ) => Effect.flatMap(submit(rt, workflow, input, options, false), awaitDone),
-      submit: <R2 = never>(
-        workflow: Workflow.Workflow<R2> | string,
+      ) =>
+        Effect.flatMap(
+          submit(rt, workflow, input, options, false),
+          (submitted) =>
+            awaitDone(submitted) as Effect.Effect<WorkflowResult<O>, Effect.Effect.Error<ReturnType<typeof awaitDone>>>
+        ),
+      submit: <R2 = never, O = unknown>(
+        workflow: Workflow.Workflow<R2, O> | string,
         input?: Record<string, unknown>,
         options?: SubmitOptions
-      ) => Effect.map(submit(rt, workflow, input, options, true), handleOf),
+      ) => Effect.map(submit(rt, workflow, input, options, true), (s) => handleOf(s) as ExecutionHandle<O>),
       get: (executionId: string) => get(rt, executionId),
       status: (executionId: string) => Effect.map(get(rt, executionId), (info) => info.status),
       list: (filter?: Parameters<typeof list>[1]) => list(rt, filter),
