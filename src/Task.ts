@@ -9,12 +9,15 @@ import type * as Effect from "effect/Effect"
 import * as ContextKey from "./ContextKey.js"
 import type { Json } from "./internal/dag/json.js"
 import type { Body, Requirements, Task, Wait } from "./internal/dag/task.js"
-import { invalidOption, TypeId, variance } from "./internal/dag/task.js"
+import type { WaitOptions } from "./internal/dag/task.js"
+import { invalidOption, TypeId, variance, waiting } from "./internal/dag/task.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { TaskContext, TaskOutput } from "./TaskContext.js"
 import * as TriggerRule from "./TriggerRule.js"
 
+export type { MapOptions, WorkflowOptions } from "./internal/dag/nested.js"
+export { map, workflow } from "./internal/dag/nested.js"
 export type { Body, Requirements, Task, Wait } from "./internal/dag/task.js"
 export { TypeId } from "./internal/dag/task.js"
 
@@ -153,26 +156,6 @@ const positiveMs = (id: string, option: string, value: unknown): number => {
   return Number.isFinite(ms) ? ms : invalidOption(id, `${option} must be finite`)
 }
 
-/** The common options of the waiting tasks. */
-interface WaitOptions {
-  readonly id: string
-  readonly description?: string | undefined
-  readonly dependencies?: ReadonlyArray<Task<any> | string> | undefined
-  readonly triggerRule?: TriggerRule.TriggerRule | undefined
-}
-
-const waiting = (options: WaitOptions, wait: Wait): Task<never> => ({
-  ...make({
-    id: options.id,
-    description: options.description,
-    dependencies: options.dependencies,
-    triggerRule: options.triggerRule,
-    // Never called: the supervisor completes a sleep or a signal wait itself.
-    run: () => undefined
-  }),
-  wait
-})
-
 /**
  * @since 0.4.0
  * @category models
@@ -281,47 +264,6 @@ export const waitForSignal = <A = unknown, I = unknown>(options: WaitForSignalOp
     timeoutMs,
     describe: `signal ${signal} ${timeoutMs ?? ""} ${schema === undefined ? "" : String(schema.ast)}`
   })
-}
-
-/**
- * @since 0.5.0
- * @category models
- */
-export interface WorkflowOptions extends WaitOptions {
-  /** The workflow the child runs: a workflow value or the name of one, registered on the runners. */
-  readonly workflow: { readonly name: string } | string
-  /** The child's input: an object, or one computed from the task's context (default: the context). */
-  readonly input?: Record<string, unknown> | ((ctx: TaskContext) => Record<string, unknown>) | undefined
-}
-
-/**
- * Runs another workflow as a child execution: started once when the task is reached (also across
- * restarts and take-overs), listed with `parentExecutionId`, cancelled, paused and resumed with
- * its parent. When it ends `Completed`, its final context is the task's output, under the task's
- * id; when it ends otherwise, the task fails. Waiting for it holds no permit.
- *
- * @example
- * const ship = Task.workflow({ id: "ship", dependencies: [pack], workflow: shipping, input: (ctx) => ({ order: ctx.get("order") }) })
- *
- * @since 0.5.0
- * @category constructors
- */
-export const workflow = (options: WorkflowOptions): Task<never> => {
-  const { id } = options
-  const name = typeof options.workflow === "string" ? options.workflow : options.workflow?.name
-  if (typeof name !== "string" || name.length === 0) {
-    invalidOption(String(id), "workflow must be a workflow or its name")
-  }
-  const given = options.input
-  if (given !== undefined && typeof given !== "function" && (typeof given !== "object" || given === null)) {
-    invalidOption(id, "input must be an object or a function of the context")
-  }
-  const input = typeof given === "function"
-    ? given
-    : given === undefined
-    ? (ctx: TaskContext) => ctx.toJSON()
-    : () => given
-  return waiting(options, { _tag: "Child", workflow: name, input, describe: `child ${name}` })
 }
 
 /**

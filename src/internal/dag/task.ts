@@ -6,9 +6,9 @@
 import type { Either } from "effect"
 import type * as Effect from "effect/Effect"
 import { WorkflowDefinitionError } from "../../Errors.js"
-import type * as RetryPolicy from "../../RetryPolicy.js"
+import * as RetryPolicy from "../../RetryPolicy.js"
 import type { TaskContext, TaskOutput } from "../../TaskContext.js"
-import type * as TriggerRule from "../../TriggerRule.js"
+import * as TriggerRule from "../../TriggerRule.js"
 import type { Json } from "./json.js"
 
 /**
@@ -61,6 +61,8 @@ export interface Task<
  *   or after it is reached), with the payload in its context under the signal's name; it fails
  *   after `timeoutMs`.
  * - `Defer`: the body runs once `check` holds, asked every `everyMs`.
+ * - `Map`: the task completes with the items' results, in item order, under its id, once every
+ *   item ran (each retried and recorded on its own); it fails when an item fails for good.
  * - `Child`: the task completes when a child execution of `workflow` ends `Completed` (its final
  *   context becomes the task's output, under the task's id), and fails when it ends otherwise.
  *
@@ -81,6 +83,17 @@ export type Wait =
     readonly _tag: "Defer"
     readonly check: (ctx: TaskContext) => unknown
     readonly everyMs: number
+    readonly describe: string
+  }
+  | {
+    /** A durable fan-out (`Task.map`): `run` once per item of `over(ctx)`, each recorded. */
+    readonly _tag: "Map"
+    readonly over: (ctx: TaskContext) => ReadonlyArray<unknown>
+    readonly run: (item: any, ctx: TaskContext) => unknown
+    readonly concurrency: number | undefined
+    readonly retry: RetryPolicy.RetryPolicy
+    readonly timeoutMs: number | undefined
+    readonly failFast: boolean
     readonly describe: string
   }
   | {
@@ -113,4 +126,32 @@ export const variance = { _R: (_: never) => _, _A: (_: never) => _, _Upstream: (
 
 export const invalidOption = (id: string, detail: string): never => {
   throw new WorkflowDefinitionError({ reason: "InvalidOption", taskId: id, detail: `task "${id}": ${detail}` })
+}
+
+/** The common options of the waiting tasks (sleeps, signal waits, children, maps). */
+export interface WaitOptions {
+  readonly id: string
+  readonly description?: string | undefined
+  readonly dependencies?: ReadonlyArray<Task<any> | string> | undefined
+  readonly triggerRule?: TriggerRule.TriggerRule | undefined
+}
+
+/** A task that is a durable wait: no body of its own (the supervisor ends it). */
+export const waiting = (options: WaitOptions, wait: Wait): Task<never> => {
+  const { id } = options
+  if (typeof id !== "string") invalidOption(String(id), "id must be a string")
+  return {
+    [TypeId]: variance,
+    id,
+    description: options.description,
+    dependencies: (options.dependencies ?? []).map((d) => typeof d === "string" ? d : d.id),
+    run: () => undefined,
+    retry: RetryPolicy.none,
+    timeoutMs: undefined,
+    triggerRule: options.triggerRule ?? TriggerRule.noneFailed,
+    onSuccess: undefined,
+    onFailure: undefined,
+    wait,
+    output: undefined
+  }
 }

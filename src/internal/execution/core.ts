@@ -188,9 +188,9 @@ export class TaskStates {
       const status = this.tasks.status[i]
       if (status === "Running") return undefined
       if (status !== "Waiting" && status !== "Retrying") continue
-      // A deferral's check and a child's end are watched by fibers of the supervisor.
+      // A deferral's check, a child's end and a map's items are fibers of the supervisor.
       const tag = status === "Waiting" ? this.waitOf(i)?._tag : undefined
-      if (tag === "Defer" || tag === "Child") return undefined
+      if (tag === "Defer" || tag === "Child" || tag === "Map") return undefined
       const due = this.tasks.dueAt(i)
       if (due !== undefined && due < at) at = due
     }
@@ -232,11 +232,11 @@ export class TaskStates {
   }
 
   /** A wait that ends the task: an attempt of its own, recorded started and ended at once. */
-  private completeWait(task: number, delta: ContextDelta, now: number): void {
+  protected completeWait(task: number, delta: ContextDelta, now: number): void {
     this.endWait(task, { _tag: "Succeeded", delta, completedAt: now }, now)
   }
 
-  private endWait(task: number, outcome: AttemptOutcome, now: number): void {
+  protected endWait(task: number, outcome: AttemptOutcome, now: number): void {
     const attempt = this.tasks.started(task, now)
     this.round.add({
       _tag: "TaskStarted",

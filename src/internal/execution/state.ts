@@ -7,7 +7,7 @@
 import type { FinalStatus } from "../../Status.js"
 import { isTerminal } from "../../Status.js"
 import { applyDelta, emptyDelta } from "../../TaskContext.js"
-import type { JsonObject } from "../dag/json.js"
+import type { Json, JsonObject } from "../dag/json.js"
 import { emptyObject } from "../dag/json.js"
 import { countStatuses, finalContext, finalStatus, inputOf, summarize } from "../dag/rules.js"
 import type { TaskRow } from "../storage/journal.js"
@@ -34,6 +34,22 @@ export class ExecutionState extends TaskStates {
       if (this.tasks.status[i] === "Waiting" && this.waitOf(i)?._tag === "Child") keys.push(this.childKey(i))
     }
     return keys
+  }
+
+  /** Items of a `Task.map` task ran: recorded with the next commit (a restart runs the others). */
+  itemsDone(task: number, done: ReadonlyArray<readonly [number, Json]>, now: number): void {
+    if (this.tasks.status[task] !== "Waiting" || this.cancelled) return
+    this.round.add({ _tag: "ItemsDone", at: now, taskId: this.graph.ids[task], done })
+  }
+
+  /** A `Task.map` task's items all ran: its results, in item order, under its id; or it failed. */
+  mapEnded(task: number, ended: { readonly results: ReadonlyArray<Json> } | { readonly error: string }, now: number) {
+    if (this.tasks.status[task] !== "Waiting" || this.cancelled) return
+    if ("results" in ended) {
+      this.completeWait(task, { set: { [this.graph.ids[task]]: ended.results }, deleted: [] }, now)
+    } else {
+      this.endWait(task, { _tag: "Failed", error: new Error(ended.error), message: ended.error, completedAt: now }, now)
+    }
   }
 
   /** The attempt number as the task's retry policy counts it: from its last rerun. */

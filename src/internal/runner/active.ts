@@ -7,7 +7,7 @@ import { Effect, PubSub } from "effect"
 import type { ExecutionAbortedError, RunnerShutdownError, StorageError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
-import type { SizeLimits } from "../dag/json.js"
+import type { Json, SizeLimits } from "../dag/json.js"
 import type { AttemptOutcome } from "../execution/model.js"
 import type { ExecutionState } from "../execution/state.js"
 import { eventsOf } from "../storage/journal.js"
@@ -35,6 +35,14 @@ export type Message =
   | { readonly _tag: "Signals" }
   /** The stored signals were read (whether there were any): the supervisor may park. */
   | { readonly _tag: "SignalsRead" }
+  /** Items of a `Task.map` task ran (to record), or all of them did (its end). */
+  /** (`take` gives every item done since the last take: one message per round, however many.) */
+  | { readonly _tag: "ItemsDone"; readonly task: number; readonly take: () => ReadonlyArray<readonly [number, Json]> }
+  | {
+    readonly _tag: "MapEnded"
+    readonly task: number
+    readonly ended: { readonly results: ReadonlyArray<Json> } | { readonly error: string }
+  }
   /** A child execution (`Task.workflow`) ended: its result completes or fails the task. */
   | { readonly _tag: "ChildEnded"; readonly task: number; readonly result: WorkflowResult }
 

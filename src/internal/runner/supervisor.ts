@@ -170,6 +170,13 @@ export const supervise = <R>(
           fibers.delete(-1 - message.task)
           state.waitFailed(message.task, message.error, now)
           return undefined
+        case "ItemsDone":
+          state.itemsDone(message.task, message.take(), now)
+          return undefined
+        case "MapEnded":
+          fibers.delete(-1 - message.task)
+          state.mapEnded(message.task, message.ended, now)
+          return undefined
         case "ChildEnded":
           fibers.delete(-1 - message.task)
           state.childEnded(message.task, message.result, now)

@@ -10,6 +10,7 @@ import { TaskContextImpl } from "../../TaskContext.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Message, RuntimeEnv } from "./active.js"
 import { callUser, errorMessage } from "./attempt.js"
+import { runMap } from "./map.js"
 import { sleepUntil } from "./timers.js"
 
 /** Reads the signals stored for an execution into its mailbox; a failed read is tried again. */
@@ -58,6 +59,8 @@ export const armWaits = <R>(
       if (due !== undefined) out.push([-1 - task, timer])
     } else if (wait._tag === "Defer") {
       out.push([-1 - task, poll(state, task, wait.check, wait.everyMs, offer)])
+    } else if (wait._tag === "Map") {
+      out.push([-1 - task, runMap<R>(env, state, task, wait, offer)])
     } else if (!state.paused) {
       // A paused parent starts no child: the supervisor arms it again when it is resumed.
       out.push([-1 - task, child(env, state, task, wait.workflow, wait.input, offer)])

@@ -70,6 +70,12 @@ export const Entry = Schema.Union(
     interrupted: Schema.optional(attempt)
   }),
   Schema.TaggedStruct("TaskSuspended", { at, taskId, attempt }),
+  /** Items of a `Task.map` done: `[index, result]`; after a restart only the others run. */
+  Schema.TaggedStruct("ItemsDone", {
+    at,
+    taskId,
+    done: Schema.Array(Schema.Tuple(Schema.Number, Schema.Unknown))
+  }),
   Schema.TaggedStruct("ExecutionPaused", { at }),
   Schema.TaggedStruct("ExecutionResumed", { at }),
   /** A finished execution runs again: these tasks are pending again, their attempts counted on. */
@@ -115,6 +121,7 @@ export const toEvent = (executionId: string, entry: Entry): ExecutionEvent | und
         ...(entry.signal === undefined ? {} : { signal: entry.signal })
       }
     case "TaskSuspended":
+    case "ItemsDone":
       return undefined
     case "ExecutionStarted":
     case "ExecutionRerun": {

@@ -1,0 +1,135 @@
+/**
+ * The items of a `Task.map` task, run by a fiber of its execution's supervisor: `over(ctx)`
+ * gives the items; each runs (retried, timed out) on its own, at most `concurrency` at once;
+ * results are recorded by the supervisor (`ItemsDone`, taken with each of its rounds), and the
+ * end comes in one message (`MapEnded`). After a restart the items recorded since the task began
+ * waiting are not run again. Items hold no permit of the runner's (`concurrency` bounds them).
+ * Results go to the supervisor as they end; it records them with its next commit.
+ */
+import { Cause, Effect } from "effect"
+import { TaskTimeoutError } from "../../Errors.js"
+import * as RetryPolicy from "../../RetryPolicy.js"
+import { TaskContextImpl } from "../../TaskContext.js"
+import type { Json } from "../dag/json.js"
+import { toFrozenJson } from "../dag/json.js"
+import type { Wait } from "../dag/task.js"
+import type { ExecutionState } from "../execution/state.js"
+import type { Message, RuntimeEnv } from "./active.js"
+import { callUser, errorMessage } from "./attempt.js"
+
+type MapWait = Extract<Wait, { readonly _tag: "Map" }>
+
+/** The items recorded for the task's current turn (since it last began waiting). */
+const recorded = (env: RuntimeEnv, state: ExecutionState, taskId: string) =>
+  Effect.map(env.storage.journal(state.executionId), (journal) => {
+    const done = new Map<number, Json>()
+    for (const e of journal.entries) {
+      if (e._tag === "TaskWaiting" && e.taskId === taskId) done.clear()
+      else if (e._tag === "ItemsDone" && e.taskId === taskId) { for (const [i, v] of e.done) done.set(i, v as Json) }
+    }
+    return done
+  })
+
+export const runMap = <R>(
+  env: RuntimeEnv,
+  state: ExecutionState,
+  task: number,
+  wait: MapWait,
+  offer: (message: Message) => void
+): Effect.Effect<unknown, never, R> => {
+  const taskId = state.graph.ids[task]
+  return Effect.gen(function*() {
+    const done = yield* recorded(env, state, taskId)
+    const ctx = new TaskContextImpl(state.inputOf(task), {
+      taskId,
+      executionId: state.executionId,
+      workflowName: state.dag.name,
+      attempt: 1
+    })
+    const items = yield* Effect.try(() => wait.over(ctx))
+    if (!Array.isArray(items)) return yield* Effect.fail(new Error("over must return an array"))
+    const results = new Array<Json>(items.length)
+    const pending: Array<number> = []
+    for (let i = 0; i < items.length; i++) {
+      if (done.has(i)) results[i] = done.get(i)!
+      else pending.push(i)
+    }
+    // Items done since the supervisor last took them: it is told once, and takes them all with
+    // its next round, so each commit records what ended before it (however many).
+    let batch: Array<readonly [number, Json]> = []
+    let told = false
+    const take = () => {
+      const taken = batch
+      batch = []
+      told = false
+      return taken
+    }
+    const send = () => {
+      if (told || batch.length === 0) return
+      told = true
+      offer({ _tag: "ItemsDone", task, take })
+    }
+    const failures: Array<string> = []
+    const runItem = (i: number) => {
+      let attempt = 1
+      // A body that throws fails its item (as a task's attempt), it is not a defect of the map.
+      let once = Effect.catchAllDefect(callUser<R>(() => wait.run(items[i], ctx)), Effect.fail)
+      if (wait.timeoutMs !== undefined) {
+        once = Effect.timeoutFail(once, {
+          duration: wait.timeoutMs,
+          onTimeout: () => new TaskTimeoutError({ taskId: `${taskId}[${i}]`, timeoutMs: wait.timeoutMs! })
+        })
+      }
+      const retried = wait.retry.maxAttempts > 1
+        ? Effect.retry(once, {
+          schedule: wait.retry.schedule,
+          while: (e) => RetryPolicy.allowsRetry(wait.retry, attempt++, e)
+        })
+        : once
+      return Effect.flatMap(Effect.either(retried), (outcome) => {
+        if (outcome._tag === "Right") {
+          const value = outcome.right === undefined ? null : outcome.right
+          try {
+            results[i] = toFrozenJson(`${taskId}[${i}]`, value)
+            batch.push([i, results[i]])
+            send()
+            return Effect.void
+          } catch (error) {
+            failures.push(`item ${i}: ${errorMessage(error)}`)
+          }
+        } else failures.push(`item ${i}: ${errorMessage(outcome.left)}`)
+        return wait.failFast ? Effect.fail(new Error(failures[0])) : Effect.void
+      })
+    }
+    // `concurrency` workers taking the next pending item: nothing is made per item ahead of its
+    // turn (a million items are a million numbers, not a million Effects waiting).
+    let next = 0
+    const worker = Effect.whileLoop({
+      while: () => next < pending.length,
+      body: () => runItem(pending[next++]),
+      step: () => {}
+    })
+    const workers = Math.min(wait.concurrency ?? env.permits.total, Math.max(1, pending.length))
+    const ran = yield* Effect.either(
+      Effect.all(Array.from({ length: workers }, () => worker), { concurrency: "unbounded", discard: true })
+    )
+    send()
+    if (ran._tag === "Left" || failures.length > 0) {
+      const more = failures.length > 1 ? ` (and ${failures.length - 1} more)` : ""
+      return offer({
+        _tag: "MapEnded",
+        task,
+        ended: { error: `${failures.length} of ${items.length} items failed: ${failures[0]}${more}` }
+      })
+    }
+    offer({ _tag: "MapEnded", task, ended: { results } })
+  }).pipe(
+    Effect.catchAllCause((cause) =>
+      Effect.sync(() =>
+        Cause.isInterruptedOnly(cause)
+          ? undefined
+          : offer({ _tag: "WaitFailed", task, error: `map: ${errorMessage(Cause.squash(cause))}` })
+      )
+    )
+  )
+}

@@ -1,0 +1,152 @@
+/**
+ * `Task.map`: a durable fan-out whose width the data decides. Each item runs on its own
+ * (retried, recorded); the results, in item order, are the task's output under its id.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { Deferred, Effect } from "effect"
+import { RetryPolicy, Task, Workflow } from "sluice"
+import { withRunner, withRunnerOn } from "./support/runner.js"
+import { persistentCases, storageCases } from "./support/storage.js"
+
+const list = Task.make({
+  id: "list",
+  run: (ctx) => ctx.set("numbers", Array.from({ length: Number(ctx.get("n") ?? 100) }, (_, i) => i))
+})
+
+for (const storage of storageCases) {
+  describe(`Task.map: ${storage.name}`, () => {
+    it.scopedLive("runs once per item, at most `concurrency` at once; results in item order under its id", () =>
+      Effect.gen(function*() {
+        let running = 0
+        let most = 0
+        const square = Task.map({
+          id: "squares",
+          dependencies: [list],
+          over: (ctx) => ctx.get("numbers") as Array<number>,
+          concurrency: 4,
+          run: (n: number) =>
+            Effect.gen(function*() {
+              most = Math.max(most, ++running)
+              yield* Effect.sleep(`${n % 3} millis`)
+              running--
+              return n * n
+            })
+        })
+        const sum = Task.make({
+          id: "sum",
+          dependencies: [square],
+          run: (ctx) => ctx.set("sum", (ctx.get("squares") as Array<number>).reduce((a, b) => a + b, 0))
+        })
+        const wf = Workflow.make({ name: "squares", tasks: [list, square, sum] })
+        const result = yield* withRunner(storage, { workflows: [wf] }, (r) => r.execute("squares", { n: 100 }))
+        expect(result.status).toBe("Completed")
+        const squares = result.finalContext.squares as Array<number>
+        expect(squares).toEqual(Array.from({ length: 100 }, (_, i) => i * i))
+        expect(result.finalContext.sum).toBe(328350)
+        expect(most).toBeLessThanOrEqual(4)
+        expect(most).toBeGreaterThan(1)
+      }))
+
+    it.scopedLive("an item failing twice then succeeding is retried on its own", () =>
+      Effect.gen(function*() {
+        const tries = new Map<number, number>()
+        const flaky = Task.map({
+          id: "flaky",
+          over: () => [0, 1, 2, 3],
+          retry: RetryPolicy.fixed({ maxAttempts: 3, delay: "1 millis" }),
+          run: (n: number) => {
+            const t = (tries.get(n) ?? 0) + 1
+            tries.set(n, t)
+            if (n === 2 && t < 3) throw new Error(`not yet (${t})`)
+            return `item ${n}`
+          }
+        })
+        const wf = Workflow.make({ name: "flaky-map", tasks: [flaky] })
+        const result = yield* withRunner(storage, { workflows: [wf] }, (r) => r.execute("flaky-map"))
+        expect(result.status).toBe("Completed")
+        expect(result.finalContext.flaky).toEqual(["item 0", "item 1", "item 2", "item 3"])
+        expect([...tries.entries()].sort()).toEqual([[0, 1], [1, 1], [2, 3], [3, 1]])
+      }))
+
+    it.scopedLive("a failed item fails the task after the others finish, or at once with failFast", () =>
+      Effect.gen(function*() {
+        const ran: Array<number> = []
+        const make = (failFast: boolean) =>
+          Workflow.make({
+            name: `bad-item-${failFast}`,
+            tasks: [
+              Task.map({
+                id: "items",
+                over: () => Array.from({ length: 20 }, (_, i) => i),
+                concurrency: 1,
+                failFast,
+                run: (n: number) => {
+                  ran.push(n)
+                  if (n === 3) throw new Error("item three is broken")
+                  return n
+                }
+              })
+            ]
+          })
+        const [all, fast] = [make(false), make(true)]
+        yield* withRunner(storage, { workflows: [all, fast] }, (r) =>
+          Effect.gen(function*() {
+            const waited = yield* r.execute(all)
+            expect(waited.status).toBe("Failed")
+            expect(waited.tasks[0].error).toContain("1 of 20 items failed: item 3: item three is broken")
+            expect(ran).toHaveLength(20)
+            ran.length = 0
+            const stopped = yield* r.execute(fast)
+            expect(stopped.status).toBe("Failed")
+            expect(ran).toEqual([0, 1, 2, 3])
+          }))
+      }))
+  })
+}
+
+for (const storage of persistentCases) {
+  describe(`Task.map across a restart: ${storage.name}`, () => {
+    it.scopedLive("after a stop half-way, only the items not recorded run again", () =>
+      Effect.gen(function*() {
+        const layer = yield* storage.persistent!
+        const ran: Array<number> = []
+        const halfway = yield* Deferred.make<void>()
+        const make = (block: boolean) =>
+          Workflow.make({
+            name: "halves",
+            tasks: [
+              Task.map({
+                id: "items",
+                over: () => Array.from({ length: 1000 }, (_, i) => i),
+                concurrency: 10,
+                run: (n: number) =>
+                  Effect.gen(function*() {
+                    // The first runner stops at item 500: those after it never end there.
+                    if (block && n >= 500) {
+                      yield* Deferred.succeed(halfway, undefined)
+                      return yield* Effect.never
+                    }
+                    ran.push(n)
+                    return n
+                  })
+              })
+            ]
+          })
+        const id = yield* withRunnerOn(layer, [make(true)], (r) =>
+          Effect.gen(function*() {
+            const handle = yield* r.submit("halves")
+            yield* Deferred.await(halfway)
+            // Let the last results reach a commit.
+            yield* Effect.sleep("200 millis")
+            return handle.executionId
+          }))
+        expect(ran.length).toBe(500)
+        ran.length = 0
+        const result = yield* withRunnerOn(layer, [make(false)], (r) => r.result(id))
+        expect(result.status).toBe("Completed")
+        expect(result.finalContext.items).toEqual(Array.from({ length: 1000 }, (_, i) => i))
+        // Only the unfinished half ran again.
+        expect(ran.sort((a, b) => a - b)).toEqual(Array.from({ length: 500 }, (_, i) => 500 + i))
+      }))
+  })
+}
