@@ -4,9 +4,12 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
 import { RetryPolicy, Task, Workflow } from "sluice"
+import { readLines, spawnScript, until } from "./support/processes.js"
 import { withRunner, withRunnerOn } from "./support/runner.js"
-import { persistentCases, storageCases } from "./support/storage.js"
+import { persistentCases, storageCases, tempDir } from "./support/storage.js"
 
 const list = Task.make({
   id: "list",
@@ -150,3 +153,38 @@ for (const storage of persistentCases) {
       }))
   })
 }
+
+describe("Task.map in a killed process", () => {
+  const worker = fileURLToPath(new URL("./fixtures/map-worker.ts", import.meta.url))
+  it.scopedLive("SIGKILL half-way: the next process runs only the items not recorded", () =>
+    Effect.gen(function*() {
+      const dir = yield* tempDir
+      const db = join(dir, "map.db")
+      const ledger = join(dir, "ledger.txt")
+      const ended = () => readLines(ledger).filter(([kind]) => kind === "end").map(([, i]) => Number(i))
+      const first = spawnScript(worker, [db, ledger, "start"])
+      yield* until("half the items", () => ended().length >= 500)
+      first.process.kill("SIGKILL")
+      const exit = yield* Effect.promise(() => first.exited)
+      expect(exit.signal).toBe("SIGKILL")
+      const endedBefore = new Set(ended())
+      const linesBefore = readLines(ledger).length
+      expect(endedBefore.size).toBeGreaterThanOrEqual(500)
+      expect(endedBefore.size).toBeLessThan(1000)
+
+      const second = spawnScript(worker, [db, ledger, "resume"])
+      const secondExit = yield* Effect.promise(() => second.exited)
+      expect(second.stderr()).toBe("")
+      expect(secondExit.code).toBe(0)
+      expect(second.stdout()).toContain("RESULT Completed 1000 in-order")
+      const startedAfter = readLines(ledger).slice(linesBefore).filter(([kind]) => kind === "start").map(([, i]) =>
+        Number(i)
+      )
+      // Every item that had not ended ran in the second process…
+      for (let i = 0; i < 1000; i++) if (!endedBefore.has(i)) expect(startedAfter).toContain(i)
+      // …and of those that had, only the few whose end was not yet committed (one round's worth).
+      const again = startedAfter.filter((i) => endedBefore.has(i))
+      expect(again.length).toBeLessThanOrEqual(50)
+      expect(startedAfter.length).toBeLessThan(1000 - endedBefore.size + 51)
+    }), 120_000)
+})
