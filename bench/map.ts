@@ -1,8 +1,8 @@
 /**
  * `Task.map` at width: one execution mapping n items (a trivial body) on a SQLite file, against
  * the static fan-out of the same width (one task per item) where one fits; engine overhead per
- * item (wall time / n) and the process's peak RSS. Each width runs in a fresh process, so that
- * peak RSS is its own:
+ * item (wall time / n, the trivial body's own time included) and the process's peak RSS. Each
+ * width runs in a fresh process, so that peak RSS is its own (`npm run bench` runs them):
  *
  *   node --expose-gc --import tsx bench/map.ts <n> [static]
  */
@@ -50,9 +50,6 @@ const layer = Runner.layer({ workflows: [workflow], maxConcurrentTasks: 64 }).pi
   Layer.provide(Storage.layerSqlite({ filename }))
 )
 const ms = await Effect.runPromise(Effect.scoped(Effect.provide(program, layer)))
-const rssMb = process.resourceUsage().maxRSS / 1024
-console.log(
-  `${staticFanOut ? "static fan-out" : "Task.map"} ${n} items: ${Math.round(ms)} ms, ${
-    ((ms * 1000) / n).toFixed(1)
-  } µs/item, peak RSS ${Math.round(rssMb)} MB`
-)
+const peakRssMiB = (process.resourceUsage().maxRSS * 1024) / 2 ** 20
+// The last line, for bench/mapSection.ts.
+console.log(JSON.stringify({ kind: staticFanOut ? "static" : "map", n, ms, usPerItem: (ms * 1000) / n, peakRssMiB }))

@@ -61,6 +61,16 @@ export const targets = (rows: ReadonlyArray<Row>, quick: boolean): Array<string>
       `${verdict(memory.value! <= 2048)}: ${fmt(memory.value!)} bytes retained per waiting task (target ≤ 2,048)`
     )
   }
+  const million = rows.filter((r) => r.section === "map" && r.n === 1_000_000)
+  const us = million.find((r) => r.unit === "µs/item")
+  const rss = million.find((r) => r.unit === "MiB")
+  if (us && rss) {
+    out.push(
+      `${verdict(us.value! <= 30 && rss.value! <= 1024)}: Task.map over 1,000,000 items on a SQLite file: ${
+        fmt(us.value!)
+      } µs/item, peak RSS ${fmt(rss.value!)} MiB (target ≤ 30 µs, ≤ 1,024 MiB)`
+    )
+  }
   const three = rows.find((r) => r.section === "scaleout" && r.n === 3 && r.case.includes("5-task"))
   if (three) {
     out.push(
@@ -134,6 +144,8 @@ export const markdown = (rows: ReadonlyArray<Row>, when: string, quick: boolean)
   }
   lines.push("", "cloaca's tutorial prints 2.34 s for the same workflow.", "", "## Memory", "")
   for (const r of section("memory")) lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
+  lines.push("", "## Task.map at width (one execution, SQLite file; a fresh process per row)", "")
+  for (const r of section("map")) lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
   lines.push("", "## Peer: @effect/workflow, in memory and durable, on the same shapes", "")
   lines.push("| shape | implementation | figure | × @effect/workflow's time |", "|---|---|---:|---:|")
   for (const r of section("peer")) {
