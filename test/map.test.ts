@@ -50,6 +50,33 @@ for (const storage of storageCases) {
         expect(most).toBeGreaterThan(1)
       }))
 
+    it.scopedLive("items run under the runner's permits, shared with its tasks", () =>
+      Effect.gen(function*() {
+        let running = 0
+        let most = 0
+        const busy = <A>(body: Effect.Effect<A>) =>
+          Effect.gen(function*() {
+            most = Math.max(most, ++running)
+            const a = yield* body
+            running--
+            return a
+          })
+        const items = Task.map({
+          id: "items",
+          over: () => Array.from({ length: 30 }, (_, i) => i),
+          concurrency: 8,
+          run: (n: number) => busy(Effect.as(Effect.sleep("2 millis"), n))
+        })
+        const beside = Array.from({ length: 4 }, (_, i) =>
+          Task.make({ id: `beside${i}`, run: () => busy(Effect.sleep("5 millis")) }))
+        const wf = Workflow.make({ name: "permits", tasks: [items, ...beside] })
+        const result = yield* withRunner(storage, { workflows: [wf], maxConcurrentTasks: 3 }, (r) =>
+          r.execute(wf))
+        expect(result.status).toBe("Completed")
+        expect(result.finalContext.items).toEqual(Array.from({ length: 30 }, (_, i) => i))
+        expect(most).toBe(3)
+      }))
+
     it.scopedLive("an item failing twice then succeeding is retried on its own", () =>
       Effect.gen(function*() {
         const tries = new Map<number, number>()

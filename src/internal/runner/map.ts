@@ -3,8 +3,8 @@
  * gives the items; each runs (retried, timed out) on its own, at most `concurrency` at once;
  * results are recorded by the supervisor (`ItemsDone`, taken with each of its rounds), and the
  * end comes in one message (`MapEnded`). After a restart the items recorded since the task began
- * waiting are not run again. Items hold no permit of the runner's (`concurrency` bounds them).
- * Results go to the supervisor as they end; it records them with its next commit.
+ * waiting are not run again. Each item runs under one of the runner's permits (as a task's
+ * attempt does), and at most `concurrency` of them at once.
  */
 import { Cause, Effect } from "effect"
 import { TaskTimeoutError } from "../../Errors.js"
@@ -16,6 +16,7 @@ import type { Wait } from "../dag/task.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Message, RuntimeEnv } from "./active.js"
 import { callUser, errorMessage } from "./attempt.js"
+import { makeWaiter } from "./permits.js"
 
 type MapWait = Extract<Wait, { readonly _tag: "Map" }>
 
@@ -104,10 +105,49 @@ export const runMap = <R>(
     // `concurrency` workers taking the next pending item: nothing is made per item ahead of its
     // turn (a million items are a million numbers, not a million Effects waiting).
     let next = 0
-    const worker = Effect.whileLoop({
-      while: () => next < pending.length,
-      body: () => runItem(pending[next++]),
-      step: () => {}
+    // Each worker runs its items under one of the runner's permits, queueing for it as an
+    // execution does (its own place in the queue). It keeps its permit from item to item while
+    // nobody waits for one, and gives it back (queueing again) as soon as somebody does.
+    const worker = Effect.suspend(() => {
+      let held = false
+      let granted: (() => void) | undefined
+      const waiter = makeWaiter(() => granted?.())
+      const queued = Effect.async<void>((resume) => {
+        if (env.permits.take(waiter, 1) === 1) return resume(Effect.void)
+        granted = () => {
+          if (env.permits.take(waiter, 1) !== 1) return
+          granted = undefined
+          resume(Effect.void)
+        }
+        return Effect.sync(() => {
+          granted = undefined
+          env.permits.leave(waiter)
+        })
+      })
+      const acquire = Effect.suspend(() => {
+        if (held || env.permits.takeFree(1) === 1) return Effect.sync(() => void (held = true))
+        return Effect.map(queued, () => void (held = true))
+      })
+      const yieldIfWanted = Effect.sync(() => {
+        if (held && env.permits.contended) {
+          held = false
+          env.permits.give(1)
+        }
+      })
+      const one = Effect.zipRight(
+        acquire,
+        // The last items may have been taken while this worker waited for its permit.
+        Effect.suspend(() =>
+          next < pending.length ? Effect.zipRight(runItem(pending[next++]), yieldIfWanted) : Effect.void
+        )
+      )
+      return Effect.ensuring(
+        Effect.whileLoop({ while: () => next < pending.length, body: () => one, step: () => {} }),
+        Effect.sync(() => {
+          if (held) env.permits.give(1)
+          held = false
+        })
+      )
     })
     const workers = Math.min(wait.concurrency ?? env.permits.total, Math.max(1, pending.length))
     const ran = yield* Effect.either(

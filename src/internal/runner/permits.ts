@@ -62,6 +62,11 @@ export class Permits {
     return got
   }
 
+  /** Whether an execution (or a map's worker) waits for a permit. */
+  get contended(): boolean {
+    return this.queue.size > 0
+  }
+
   /** Gives permits back: to the queued supervisors first, in order. */
   give(n: number): void {
     while (n > 0) {
