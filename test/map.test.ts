@@ -6,6 +6,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Deferred, Effect } from "effect"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import type { RunnerService } from "sluice"
 import { RetryPolicy, Task, Workflow } from "sluice"
 import { readLines, spawnScript, until } from "./support/processes.js"
 import { withRunner, withRunnerOn } from "./support/runner.js"
@@ -75,6 +76,92 @@ for (const storage of storageCases) {
         expect(result.status).toBe("Completed")
         expect(result.finalContext.items).toEqual(Array.from({ length: 30 }, (_, i) => i))
         expect(most).toBe(3)
+      }))
+
+    it.scopedLive("every permit comes back: after a cancel, after failFast, and while an item waits to retry", () =>
+      Effect.gen(function*() {
+        // Two tasks that finish only when both run at once: it needs both permits of the runner.
+        const both = (name: string) =>
+          Effect.gen(function*() {
+            const met = yield* Deferred.make<void>()
+            let arrived = 0
+            const meet = () =>
+              Effect.zipRight(
+                Effect.sync(() => ++arrived === 2 ? Deferred.unsafeDone(met, Effect.void) : undefined),
+                Deferred.await(met)
+              )
+            return Workflow.make({
+              name,
+              tasks: [Task.make({ id: "x", run: meet }), Task.make({ id: "y", run: meet })]
+            })
+          })
+        const wide = (failFast: boolean, run: (n: number) => unknown) =>
+          Workflow.make({
+            name: `wide-${failFast}`,
+            tasks: [
+              Task.make({ id: "beside", run: () => Effect.never }),
+              Task.map({
+                id: "items",
+                over: () => Array.from({ length: 50 }, (_, i) => i),
+                concurrency: 4,
+                failFast,
+                run
+              })
+            ]
+          })
+        const cancelled = wide(false, () => Effect.never)
+        const failing = wide(true, (n) => n === 5 ? Effect.fail(new Error("five")) : Effect.sleep("2 millis"))
+        const [p1, p2, p3] = [yield* both("p1"), yield* both("p2"), yield* both("p3")]
+        const backoff = Workflow.make({
+          name: "backoff",
+          tasks: [
+            Task.map({
+              id: "items",
+              over: () => [0, 1],
+              concurrency: 2,
+              retry: RetryPolicy.fixed({ maxAttempts: 2, delay: "1 hour" }),
+              run: () => Effect.fail(new Error("down"))
+            })
+          ]
+        })
+        const probe = (r: RunnerService, wf: Workflow.Workflow<never>) =>
+          Effect.map(Effect.either(Effect.timeout(r.execute(wf), "5 seconds")), (e) => e._tag)
+        const workflows = [cancelled, failing, p1, p2, p3, backoff]
+        yield* withRunner(storage, { workflows, maxConcurrentTasks: 2 }, (r) =>
+          Effect.gen(function*() {
+            const h = yield* r.submit(cancelled)
+            yield* Effect.sleep("50 millis")
+            yield* r.cancel(h.executionId)
+            expect((yield* h.result).status).toBe("Cancelled")
+            expect(yield* probe(r, p1)).toBe("Right")
+            const f = yield* r.submit(failing)
+            yield* Effect.sleep("100 millis")
+            yield* r.cancel(f.executionId)
+            expect(yield* probe(r, p2)).toBe("Right")
+            // Both items wait an hour to retry: they hold no permit meanwhile.
+            yield* r.submit(backoff)
+            yield* Effect.sleep("50 millis")
+            expect(yield* probe(r, p3)).toBe("Right")
+          }))
+      }))
+
+    it.scopedLive("a wide map does not starve its execution's other tasks", () =>
+      Effect.gen(function*() {
+        let lastItemAt = 0
+        let bAt = 0
+        const m = Task.map({
+          id: "m",
+          over: () => Array.from({ length: 200 }, (_, i) => i),
+          concurrency: 8,
+          run: (n: number) =>
+            Effect.as(Effect.zipRight(Effect.sleep("3 millis"), Effect.sync(() => lastItemAt = Date.now())), n)
+        })
+        const a = Task.make({ id: "a", run: () => Effect.sleep("20 millis") })
+        const b = Task.make({ id: "b", dependencies: [a], run: () => void (bAt = Date.now()) })
+        const wf = Workflow.make({ name: "starve", tasks: [a, m, b] })
+        yield* withRunner(storage, { workflows: [wf], maxConcurrentTasks: 2 }, (r) => r.execute(wf))
+        expect(bAt).toBeGreaterThan(0)
+        expect(bAt).toBeLessThan(lastItemAt)
       }))
 
     it.scopedLive("an item failing twice then succeeding is retried on its own", () =>

@@ -6,7 +6,7 @@
  * waiting are not run again. Each item runs under one of the runner's permits (as a task's
  * attempt does), and at most `concurrency` of them at once.
  */
-import { Cause, Effect } from "effect"
+import { Cause, Effect, Either, Schedule } from "effect"
 import { TaskTimeoutError } from "../../Errors.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import { TaskContextImpl } from "../../TaskContext.js"
@@ -71,8 +71,15 @@ export const runMap = <R>(
       offer({ _tag: "ItemsDone", task, take })
     }
     const failures: Array<string> = []
-    const runItem = (i: number) => {
-      let attempt = 1
+    /** What a worker holds: one of the runner's permits, taken per attempt (see `worker`). */
+    interface Permit {
+      readonly acquire: Effect.Effect<void>
+      /** Gives the permit back if anybody waits for one (kept between items otherwise). */
+      readonly yieldIfWanted: Effect.Effect<void>
+      /** Gives the permit back (a retry's wait holds none, as a task's does not). */
+      readonly release: Effect.Effect<void>
+    }
+    const runItem = (i: number, permit: Permit) => {
       // A body that throws fails its item (as a task's attempt), it is not a defect of the map.
       let once = Effect.catchAllDefect(callUser<R>(() => wait.run(items[i], ctx)), Effect.fail)
       if (wait.timeoutMs !== undefined) {
@@ -81,25 +88,40 @@ export const runMap = <R>(
           onTimeout: () => new TaskTimeoutError({ taskId: `${taskId}[${i}]`, timeoutMs: wait.timeoutMs! })
         })
       }
-      const retried = wait.retry.maxAttempts > 1
-        ? Effect.retry(once, {
-          schedule: wait.retry.schedule,
-          while: (e) => RetryPolicy.allowsRetry(wait.retry, attempt++, e)
-        })
-        : once
-      return Effect.flatMap(Effect.either(retried), (outcome) => {
+      const attempt = Effect.either(Effect.zipRight(permit.acquire, once))
+      const retried = wait.retry.maxAttempts <= 1 ? attempt : Effect.flatMap(
+        Schedule.driver(wait.retry.schedule),
+        (driver) => {
+          const loop = (n: number): Effect.Effect<Either.Either<unknown, unknown>, never, R> =>
+            Effect.flatMap(attempt, (outcome) => {
+              if (outcome._tag === "Right" || !RetryPolicy.allowsRetry(wait.retry, n, outcome.left)) {
+                return Effect.succeed(outcome)
+              }
+              // The schedule's wait, without the permit; a schedule that is done ends the retries.
+              return Effect.zipRight(
+                permit.release,
+                Effect.matchEffect(driver.next(outcome.left), {
+                  onFailure: () => Effect.succeed(outcome),
+                  onSuccess: () => loop(n + 1)
+                })
+              )
+            })
+          return loop(1)
+        }
+      )
+      return Effect.flatMap(retried, (outcome) => {
         if (outcome._tag === "Right") {
           const value = outcome.right === undefined ? null : outcome.right
           try {
             results[i] = toFrozenJson(`${taskId}[${i}]`, value)
             batch.push([i, results[i]])
             send()
-            return Effect.void
+            return permit.yieldIfWanted
           } catch (error) {
             failures.push(`item ${i}: ${errorMessage(error)}`)
           }
         } else failures.push(`item ${i}: ${errorMessage(outcome.left)}`)
-        return wait.failFast ? Effect.fail(new Error(failures[0])) : Effect.void
+        return wait.failFast ? Effect.fail(new Error(failures[0])) : permit.yieldIfWanted
       })
     }
     // `concurrency` workers taking the next pending item: nothing is made per item ahead of its
@@ -113,9 +135,14 @@ export const runMap = <R>(
       let granted: (() => void) | undefined
       const waiter = makeWaiter(() => granted?.())
       const queued = Effect.async<void>((resume) => {
-        if (env.permits.take(waiter, 1) === 1) return resume(Effect.void)
+        if (env.permits.take(waiter, 1) === 1) {
+          held = true
+          return resume(Effect.void)
+        }
         granted = () => {
           if (env.permits.take(waiter, 1) !== 1) return
+          // Held from here: an interruption before the worker goes on gives it back (below).
+          held = true
           granted = undefined
           resume(Effect.void)
         }
@@ -124,29 +151,27 @@ export const runMap = <R>(
           env.permits.leave(waiter)
         })
       })
-      const acquire = Effect.suspend(() => {
-        if (held || env.permits.takeFree(1) === 1) return Effect.sync(() => void (held = true))
-        return Effect.map(queued, () => void (held = true))
+      const release = Effect.sync(() => {
+        if (!held) return
+        held = false
+        env.permits.give(1)
       })
-      const yieldIfWanted = Effect.sync(() => {
-        if (held && env.permits.contended) {
-          held = false
-          env.permits.give(1)
-        }
-      })
-      const one = Effect.zipRight(
-        acquire,
-        // The last items may have been taken while this worker waited for its permit.
-        Effect.suspend(() =>
-          next < pending.length ? Effect.zipRight(runItem(pending[next++]), yieldIfWanted) : Effect.void
-        )
-      )
+      const permit: Permit = {
+        acquire: Effect.suspend(() => {
+          if (held) return Effect.void
+          if (env.permits.takeFree(1) === 1) {
+            held = true
+            return Effect.void
+          }
+          return queued
+        }),
+        yieldIfWanted: Effect.suspend(() => env.permits.contended ? release : Effect.void),
+        release
+      }
+      const one = Effect.suspend(() => next < pending.length ? runItem(pending[next++], permit) : Effect.void)
       return Effect.ensuring(
         Effect.whileLoop({ while: () => next < pending.length, body: () => one, step: () => {} }),
-        Effect.sync(() => {
-          if (held) env.permits.give(1)
-          held = false
-        })
+        release
       )
     })
     const workers = Math.min(wait.concurrency ?? env.permits.total, Math.max(1, pending.length))

@@ -39,13 +39,20 @@ export class Permits {
   }
 
   /**
-   * Gives `waiter` up to `want` permits now, and queues it for the rest. Returns how many it
-   * holds now; wanting 0 takes it out of the queue and gives back what it was handed.
+   * Gives `waiter` up to `want` permits now, and queues it for the rest (where it stands, if it
+   * is queued already). Returns how many it holds now; wanting 0 takes it out of the queue and
+   * gives back what it was handed.
    */
   take(waiter: Waiter, want: number): number {
     let got = Math.min(waiter.granted, want)
     const extra = waiter.granted - got
     waiter.granted = 0
+    // Still wanting more, a queued waiter keeps its place (a supervisor asking again at each round
+    // must not fall behind the workers of a map that queue again after each item).
+    if (got < want && this.queue.has(waiter)) {
+      waiter.wanted = want - got
+      return got
+    }
     this.dequeue(waiter)
     if (extra > 0) this.give(extra)
     const first = this.queue.values().next().value
