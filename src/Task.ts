@@ -10,7 +10,7 @@ import * as ContextKey from "./ContextKey.js"
 import type { Json } from "./internal/dag/json.js"
 import type { Body, Requirements, Task, Wait } from "./internal/dag/task.js"
 import type { WaitOptions } from "./internal/dag/task.js"
-import { invalidOption, TypeId, variance, waiting } from "./internal/dag/task.js"
+import { invalidOption, retryAndTimeout, TypeId, variance, waiting } from "./internal/dag/task.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { TaskContext, TaskOutput } from "./TaskContext.js"
@@ -108,14 +108,7 @@ export const make: {
 } = (options: Options<unknown> & { readonly output?: Schema.Schema<any, any> }): Task<any, any, any, any> => {
   const id = options.id
   if (typeof options.run !== "function") invalidOption(String(id), "run must be a function")
-  const retry = options.retry ?? RetryPolicy.none
-  if (!RetryPolicy.isRetryPolicy(retry)) invalidOption(id, "retry must be a RetryPolicy")
-  let timeoutMs: number | undefined
-  if (options.timeout !== undefined) {
-    const decoded = decodeDuration(options.timeout, { positive: true })
-    if (Either.isLeft(decoded)) invalidOption(id, `timeout ${decoded.left}`)
-    else timeoutMs = Duration.toMillis(decoded.right)
-  }
+  const { retry, timeoutMs } = retryAndTimeout(id, options)
   for (const cb of ["onSuccess", "onFailure"] as const) {
     if (options[cb] !== undefined && typeof options[cb] !== "function") invalidOption(id, `${cb} must be a function`)
   }

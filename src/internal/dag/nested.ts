@@ -4,12 +4,11 @@
  * their task: the supervisor runs them (runner/waits.ts, runner/map.ts) without a permit of
  * their own, and the state machine ends the task when they end. Re-exported by `Task`.
  */
-import { Duration, Either } from "effect"
-import * as RetryPolicy from "../../RetryPolicy.js"
+import type { Duration } from "effect"
+import type * as RetryPolicy from "../../RetryPolicy.js"
 import type { TaskContext } from "../../TaskContext.js"
-import { decodeDuration } from "../duration.js"
 import type { Task, WaitOptions } from "./task.js"
-import { invalidOption, waiting } from "./task.js"
+import { invalidOption, retryAndTimeout, waiting } from "./task.js"
 
 /**
  * @since 0.5.0
@@ -91,14 +90,7 @@ export const map = <I>(options: MapOptions<I>): Task<never> => {
   if (concurrency !== undefined && (!Number.isInteger(concurrency) || concurrency < 1)) {
     invalidOption(id, `concurrency must be an integer ≥ 1, got ${String(concurrency)}`)
   }
-  const retry = options.retry ?? RetryPolicy.none
-  if (!RetryPolicy.isRetryPolicy(retry)) invalidOption(id, "retry must be a RetryPolicy")
-  let timeoutMs: number | undefined
-  if (options.timeout !== undefined) {
-    const decoded = decodeDuration(options.timeout, { positive: true })
-    if (Either.isLeft(decoded)) invalidOption(id, `timeout ${decoded.left}`)
-    else timeoutMs = Duration.toMillis(decoded.right)
-  }
+  const { retry, timeoutMs } = retryAndTimeout(id, options)
   const failFast = options.failFast === true
   return waiting(options, {
     _tag: "Map",

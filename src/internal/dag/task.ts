@@ -3,12 +3,13 @@
  * the constructors; the model lives here so that the constructors of the waiting tasks and the
  * typed ones share it without an import cycle.
  */
-import type { Either } from "effect"
+import { Duration, Either } from "effect"
 import type * as Effect from "effect/Effect"
 import { WorkflowDefinitionError } from "../../Errors.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
 import type { TaskContext, TaskOutput } from "../../TaskContext.js"
 import * as TriggerRule from "../../TriggerRule.js"
+import { decodeDuration } from "../duration.js"
 import type { Json } from "./json.js"
 
 /**
@@ -154,4 +155,23 @@ export const waiting = (options: WaitOptions, wait: Wait): Task<never> => {
     wait,
     output: undefined
   }
+}
+
+/** A task's (or a map item's) retry policy and per-attempt timeout, checked as `Task.make` does. */
+export const retryAndTimeout = (
+  id: string,
+  options: {
+    readonly retry?: RetryPolicy.RetryPolicy | undefined
+    readonly timeout?: Duration.DurationInput | undefined
+  }
+): { readonly retry: RetryPolicy.RetryPolicy; readonly timeoutMs: number | undefined } => {
+  const retry = options.retry ?? RetryPolicy.none
+  if (!RetryPolicy.isRetryPolicy(retry)) invalidOption(id, "retry must be a RetryPolicy")
+  let timeoutMs: number | undefined
+  if (options.timeout !== undefined) {
+    const decoded = decodeDuration(options.timeout, { positive: true })
+    if (Either.isLeft(decoded)) invalidOption(id, `timeout ${decoded.left}`)
+    else timeoutMs = Duration.toMillis(decoded.right)
+  }
+  return { retry, timeoutMs }
 }

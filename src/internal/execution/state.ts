@@ -6,7 +6,7 @@
  */
 import type { FinalStatus } from "../../Status.js"
 import { isTerminal } from "../../Status.js"
-import { applyDelta, emptyDelta } from "../../TaskContext.js"
+import { applyDelta, emptyDelta, TaskContextImpl } from "../../TaskContext.js"
 import type { Json, JsonObject } from "../dag/json.js"
 import { emptyObject } from "../dag/json.js"
 import { countStatuses, finalContext, finalStatus, inputOf, summarize } from "../dag/rules.js"
@@ -50,6 +50,16 @@ export class ExecutionState extends TaskStates {
     } else {
       this.endWait(task, { _tag: "Failed", error: new Error(ended.error), message: ended.error, completedAt: now }, now)
     }
+  }
+
+  /** The context a wait's own code reads (a deferral's check, a child's input, a map's items). */
+  waitContext(task: number, attempt = 0): TaskContextImpl {
+    return new TaskContextImpl(this.inputOf(task), {
+      taskId: this.graph.ids[task],
+      executionId: this.executionId,
+      workflowName: this.dag.name,
+      attempt
+    })
   }
 
   /** The attempt number as the task's retry policy counts it: from its last rerun. */

@@ -9,7 +9,6 @@
 import { Cause, Effect, Either, Schedule } from "effect"
 import { TaskTimeoutError } from "../../Errors.js"
 import * as RetryPolicy from "../../RetryPolicy.js"
-import { TaskContextImpl } from "../../TaskContext.js"
 import type { Json } from "../dag/json.js"
 import { toFrozenJson } from "../dag/json.js"
 import type { Wait } from "../dag/task.js"
@@ -41,12 +40,7 @@ export const runMap = <R>(
   const taskId = state.graph.ids[task]
   return Effect.gen(function*() {
     const done = yield* recorded(env, state, taskId)
-    const ctx = new TaskContextImpl(state.inputOf(task), {
-      taskId,
-      executionId: state.executionId,
-      workflowName: state.dag.name,
-      attempt: 1
-    })
+    const ctx = state.waitContext(task, 1)
     const items = yield* Effect.try(() => wait.over(ctx))
     if (!Array.isArray(items)) return yield* Effect.fail(new Error("over must return an array"))
     const results = new Array<Json>(items.length)

@@ -88,14 +88,7 @@ const child = (
     env.children.run(
       state.childKey(task),
       workflow,
-      input(
-        new TaskContextImpl(state.inputOf(task), {
-          taskId: state.graph.ids[task],
-          executionId: state.executionId,
-          workflowName: state.dag.name,
-          attempt: 0
-        })
-      ),
+      input(state.waitContext(task)),
       () => state.paused
     )
   ).pipe(
@@ -114,16 +107,7 @@ const poll = <R>(
   everyMs: number,
   offer: (message: Message) => void
 ): Effect.Effect<unknown, never, R> => {
-  const ask = callUser<R>(() =>
-    check(
-      new TaskContextImpl(state.inputOf(task), {
-        taskId: state.graph.ids[task],
-        executionId: state.executionId,
-        workflowName: state.dag.name,
-        attempt: 0
-      })
-    )
-  )
+  const ask = callUser<R>(() => check(state.waitContext(task)))
   const once: Effect.Effect<boolean, unknown, R> = Effect.map(ask, (held) => held === true)
   return Effect.repeat(once, { until: (held) => held, schedule: Schedule.spaced(everyMs) }).pipe(
     Effect.matchCause({
