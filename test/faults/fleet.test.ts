@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionEvent, RunnerService } from "sluice"
 import { Storage } from "sluice"
-import { fleetWorkflow, wideWorkflow } from "../fixtures/fleet-workflow.js"
+import { fleetWorkflow, mappedWorkflow, wideWorkflow } from "../fixtures/fleet-workflow.js"
 import { freshDatabaseUrl, postgresAvailable } from "../support/postgres.js"
 import type { Child } from "../support/processes.js"
 import { readLines, scopedChild, spawnScript, until } from "../support/processes.js"
@@ -53,7 +53,7 @@ const runner = (
     readonly count?: number
     readonly leaseMs?: number
     readonly taskMs?: number
-    readonly workflow?: "fleet" | "wide"
+    readonly workflow?: "fleet" | "wide" | "mapped"
   } = {}
 ) =>
   scopedChild(() =>
@@ -75,7 +75,11 @@ const onlooker = <A, E>(url: string, ledger: string, f: (r: RunnerService) => Ef
   withRunnerOn(
     Storage.layerPostgres({ url }),
     {
-      workflows: [fleetWorkflow(ledger, "onlooker", 0), wideWorkflow(ledger, "onlooker", 0)],
+      workflows: [
+        fleetWorkflow(ledger, "onlooker", 0),
+        wideWorkflow(ledger, "onlooker", 0),
+        mappedWorkflow(ledger, "onlooker", 0)
+      ],
       worker: false,
       runnerId: "onlooker"
     },
@@ -168,6 +172,38 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
             const done = yield* completions(r, [result.id])
             expect(done).toHaveLength(102)
           }))
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "the items of one map run on several runners, retried wherever they ran, their results in item order",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const ledger = join(yield* tempDir, "ledger")
+        const workers = yield* Effect.all(
+          ["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work", { taskMs: 50 }))
+        )
+        yield* ready(workers)
+        const front = yield* runner(url, ledger, "front", "submit", { count: 1, taskMs: 50, workflow: "mapped" })
+        yield* until("the result", () => front.stdout().includes("DONE"), 60_000)
+        const [result] = resultsOf(front)
+        expect(result.status).toBe("Completed")
+        const starts = ledgerOf(ledger).filter((l) => l.kind === "start" && l.task.startsWith("items["))
+        // Every third item failed once and ran again; the others ran once.
+        const runs = countBy(starts, (l) => l.task)
+        expect(Array.from({ length: 120 }, (_, i) => runs.get(`items[${i}]`))).toEqual(
+          Array.from({ length: 120 }, (_, i) => i % 3 === 0 ? 2 : 1)
+        )
+        const byRunner = countBy(starts, (l) => l.runner)
+        console.log(`[fleet] one map of 120 items, items per runner: ${JSON.stringify(Object.fromEntries(byRunner))}`)
+        expect([...byRunner.keys()].sort()).toEqual(["w1", "w2", "w3"])
+        // The runner of an item's last attempt (the ledger is in time order).
+        const ranBy = new Map(starts.map((l) => [l.task, l.runner]))
+        const stored = yield* onlooker(url, ledger, (r) => r.result(result.id))
+        // Each item's result is the runner that ran it, in item order, whichever runner it was.
+        expect(stored.finalContext.items).toEqual(Array.from({ length: 120 }, (_, i) => ranBy.get(`items[${i}]`)))
       }),
     120_000
   )

@@ -1,14 +1,17 @@
 /**
  * A worker runs attempts other runners offered (see offers.ts): it claims as many as it has free
- * permits (its own executions' tasks come first), runs each body with the services of its
- * workflow, and leaves the outcome for the execution's owner, which records it.
+ * permits (its own executions' tasks come first), runs each body (a task's, or one item of a
+ * map's) with the services of its workflow, and leaves the outcome for the execution's owner,
+ * which records it.
  */
 import type { Scope } from "effect"
 import { Effect, Exit, Fiber, Queue } from "effect"
 import { deepFreeze } from "../dag/json.js"
 import type { JsonObject } from "../dag/json.js"
 import type { AttemptOutcome } from "../execution/model.js"
-import type { FleetStorage, QueuedTask } from "../storage/service.js"
+import type { FleetStorage, QueuedTask, TaskOutcome } from "../storage/service.js"
+import type { ItemOutcome } from "./map.js"
+import { parseItemId } from "./map.js"
 import type { Runtime } from "./runtime.js"
 import { liveSleep } from "./timers.js"
 
@@ -26,29 +29,39 @@ export const makeClaimer = (storage: FleetStorage, runnerId: string, leaseHolds:
     const runClaimed = (runtime: Runtime, task: QueuedTask) =>
       Effect.gen(function*() {
         const runnable = runtime.registry.runnableOf(task.workflowName, task.workflowVersion)
-        const index = runnable?.workflow.graph.index.get(task.taskId)
-        const outcome: AttemptOutcome = runnable === undefined || index === undefined
-          ? {
-            _tag: "Failed",
-            error: undefined,
-            message: `runner ${runnerId} does not have task "${task.taskId}" of workflow "${task.workflowName}"`,
-            completedAt: Date.now()
-          }
-          : yield* runnable.runTask({
-            input: deepFreeze(task.input as JsonObject),
-            executionId: task.executionId,
-            workflowName: task.workflowName,
-            attempt: task.attempt,
-            limits: runtime.env.limits
-          }, index)
+        const graph = runnable?.workflow.graph
+        const index = graph?.index.get(task.taskId)
+        // Not a task of the DAG: an item of one of its maps (`map[3]`)?
+        const item = index === undefined ? parseItemId(task.taskId) : undefined
+        const mapIndex = item === undefined ? undefined : graph?.index.get(item[0])
+        const missing = (): ItemOutcome => ({
+          error: `runner ${runnerId} does not have task "${task.taskId}" of workflow "${task.workflowName}"`
+        })
+        const reported: Omit<TaskOutcome, "taskId" | "attempt" | "runnerId" | "completedAt"> = runnable === undefined
+          ? missing()
+          : index !== undefined
+          ? yield* Effect.map(
+            runnable.runTask({
+              input: deepFreeze(task.input as JsonObject),
+              executionId: task.executionId,
+              workflowName: task.workflowName,
+              attempt: task.attempt,
+              limits: runtime.env.limits
+            }, index),
+            (outcome: AttemptOutcome) =>
+              outcome._tag === "Succeeded" ? { delta: outcome.delta } : { error: outcome.message }
+          )
+          : mapIndex === undefined
+          ? missing()
+          : yield* runnable.runItem(task, mapIndex, item![1])
         // A runner whose lease lapsed meanwhile records nothing from before: another may run it now.
         if (!leaseHolds()) return yield* Effect.logWarning(`task ${task.taskId} of ${task.executionId}: lease lost`)
         yield* storage.report(task.executionId, task.claim ?? 0, {
           taskId: task.taskId,
           attempt: task.attempt,
           runnerId,
-          completedAt: outcome.completedAt,
-          ...(outcome._tag === "Succeeded" ? { delta: outcome.delta } : { error: outcome.message })
+          completedAt: Date.now(),
+          ...reported
         }).pipe(Effect.retry({ schedule: runtime.env.storageRetry, times: 20 }))
       }).pipe(
         Effect.catchAllCause((cause) =>

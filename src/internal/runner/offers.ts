@@ -3,14 +3,18 @@
  * when other workers are alive, are started as offered attempts, committed with the round that
  * records them (`Batch.offers`); any runner claims one, runs its body and leaves its outcome; the
  * owner records the outcome in a round that also removes the offer (`Batch.dequeued`). The owner
- * stays the one place where the DAG is decided. See docs/ARCHITECTURE.md, "Scale-out".
+ * stays the one place where the DAG is decided. A map's item attempts go the same way
+ * (`ItemOffers`): offered under the item's id (`map[3]`), their outcome handed to the map's fiber.
+ * See docs/ARCHITECTURE.md, "Scale-out".
  */
 import { Effect } from "effect"
 import type { StorageError } from "../../Errors.js"
 import { emptyDelta } from "../../TaskContext.js"
+import type { Json } from "../dag/json.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Dequeued, QueuedTask } from "../storage/service.js"
 import type { Active, Fleet, Message, OfferParts } from "./active.js"
+import type { ItemOffers, ItemOutcome, OfferedItem } from "./map.js"
 
 /** What a restored execution makes of its previous run's offers (see recovery.ts). */
 export interface Restored {
@@ -19,9 +23,13 @@ export interface Restored {
   readonly drop: ReadonlyArray<Dequeued>
 }
 
-export class Offers {
+export class Offers implements ItemOffers {
   /** Offered attempts without an outcome recorded: task → attempt. */
   private readonly outstanding = new Map<number, number>()
+  /** Offered item attempts waiting for their outcome: "id attempt" → the map's callback. */
+  private readonly items = new Map<string, (outcome: ItemOutcome) => void>()
+  /** Items were offered: some may still be in the queue when the execution ends. */
+  private itemsOffered = false
   private offers: Array<QueuedTask> = []
   private dequeued: Array<Dequeued> = []
 
@@ -30,12 +38,42 @@ export class Offers {
     private readonly fleet: Fleet,
     private readonly state: ExecutionState,
     private readonly active: Active,
+    /** This runner's permits (the other workers are reckoned to have as many). */
+    private readonly permits: number,
     restored: Restored | undefined
   ) {
     if (restored === undefined) return
     for (const [taskId, attempt] of restored.keep) this.outstanding.set(state.graph.index.get(taskId)!, attempt)
     this.dequeued.push(...restored.drop)
-    active.offered = this.outstanding.size
+    this.count()
+  }
+
+  private count(): void {
+    this.active.offered = this.outstanding.size + this.items.size
+  }
+
+  /** How many more attempts the other workers could run at once, if they have this runner's permits. */
+  readonly room = (): number => this.fleet.otherWorkers() * this.permits - this.outstanding.size - this.items.size
+
+  offer: ItemOffers["offer"] = (id, attempt, item: OfferedItem, done) => {
+    const key = `${id} ${attempt}`
+    this.items.set(key, done)
+    this.itemsOffered = true
+    this.offers.push({
+      executionId: this.state.executionId,
+      taskId: id,
+      attempt,
+      workflowName: this.state.dag.name,
+      workflowVersion: this.state.dag.version,
+      input: item
+    })
+    this.count()
+    return () => {
+      if (!this.items.delete(key)) return
+      // Not wanted any more (failFast, a cancel): out of the queue, whoever holds it.
+      this.dequeued.push({ executionId: this.state.executionId, taskId: id, attempt })
+      this.count()
+    }
   }
 
   /**
@@ -44,11 +82,10 @@ export class Offers {
    * database costs more than waiting for a permit here), and as many as the other workers could
    * run at once if they have as many permits as this one.
    */
-  offer(now: number, permits: number): void {
+  offerReady(now: number): void {
     const { state } = this
-    const others = this.fleet.otherWorkers()
-    if (state.startable <= permits || others === 0) return
-    const room = others * permits - this.outstanding.size
+    if (state.startable <= this.permits) return
+    const room = this.room()
     if (room <= 0) return
     for (const task of state.start(Math.min(room, state.startable), now, true)) {
       const attempt = state.tasks.attempts[task]
@@ -62,13 +99,15 @@ export class Offers {
         input: state.inputOf(task)
       })
     }
-    this.active.offered = this.outstanding.size
+    this.count()
   }
 
   /** The execution ended or was cancelled: none of its offers is wanted any more. */
   clear(): void {
-    if (this.outstanding.size === 0 && this.offers.length === 0) return
+    if (this.outstanding.size === 0 && this.offers.length === 0 && !this.itemsOffered) return
     this.outstanding.clear()
+    this.items.clear()
+    this.itemsOffered = false
     this.offers = []
     this.dequeued = [{ executionId: this.state.executionId }]
     this.active.offered = 0
@@ -85,13 +124,21 @@ export class Offers {
 
   /** The outcomes other runners left, as the messages the supervisor handles. */
   get collect(): Effect.Effect<Array<Message>, StorageError> {
-    if (this.outstanding.size === 0) return Effect.succeed([])
+    if (this.outstanding.size === 0 && this.items.size === 0) return Effect.succeed([])
     return Effect.map(this.fleet.storage.outcomes(this.state.executionId), (outcomes) => {
       const messages: Array<Message> = []
       for (const o of outcomes) {
         const task = this.state.graph.index.get(o.taskId)
         this.dequeued.push({ executionId: this.state.executionId, taskId: o.taskId, attempt: o.attempt })
-        if (task === undefined || this.outstanding.get(task) !== o.attempt) continue
+        if (task === undefined) {
+          const key = `${o.taskId} ${o.attempt}`
+          const done = this.items.get(key)
+          if (done === undefined) continue
+          this.items.delete(key)
+          done(o.error === undefined ? { value: (o.value ?? null) as Json } : { error: o.error })
+          continue
+        }
+        if (this.outstanding.get(task) !== o.attempt) continue
         this.outstanding.delete(task)
         messages.push({
           _tag: "AttemptEnded",
@@ -113,7 +160,7 @@ export class Offers {
             }
         })
       }
-      this.active.offered = this.outstanding.size
+      this.count()
       return messages
     })
   }

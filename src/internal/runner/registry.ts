@@ -5,15 +5,20 @@
 import type { Context } from "effect"
 import { Effect, Option } from "effect"
 import { StorageError, WorkflowDefinitionError, WorkflowNotFoundError } from "../../Errors.js"
+import { TaskContextImpl } from "../../TaskContext.js"
 import type { Workflow } from "../../Workflow.js"
 import { toDefinition } from "../../Workflow.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
 import { compile } from "../dag/graph.js"
+import { deepFreeze, toFrozenJson } from "../dag/json.js"
 import type { AttemptOutcome, Dag } from "../execution/model.js"
 import type { TaskRow } from "../storage/journal.js"
 import type { ExecutionRow, StorageService } from "../storage/service.js"
+import type { QueuedTask } from "../storage/service.js"
 import type { AttemptInput } from "./attempt.js"
-import { runAttempt } from "./attempt.js"
+import { errorMessage, runAttempt } from "./attempt.js"
+import type { ItemOutcome, OfferedItem } from "./map.js"
+import { itemAttempt, itemId } from "./map.js"
 import type { Active, RuntimeEnv, SuperviseOptions } from "./supervisor.js"
 import { supervise } from "./supervisor.js"
 
@@ -24,6 +29,8 @@ export interface Runnable {
   readonly run: (active: Active, options: SuperviseOptions) => Effect.Effect<WorkflowResult | undefined, StorageError>
   /** One attempt of one of its tasks, for another runner (an offered attempt). */
   readonly runTask: (attempt: Omit<AttemptInput<unknown>, "task">, task: number) => Effect.Effect<AttemptOutcome>
+  /** One attempt of one item of a map task, for another runner (an offered item attempt). */
+  readonly runItem: (offered: QueuedTask, task: number, index: number) => Effect.Effect<ItemOutcome>
 }
 
 export const runnable = <R>(env: RuntimeEnv, workflow: Workflow<R>, services: Context.Context<R>): Runnable => ({
@@ -33,7 +40,29 @@ export const runnable = <R>(env: RuntimeEnv, workflow: Workflow<R>, services: Co
     Effect.flatMap(Effect.clock, (clock) => {
       const begun = runAttempt({ ...attempt, task: workflow.tasks[task], graph: workflow.graph, index: task }, clock)
       return Effect.isEffect(begun) ? Effect.provide(begun, services) : Effect.succeed(begun)
-    })
+    }),
+  runItem: (offered, task, index) => {
+    const wait = workflow.tasks[task].wait
+    const taskId = workflow.graph.ids[task]
+    return Effect.suspend(() => {
+      if (wait?._tag !== "Map") return Effect.fail(new Error(`task "${taskId}" is not a map`))
+      const { context, item } = offered.input as OfferedItem
+      const ctx = new TaskContextImpl(deepFreeze(context), {
+        taskId,
+        executionId: offered.executionId,
+        workflowName: offered.workflowName,
+        attempt: 1
+      })
+      return Effect.flatMap(
+        itemAttempt<R>(wait, taskId, index, item, ctx),
+        (value) => Effect.try(() => toFrozenJson(itemId(taskId, index), value === undefined ? null : value))
+      )
+    }).pipe(
+      Effect.match({ onFailure: (error) => ({ error: errorMessage(error) }), onSuccess: (value) => ({ value }) }),
+      Effect.catchAllDefect((defect) => Effect.succeed({ error: errorMessage(defect) })),
+      Effect.provide(services)
+    )
+  }
 })
 
 /** The one answer to a value that is not a workflow. */

@@ -66,7 +66,7 @@ export const supervise = <R>(
     let collected = false
     const offers = env.fleet === undefined || active.token === undefined
       ? undefined
-      : new Offers(env.fleet, state, active, options.offered)
+      : new Offers(env.fleet, state, active, env.permits.total, options.offered)
 
     const sleepThenRetry = (task: number, delayMs: number) =>
       forked.push([
@@ -261,7 +261,7 @@ export const supervise = <R>(
     for (;;) {
       if (!committed) {
         started = startReady(env, active, now)
-        offers?.offer(now, env.permits.total)
+        offers?.offerReady(now)
         const row = state.isDone ? state.finish(now) : undefined
         if (row !== undefined || state.cancelled) offers?.clear()
         yield* Effect.onError(
@@ -293,7 +293,7 @@ export const supervise = <R>(
       }
       // The waits begun in the round just committed (or restored) get their timers and checks.
       if (state.waitsBegun.length > 0) {
-        forked.push(...armWaits<R>(env, state, (m) => mailbox.offer(m)))
+        forked.push(...armWaits<R>(env, state, (m) => mailbox.offer(m), offers))
       }
       launch(started)
       forkAll()

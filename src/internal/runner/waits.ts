@@ -10,6 +10,7 @@ import { TaskContextImpl } from "../../TaskContext.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Message, RuntimeEnv } from "./active.js"
 import { callUser, errorMessage } from "./attempt.js"
+import type { ItemOffers } from "./map.js"
 import { runMap } from "./map.js"
 import { sleepUntil } from "./timers.js"
 
@@ -40,7 +41,9 @@ export const readSignals = (
 export const armWaits = <R>(
   env: RuntimeEnv,
   state: ExecutionState,
-  offer: (message: Message) => void
+  offer: (message: Message) => void,
+  /** Runners sharing PostgreSQL: a map's item attempts may go to the other workers. */
+  items?: ItemOffers
 ): Array<[number, Effect.Effect<unknown, never, R>]> => {
   const out: Array<[number, Effect.Effect<unknown, never, R>]> = []
   const begun = state.waitsBegun.splice(0)
@@ -60,7 +63,7 @@ export const armWaits = <R>(
     } else if (wait._tag === "Defer") {
       out.push([-1 - task, poll(state, task, wait.check, wait.everyMs, offer)])
     } else if (wait._tag === "Map") {
-      out.push([-1 - task, runMap<R>(env, state, task, wait, offer)])
+      out.push([-1 - task, runMap<R>(env, state, task, wait, offer, items)])
     } else if (!state.paused) {
       // A paused parent starts no child: the supervisor arms it again when it is resumed.
       out.push([-1 - task, child(env, state, task, wait.workflow, wait.input, offer)])

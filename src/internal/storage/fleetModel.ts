@@ -40,6 +40,8 @@ export interface TaskOutcome {
   readonly runnerId: string
   readonly completedAt: number
   readonly delta?: ContextDelta | undefined
+  /** A map item's result (JSON). */
+  readonly value?: unknown
   readonly error?: string | undefined
 }
 

@@ -34,6 +34,7 @@ const Outcome = Schema.parseJson(Schema.Struct({
   runnerId: Schema.String,
   completedAt: Schema.Number,
   delta: Schema.optional(ContextDelta),
+  value: Schema.optional(Schema.Unknown),
   error: Schema.optional(Schema.String)
 }))
 const OutcomeFromSql = Schema.Struct({ outcome: Outcome })
