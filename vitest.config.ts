@@ -15,7 +15,11 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "behaviour", include: ["test/**/*.test.ts"], exclude: ["test/faults/**"] }
+        test: {
+          name: "behaviour",
+          include: ["test/**/*.test.ts", "examples/**/*.test.ts"],
+          exclude: ["test/faults/**"]
+        }
       },
       {
         // Faults that touch shared things (PostgreSQL restarted, a disk filled, processes killed,

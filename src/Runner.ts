@@ -30,7 +30,9 @@ import { make } from "./internal/runner/runner.js"
 import type { ScheduleFire, ScheduleInfo } from "./internal/runner/schedules.js"
 import type { SubmitError } from "./internal/runner/submit.js"
 import type { PollTrigger } from "./PollTrigger.js"
-import type { ListFilter, Storage } from "./Storage.js"
+import type { ListFilter } from "./Storage.js"
+import * as StorageLayers from "./Storage.js"
+import { Storage } from "./Storage.js"
 import type * as Workflow from "./Workflow.js"
 import type {
   AttemptInfo,
@@ -223,6 +225,27 @@ export class Runner extends Context.Tag("sluice/Runner")<Runner, RunnerService>(
     config: Config<R> = {}
   ): Layer.Layer<Runner, InvalidOptionError | WorkflowDefinitionError | StorageError | ScheduleError, Storage | R> {
     return Layer.scoped(Runner, make(config))
+  }
+
+  /**
+   * A runner for testing workflows (see `RunnerTest`): `Runner.layer(config)` on its own fresh
+   * storage, memory by default (`storage: "sqlite"`: SQLite `:memory:`, the SQL path), given as
+   * well (`Storage`). Under `TestClock` every sleep, retry backoff, timeout and cron fire is timed
+   * by that clock.
+   */
+  static layerTest<R = never>(
+    config: Config<R> & { readonly storage?: "memory" | "sqlite" | undefined } = {}
+  ): Layer.Layer<
+    Runner | Storage,
+    InvalidOptionError | WorkflowDefinitionError | StorageError | ScheduleError,
+    R
+  > {
+    const { storage, ...rest } = config
+    return Runner.layer(rest as Config<R>).pipe(
+      Layer.provideMerge(
+        storage === "sqlite" ? StorageLayers.layerSqlite({ filename: ":memory:" }) : StorageLayers.layerMemory
+      )
+    )
   }
 }
 

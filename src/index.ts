@@ -12,6 +12,8 @@ export * as DefaultRunner from "./DefaultRunner.js"
 export * as PollTrigger from "./PollTrigger.js"
 /** @since 0.1.0 */
 export * as RetryPolicy from "./RetryPolicy.js"
+/** @since 0.6.0 */
+export * as RunnerTest from "./RunnerTest.js"
 /** @since 0.2.0 */
 export * as SqlStorage from "./SqlStorage.js"
 /** @since 0.2.0 */

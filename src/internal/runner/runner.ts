@@ -135,7 +135,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       )
       // Runners sharing a database also look every 30 s, in case a wake-up was lost.
       yield* Effect.forkScoped(
-        loop({ rt, triggers: schedules.triggers, pokes, maxSleepMs: fleet === undefined ? 3_600_000 : 30_000 })
+        loop({ rt, triggers: schedules.triggers, pokes, maxSleepMs: fleet === undefined ? undefined : 30_000 })
       )
     }
 

@@ -25,6 +25,7 @@ import type { Runtime } from "./runtime.js"
 import { prepare, start } from "./runtime.js"
 import type { Triggers } from "./schedules.js"
 import { specOf } from "./schedules.js"
+import { clampSleep } from "./timers.js"
 
 /** The fired executions, built and begun: their first round goes into the fire's transaction. */
 const begin = (rt: Runtime, runnable: Runnable, input: JsonObject, now: number): ExecutionState => {
@@ -154,8 +155,12 @@ export interface SchedulerEnv {
   readonly rt: Runtime
   readonly triggers: Triggers
   readonly pokes: Queue.Queue<void>
-  /** Runners sharing a database: how long to sleep at most, in case a wake-up was lost. */
-  readonly maxSleepMs: number
+  /**
+   * Runners sharing a database: how long to sleep at most, in case a wake-up was lost. Alone
+   * (undefined), every change pokes the loop: with nothing due it sleeps on no clock at all (a
+   * test runtime's `settle` sees no periodic wake-up to step through).
+   */
+  readonly maxSleepMs: number | undefined
 }
 
 /** The scheduler's loop: fires what is due, then sleeps until the next due time or a change. */
@@ -165,7 +170,7 @@ export const loop = (env: SchedulerEnv): Effect.Effect<never, never, Scope.Scope
   const step: Effect.Effect<number, StorageError, Scope.Scope> = Effect.gen(function*() {
     const rows = yield* rt.env.storage.schedules.list
     const now = yield* Clock.currentTimeMillis
-    let wakeAt = now + env.maxSleepMs
+    let wakeAt = env.maxSleepMs === undefined ? Infinity : now + env.maxSleepMs
     for (const row of rows) {
       if (row.paused) continue
       if (row.kind === "cron") {
@@ -222,7 +227,9 @@ export const loop = (env: SchedulerEnv): Effect.Effect<never, never, Scope.Scope
         (cause) => Effect.as(Effect.logWarning(`schedules not read: ${errorMessage(Cause.squash(cause))}`), 1000)
       )
       if (delay <= 0) return
-      yield* Effect.raceFirst(Effect.sleep(delay), Queue.take(pokes))
+      yield* delay === Infinity
+        ? Queue.take(pokes)
+        : Effect.raceFirst(Effect.sleep(clampSleep(delay)), Queue.take(pokes))
       yield* Queue.takeAll(pokes)
     })
   )
