@@ -54,6 +54,8 @@ export interface Options<Ret, Id extends string = string, Deps extends Dependenc
   readonly retry?: RetryPolicy.RetryPolicy | undefined
   /** Per attempt: the attempt's fiber is interrupted (finalizers run) and the attempt fails. */
   readonly timeout?: Duration.DurationInput | undefined
+  /** Among the ready tasks of its execution, higher starts first (default 0; a finite number). */
+  readonly priority?: number | undefined
   readonly triggerRule?: TriggerRule.TriggerRule | undefined
   /** After each successful attempt. An error here is logged and changes nothing. */
   readonly onSuccess?: ((taskId: string, ctx: TaskContext) => unknown) | undefined
@@ -109,6 +111,10 @@ export const make: {
   const id = options.id
   if (typeof options.run !== "function") invalidOption(String(id), "run must be a function")
   const { retry, timeoutMs } = retryAndTimeout(id, options)
+  const { priority } = options
+  if (priority !== undefined && (typeof priority !== "number" || !Number.isFinite(priority))) {
+    invalidOption(id, `priority must be a finite number, got ${String(priority)}`)
+  }
   for (const cb of ["onSuccess", "onFailure"] as const) {
     if (options[cb] !== undefined && typeof options[cb] !== "function") invalidOption(id, `${cb} must be a function`)
   }
@@ -134,6 +140,7 @@ export const make: {
     run: options.run as (ctx: TaskContext) => Body<unknown>,
     retry,
     timeoutMs,
+    ...(priority === undefined || priority === 0 ? {} : { priority }),
     triggerRule: options.triggerRule ?? TriggerRule.noneFailed,
     onSuccess: options.onSuccess,
     onFailure: options.onFailure,

@@ -45,6 +45,8 @@ export interface Task<
   readonly retry: RetryPolicy.RetryPolicy
   /** Per-attempt timeout in milliseconds. */
   readonly timeoutMs: number | undefined
+  /** Among its execution's ready tasks, higher starts first (absent: 0). */
+  readonly priority?: number | undefined
   readonly triggerRule: TriggerRule.TriggerRule
   readonly onSuccess: ((taskId: string, ctx: TaskContext) => unknown) | undefined
   readonly onFailure: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined

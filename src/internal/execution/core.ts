@@ -14,6 +14,7 @@ import { emptyObject } from "../dag/json.js"
 import type { Outcome } from "../dag/rules.js"
 import { decide, inputOf, outcomeOf } from "../dag/rules.js"
 import type { AttemptOutcome, Dag, ExecutionMeta } from "./model.js"
+import { byPriority, hasPriorities } from "./model.js"
 import { Round } from "./round.js"
 import { TaskTable } from "./tasks.js"
 
@@ -26,6 +27,7 @@ export class TaskStates {
   protected readonly inputs: Array<JsonObject | undefined>
   protected readonly outputs: Array<JsonObject | undefined>
   protected readonly ready: Array<number> = []
+  private hasPriorities: boolean | undefined
   protected readyHead = 0
   protected terminalCount = 0
   paused = false
@@ -275,6 +277,10 @@ export class TaskStates {
    */
   start(permits: number, now: number, offered = false): Array<number> {
     const out: Array<number> = []
+    // Fewer permits than ready tasks: higher priorities first (only if a task has one).
+    if (permits < this.readyCount && (this.hasPriorities ??= hasPriorities(this.dag))) {
+      this.readyHead = byPriority(this.ready, this.readyHead, this.dag.tasks!)
+    }
     while (out.length < permits && this.startable > 0) {
       const i = this.ready[this.readyHead++]
       const attempt = this.tasks.started(i, now)

@@ -13,8 +13,8 @@ export interface Dag {
   readonly name: string
   readonly version: string
   readonly graph: Graph
-  /** The tasks' durable waits, indexed like the graph (a workflow's tasks). */
-  readonly tasks?: ReadonlyArray<{ readonly wait: Wait | undefined }>
+  /** The tasks' durable waits and priorities, indexed like the graph (a workflow's tasks). */
+  readonly tasks?: ReadonlyArray<{ readonly wait: Wait | undefined; readonly priority?: number | undefined }>
   /** The workflow's typed final output, if it has one. */
   readonly output?: WorkflowOutput<unknown> | undefined
 }
@@ -55,4 +55,18 @@ export interface RestoreOptions {
   readonly reason?: string | undefined
   /** Attempts offered to other runners and still theirs to finish: task id → attempt. */
   readonly offered?: ReadonlyMap<string, number> | undefined
+}
+
+/** Whether any task has a priority (only then are ready tasks ordered by it). */
+export const hasPriorities = (dag: Dag): boolean => dag.tasks?.some((t) => (t.priority ?? 0) !== 0) ?? false
+
+/**
+ * Orders the ready tasks not yet started (from `head`), higher priority first, ties in the order
+ * they became ready; compacts the queue and returns its new head (0).
+ */
+export const byPriority = (ready: Array<number>, head: number, tasks: NonNullable<Dag["tasks"]>): number => {
+  const rest = ready.slice(head).sort((a, b) => (tasks[b].priority ?? 0) - (tasks[a].priority ?? 0))
+  ready.length = 0
+  ready.push(...rest)
+  return 0
 }

@@ -58,6 +58,13 @@ export interface RunnerConfig<R = never> {
    */
   readonly worker?: boolean | undefined
   /**
+   * Finish started executions before starting new ones: the permits are served to executions in
+   * the order they came (and a task that ends hands its permit to its own execution first), so a
+   * burst of new executions does not stall those half done. Default false: first come, first
+   * served between supervisors asking, round by round.
+   */
+  readonly depthFirst?: boolean | undefined
+  /**
    * Cron schedules (and poll triggers) this runner fires. Reconciled with storage at start: new
    * ones added, changed ones updated, stored ones that were declared before and are no longer
    * removed (schedules added at run time are left alone). A schedule's workflow must be among
@@ -77,6 +84,11 @@ export interface SubmitOptions {
   readonly idempotencyKey?: string | undefined
   /** The execution is cancelled (status `Cancelled`, reason "timed out") after this long. */
   readonly executionTimeout?: Duration.DurationInput | undefined
+  /**
+   * When tasks of several executions wait for the runner's permits, higher goes first (default
+   * 0; a finite number). Held by this runner while it runs the execution, not stored.
+   */
+  readonly priority?: number | undefined
 }
 
 export const DEFAULT_MAX_CONCURRENT_TASKS = 4
@@ -126,6 +138,7 @@ export const checkStorageRetry = (
 export interface CheckedSubmitOptions {
   readonly key: string | undefined
   readonly timeout: Duration.Duration | undefined
+  readonly priority: number
 }
 
 export const checkSubmitOptions = (
@@ -144,7 +157,11 @@ export const checkSubmitOptions = (
     if (key !== undefined && (typeof key !== "string" || key.length === 0)) {
       return Effect.fail(new InvalidOptionError({ option: "idempotencyKey", detail: "must be a non-empty string" }))
     }
-    return Effect.succeed({ key, timeout })
+    const priority = options?.priority ?? 0
+    if (typeof priority !== "number" || !Number.isFinite(priority)) {
+      return Effect.fail(new InvalidOptionError({ option: "priority", detail: "must be a finite number" }))
+    }
+    return Effect.succeed({ key, timeout, priority })
   })
 
 export const checkRunnerId = (value: unknown): Effect.Effect<string, InvalidOptionError> => {
@@ -168,6 +185,11 @@ export const checkLease = (value: unknown): Effect.Effect<number, InvalidOptionE
     ? Effect.succeed(ms)
     : Effect.fail(new InvalidOptionError({ option: "lease", detail: `must be at least 300 ms, got ${ms} ms` }))
 }
+
+export const checkDepthFirst = (value: unknown): Effect.Effect<boolean, InvalidOptionError> =>
+  value === undefined || typeof value === "boolean"
+    ? Effect.succeed(value === true)
+    : Effect.fail(new InvalidOptionError({ option: "depthFirst", detail: `must be a boolean, got ${String(value)}` }))
 
 export const checkWorker = (value: unknown, shared: boolean): Effect.Effect<boolean, InvalidOptionError> => {
   if (value === undefined || value === true) return Effect.succeed(true)

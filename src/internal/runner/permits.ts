@@ -4,8 +4,9 @@
  * Supervisors take permits before they record an attempt, so that a task waiting for a permit
  * stays `Pending` (nothing is recorded for it) and its attempt is counted only when it starts.
  * A supervisor that cannot get all it wants queues; a permit given back goes to the first one
- * queued (first come, first served between executions) and wakes it. Taking and giving back are
- * plain counter operations: the attempt fibers never wait on a semaphore.
+ * queued and wakes it: the one of highest priority (`submit`'s `priority`), then, with
+ * `depthFirst`, the execution that came first, else the one that queued first. Taking and giving
+ * back are plain counter operations: the attempt fibers never wait on a semaphore.
  */
 export interface Waiter {
   /** Permits handed over while queued, not yet used. */
@@ -14,9 +15,21 @@ export interface Waiter {
   wanted: number
   /** Called when permits were handed over: the supervisor should look again. */
   readonly wake: () => void
+  /** Higher is served first. */
+  readonly priority: number
+  /** The order executions came in (depth-first: older first). */
+  readonly seq: number
 }
 
-export const makeWaiter = (wake: () => void): Waiter => ({ granted: 0, wanted: 0, wake })
+let seqs = 0
+
+export const makeWaiter = (wake: () => void, priority = 0): Waiter => ({
+  granted: 0,
+  wanted: 0,
+  wake,
+  priority,
+  seq: seqs++
+})
 
 export class Permits {
   private free: number
@@ -25,9 +38,26 @@ export class Permits {
 
   /** Called when permits became free with nobody queued (the fleet's claimer looks then). */
   onFree: (() => void) | undefined
+  /** The queue is served by rank, not arrival (a priority was seen, or depth-first). */
+  private ranked: boolean
 
-  constructor(readonly total: number) {
+  /** @param depthFirst executions that came first are served first (they finish before new ones start) */
+  constructor(readonly total: number, readonly depthFirst = false) {
     this.free = total
+    this.ranked = depthFirst
+  }
+
+  /** The waiter served next: the first queued, or by rank. */
+  private first(): Waiter | undefined {
+    if (!this.ranked) return this.queue.values().next().value
+    let best: Waiter | undefined
+    for (const w of this.queue) {
+      if (
+        best === undefined || w.priority > best.priority ||
+        (w.priority === best.priority && this.depthFirst && w.seq < best.seq)
+      ) best = w
+    }
+    return best
   }
 
   /** Up to `want` free permits, only when no execution here waits for one (they come first). */
@@ -55,7 +85,7 @@ export class Permits {
     }
     this.dequeue(waiter)
     if (extra > 0) this.give(extra)
-    const first = this.queue.values().next().value
+    const first = this.first()
     // Queued executions come first: take from the free permits only when none waits.
     if (got < want && first === undefined) {
       const taken = Math.min(want - got, this.free)
@@ -64,6 +94,7 @@ export class Permits {
     }
     if (got < want) {
       waiter.wanted = want - got
+      if (waiter.priority !== 0) this.ranked = true
       this.queue.add(waiter)
     }
     return got
@@ -77,7 +108,7 @@ export class Permits {
   /** Gives permits back: to the queued supervisors first, in order. */
   give(n: number): void {
     while (n > 0) {
-      const first: Waiter | undefined = this.queue.values().next().value
+      const first = this.first()
       if (first === undefined) {
         this.free += n
         this.onFree?.()

@@ -22,6 +22,7 @@ import { attempts, get, history, list, result } from "./inspect.js"
 import type { RunnerConfig, SubmitOptions } from "./options.js"
 import {
   checkContextLimits,
+  checkDepthFirst,
   checkEventBuffer,
   checkLease,
   checkMaxConcurrentTasks,
@@ -65,7 +66,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
     const env: RuntimeEnv = {
       runnerId,
       storage,
-      permits: new Permits(maxConcurrentTasks),
+      permits: new Permits(maxConcurrentTasks, yield* checkDepthFirst(config.depthFirst)),
       hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),
       storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry,
       limits: yield* checkContextLimits(config.contextLimits),

@@ -36,7 +36,12 @@ export interface Runtime {
 }
 
 /** An execution's mailbox, result and place in the permit queue, before it runs. */
-export const prepare = (state: ExecutionState, withLog: boolean, token?: number): Effect.Effect<Active> =>
+export const prepare = (
+  state: ExecutionState,
+  withLog: boolean,
+  token?: number,
+  priority = 0
+): Effect.Effect<Active> =>
   Effect.gen(function*() {
     const mailbox = new Mailbox<Message>()
     return {
@@ -44,7 +49,7 @@ export const prepare = (state: ExecutionState, withLog: boolean, token?: number)
       mailbox,
       done: yield* Deferred.make<WorkflowResult, EndError>(),
       log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined,
-      waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" })),
+      waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" }), priority),
       token,
       lost: false,
       offered: 0,

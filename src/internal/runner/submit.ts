@@ -66,7 +66,7 @@ export const submit = <R>(
       try: () => toFrozenJsonObject(input, rt.env.limits),
       catch: (e) => e as ContextValueError
     })
-    const { key, timeout } = yield* checkSubmitOptions(options)
+    const { key, priority, timeout } = yield* checkSubmitOptions(options)
     const now = yield* Clock.currentTimeMillis
     const executionId = newExecutionId()
     const state = new ExecutionState(entry.workflow, {
@@ -84,7 +84,7 @@ export const submit = <R>(
     // commits would be fenced.)
     const owned = fleet === undefined ? undefined : fleet.hasRoom() ? 1 : null
     if (owned === null) return yield* leave(rt, state, key, now)
-    const active = yield* prepare(state, withLog, owned)
+    const active = yield* prepare(state, withLog, owned, priority)
     // Known here as running before it exists in storage: a concurrent submit with its key, or a
     // `result` or `cancel` with its id, finds it here instead of taking it up from storage.
     rt.active.set(executionId, active)

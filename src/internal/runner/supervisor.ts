@@ -56,7 +56,12 @@ export const supervise = <R>(
     // Retry schedules are stepped here, one state per task that failed (kept on the execution:
     // a parked execution's next supervisor goes on with them).
     const scheduleStates = active.retrySchedules
-    const givePermit = Effect.sync(() => env.permits.give(1))
+    // Depth-first: an ended attempt's permit is its own execution's first (its next round takes
+    // it for the tasks that became ready, or gives it back); otherwise it goes back at once.
+    const returnPermit = env.permits.depthFirst
+      ? () => void active.waiter.granted++
+      : () => env.permits.give(1)
+    const givePermit = Effect.sync(returnPermit)
     // Attempt fibers running: while there are any, the execution cannot park (see parking.ts);
     // nor while the stored signals are being read (the fiber keyed `signalRead`).
     let attempts = 0
@@ -93,7 +98,7 @@ export const supervise = <R>(
           index: task
         }, clock)
         if (!Effect.isEffect(begun)) {
-          env.permits.give(1)
+          returnPermit()
           mailbox.offer({ _tag: "AttemptEnded", task, attempt, outcome: begun })
           continue
         }
