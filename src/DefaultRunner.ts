@@ -14,6 +14,7 @@ import { Cause, Context, Effect, Exit, Layer, ManagedRuntime, Stream } from "eff
 import type { CronSchedule } from "./CronSchedule.js"
 import { RunnerShutdownError } from "./Errors.js"
 import type { EventsDropped, ExecutionEvent } from "./ExecutionEvent.js"
+import type { ConcurrencyInfo } from "./internal/runner/keys.js"
 import type { PollTrigger } from "./PollTrigger.js"
 import type { Config, ExecutionHandle, PruneOptions, ScheduleFire, ScheduleInfo, SubmitOptions } from "./Runner.js"
 import { Runner } from "./Runner.js"
@@ -88,6 +89,10 @@ export interface DefaultRunner {
   scheduleHistory(id: string, options?: { readonly limit?: number | undefined }): Promise<ReadonlyArray<ScheduleFire>>
   /** Deletes finished executions older than `olderThan` (see `Runner`'s `prune`); returns how many. */
   prune(options: PruneOptions): Promise<number>
+  /** See `Runner`'s `setConcurrencyLimit`: `(name, limit)` or `(name, key, limit)`. */
+  setConcurrencyLimit(name: string, keyOrLimit: string | number, limit?: number): Promise<void>
+  /** See `Runner`'s `concurrency`. */
+  concurrency(): Promise<ReadonlyArray<ConcurrencyInfo>>
   /**
    * Live events of every execution, from the moment iteration starts (each loop subscribes
    * anew); `EventsDropped` marks events a slow loop missed. Iteration ends at `shutdown()`.
@@ -162,6 +167,13 @@ export const make = async (url: string, options: Options = {}): Promise<DefaultR
     listSchedules: () => run((r) => r.listSchedules()),
     scheduleHistory: (id, historyOptions) => run((r) => r.scheduleHistory(id, historyOptions)),
     prune: (pruneOptions) => run((r) => r.prune(pruneOptions)),
+    setConcurrencyLimit: (name, keyOrLimit, limit) =>
+      run((r) =>
+        typeof keyOrLimit === "string" && limit !== undefined
+          ? r.setConcurrencyLimit(name, keyOrLimit, limit)
+          : r.setConcurrencyLimit(name, keyOrLimit as number)
+      ),
+    concurrency: () => run((r) => r.concurrency()),
     events: Stream.toAsyncIterable(
       Stream.unwrap(Effect.map(runtime.runtimeEffect, (rt) => Context.get(rt.context, Runner).events))
     ),

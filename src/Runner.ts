@@ -24,6 +24,7 @@ import type {
 import type { EventsDropped, ExecutionEvent } from "./ExecutionEvent.js"
 import type { ExecutionHandle } from "./internal/runner/handle.js"
 import type * as Inspect from "./internal/runner/inspect.js"
+import type { ConcurrencyInfo } from "./internal/runner/keys.js"
 import type { RunnerConfig, SubmitOptions } from "./internal/runner/options.js"
 import type { PruneOptions, RetentionOptions } from "./internal/runner/retention.js"
 import { make } from "./internal/runner/runner.js"
@@ -44,6 +45,8 @@ import type {
 } from "./WorkflowResult.js"
 
 export type {
+  /** @since 0.6.0 */
+  ConcurrencyInfo,
   /** @since 0.1.0 */
   ExecutionHandle,
   /** @since 0.2.0 */
@@ -196,6 +199,17 @@ export interface RunnerService {
    * `status`, if given), with all their rows; returns how many.
    */
   readonly prune: (options: PruneOptions) => Effect.Effect<number, StorageError | InvalidOptionError>
+  /**
+   * Changes a concurrency limit at run time (on this runner): for every key of the limit `name`
+   * (a task's id, or its `concurrency.name`), or for one key. Tasks held back start at once if the
+   * new limit allows; a lower limit lets running tasks finish.
+   */
+  readonly setConcurrencyLimit: {
+    (name: string, limit: number): Effect.Effect<void, InvalidOptionError>
+    (name: string, key: string, limit: number): Effect.Effect<void, InvalidOptionError>
+  }
+  /** Every concurrency key in use on this runner: its limit, tasks running and held back. */
+  readonly concurrency: () => Effect.Effect<ReadonlyArray<ConcurrencyInfo>>
 }
 
 /**

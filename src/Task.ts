@@ -10,7 +10,7 @@ import * as ContextKey from "./ContextKey.js"
 import type { Json } from "./internal/dag/json.js"
 import type { Body, Requirements, Task, Wait } from "./internal/dag/task.js"
 import type { WaitOptions } from "./internal/dag/task.js"
-import { invalidOption, retryAndTimeout, TypeId, variance, waiting } from "./internal/dag/task.js"
+import { checkConcurrency, invalidOption, retryAndTimeout, TypeId, variance, waiting } from "./internal/dag/task.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { TaskContext, TaskOutput } from "./TaskContext.js"
@@ -56,6 +56,17 @@ export interface Options<Ret, Id extends string = string, Deps extends Dependenc
   readonly timeout?: Duration.DurationInput | undefined
   /** Among the ready tasks of its execution, higher starts first (default 0; a finite number). */
   readonly priority?: number | undefined
+  /**
+   * At most `limit` attempts with the same key at once on the runner (`key`: a string, or a
+   * function of the task's context, e.g. the customer); a task waiting for its key holds no
+   * permit. `name` (default: the task's id) is what `runner.setConcurrencyLimit` and
+   * `runner.concurrency()` call it; tasks that give one name share its limits.
+   */
+  readonly concurrency?: {
+    readonly key: string | ((ctx: TaskContext) => string)
+    readonly limit: number
+    readonly name?: string | undefined
+  } | undefined
   readonly triggerRule?: TriggerRule.TriggerRule | undefined
   /** After each successful attempt. An error here is logged and changes nothing. */
   readonly onSuccess?: ((taskId: string, ctx: TaskContext) => unknown) | undefined
@@ -115,6 +126,7 @@ export const make: {
   if (priority !== undefined && (typeof priority !== "number" || !Number.isFinite(priority))) {
     invalidOption(id, `priority must be a finite number, got ${String(priority)}`)
   }
+  const concurrency = checkConcurrency(id, options.concurrency)
   for (const cb of ["onSuccess", "onFailure"] as const) {
     if (options[cb] !== undefined && typeof options[cb] !== "function") invalidOption(id, `${cb} must be a function`)
   }
@@ -141,6 +153,7 @@ export const make: {
     retry,
     timeoutMs,
     ...(priority === undefined || priority === 0 ? {} : { priority }),
+    ...(concurrency === undefined ? {} : { concurrency }),
     triggerRule: options.triggerRule ?? TriggerRule.noneFailed,
     onSuccess: options.onSuccess,
     onFailure: options.onFailure,

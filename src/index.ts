@@ -29,6 +29,7 @@ export * as Workflow from "./Workflow.js"
 export { Runner } from "./Runner.js"
 /** @since 0.1.0 */
 export type {
+  ConcurrencyInfo,
   Config as RunnerConfig,
   ExecuteError,
   ExecutionHandle,

@@ -47,6 +47,8 @@ export interface Task<
   readonly timeoutMs: number | undefined
   /** Among its execution's ready tasks, higher starts first (absent: 0). */
   readonly priority?: number | undefined
+  /** At most `limit` attempts with one key at once (see runner/keys.ts). */
+  readonly concurrency?: TaskConcurrency | undefined
   readonly triggerRule: TriggerRule.TriggerRule
   readonly onSuccess: ((taskId: string, ctx: TaskContext) => unknown) | undefined
   readonly onFailure: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined
@@ -131,6 +133,13 @@ export const invalidOption = (id: string, detail: string): never => {
   throw new WorkflowDefinitionError({ reason: "InvalidOption", taskId: id, detail: `task "${id}": ${detail}` })
 }
 
+/** A task's concurrency limit, as `Task.make` checked it: its name (default: the task's id). */
+export interface TaskConcurrency {
+  readonly name: string
+  readonly key: string | ((ctx: TaskContext) => string)
+  readonly limit: number
+}
+
 /** The common options of the waiting tasks (sleeps, signal waits, children, maps). */
 export interface WaitOptions {
   readonly id: string
@@ -176,4 +185,24 @@ export const retryAndTimeout = (
     else timeoutMs = Duration.toMillis(decoded.right)
   }
   return { retry, timeoutMs }
+}
+
+/** A task's `concurrency` option, checked: a key (string or function) and an integer limit ≥ 1. */
+export const checkConcurrency = (
+  id: string,
+  given: { readonly key?: unknown; readonly limit?: unknown; readonly name?: unknown } | undefined
+): TaskConcurrency | undefined => {
+  if (given === undefined) return undefined
+  if (typeof given !== "object" || given === null) invalidOption(id, "concurrency must be { key, limit }")
+  const { key, limit, name } = given
+  if (typeof key !== "string" && typeof key !== "function") {
+    invalidOption(id, "concurrency.key must be a string or a function of the context")
+  }
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+    invalidOption(id, `concurrency.limit must be an integer ≥ 1, got ${String(limit)}`)
+  }
+  if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
+    invalidOption(id, "concurrency.name must be a non-empty string")
+  }
+  return { name: (name as string | undefined) ?? id, key: key as TaskConcurrency["key"], limit: limit as number }
 }

@@ -27,6 +27,10 @@ export class TaskStates {
   protected readonly inputs: Array<JsonObject | undefined>
   protected readonly outputs: Array<JsonObject | undefined>
   protected readonly ready: Array<number> = []
+  /** Whether a ready task may start now (its concurrency key); unset, every one may. */
+  admit: ((task: number) => boolean) | undefined
+  /** Ready tasks refused by `admit`, until `readmit`. */
+  readonly heldBack = new Set<number>()
   private hasPriorities: boolean | undefined
   protected readyHead = 0
   protected terminalCount = 0
@@ -177,28 +181,6 @@ export class TaskStates {
     return retries
   }
 
-  /**
-   * Whether the execution can park (its supervisor end until something wakes it): nothing ready,
-   * every unfinished task pending, waiting on a timer or a signal, or waiting for a retry. Returns
-   * when it is due to wake (Infinity: only a message wakes it), or undefined when it cannot park
-   * (a deferral's check needs asking, a task runs).
-   */
-  wakeAt(): number | undefined {
-    if (this.readyCount > 0 || this.isDone) return undefined
-    let at = this.meta.deadlineAt ?? Infinity
-    for (let i = 0; i < this.n; i++) {
-      const status = this.tasks.status[i]
-      if (status === "Running") return undefined
-      if (status !== "Waiting" && status !== "Retrying") continue
-      // A deferral's check, a child's end and a map's items are fibers of the supervisor.
-      const tag = status === "Waiting" ? this.waitOf(i)?._tag : undefined
-      if (tag === "Defer" || tag === "Child" || tag === "Map") return undefined
-      const due = this.tasks.dueAt(i)
-      if (due !== undefined && due < at) at = due
-    }
-    return at
-  }
-
   /** A sleep's end or a signal's timeout came, or a deferral's check held. */
   waitDue(task: number, now: number): void {
     const wait = this.waitOf(task)
@@ -283,6 +265,11 @@ export class TaskStates {
     }
     while (out.length < permits && this.startable > 0) {
       const i = this.ready[this.readyHead++]
+      // Its concurrency key is full: held back (no permit used) until readmitted.
+      if (this.admit !== undefined && !this.admit(i)) {
+        this.heldBack.add(i)
+        continue
+      }
       const attempt = this.tasks.started(i, now)
       const taskId = this.graph.ids[i]
       // Offered to any runner: the one that runs it is recorded with its outcome.

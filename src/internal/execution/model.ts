@@ -7,6 +7,7 @@ import type { ContextDelta } from "../../TaskContext.js"
 import type { WorkflowOutput } from "../../Workflow.js"
 import type { Graph } from "../dag/graph.js"
 import type { JsonObject } from "../dag/json.js"
+import type { TaskConcurrency } from "../dag/task.js"
 
 /** What the state machine needs of a workflow: its identity and its compiled DAG. */
 export interface Dag {
@@ -14,7 +15,13 @@ export interface Dag {
   readonly version: string
   readonly graph: Graph
   /** The tasks' durable waits and priorities, indexed like the graph (a workflow's tasks). */
-  readonly tasks?: ReadonlyArray<{ readonly wait: Wait | undefined; readonly priority?: number | undefined }>
+  readonly tasks?: ReadonlyArray<
+    {
+      readonly wait: Wait | undefined
+      readonly priority?: number | undefined
+      readonly concurrency?: TaskConcurrency | undefined
+    }
+  >
   /** The workflow's typed final output, if it has one. */
   readonly output?: WorkflowOutput<unknown> | undefined
 }

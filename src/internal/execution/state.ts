@@ -171,6 +171,34 @@ export class ExecutionState extends TaskStates {
     }
     this.ready.length = 0
     this.readyHead = 0
+    this.heldBack.clear()
+  }
+
+  /**
+   * Whether the execution can park (its supervisor end until something wakes it): nothing ready,
+   * every unfinished task pending, waiting on a timer or a signal, or waiting for a retry. Returns
+   * when it is due to wake (Infinity: only a message wakes it), or undefined when it cannot park
+   * (a deferral's check needs asking, a task runs).
+   */
+  wakeAt(): number | undefined {
+    if (this.readyCount > 0 || this.heldBack.size > 0 || this.isDone) return undefined
+    let at = this.meta.deadlineAt ?? Infinity
+    for (let i = 0; i < this.n; i++) {
+      const status = this.tasks.status[i]
+      if (status === "Running") return undefined
+      if (status !== "Waiting" && status !== "Retrying") continue
+      // A deferral's check, a child's end and a map's items are fibers of the supervisor.
+      const tag = status === "Waiting" ? this.waitOf(i)?._tag : undefined
+      if (tag === "Defer" || tag === "Child" || tag === "Map") return undefined
+      const due = this.tasks.dueAt(i)
+      if (due !== undefined && due < at) at = due
+    }
+    return at
+  }
+
+  /** A task held back by its concurrency key may start: ready again (if still pending). */
+  readmit(task: number): void {
+    if (this.heldBack.delete(task) && this.tasks.status[task] === "Pending" && !this.cancelled) this.ready.push(task)
   }
 
   /** Returns whether it changed anything. */

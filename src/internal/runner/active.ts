@@ -13,6 +13,7 @@ import type { ExecutionState } from "../execution/state.js"
 import { eventsOf } from "../storage/journal.js"
 import type { Batch, FleetStorage, StorageService } from "../storage/service.js"
 import type { Hub } from "./hub.js"
+import type { ExecutionKeys, KeyLimits } from "./keys.js"
 import type { Mailbox } from "./mailbox.js"
 import type { Permits, Waiter } from "./permits.js"
 import { retryTransient } from "./retry.js"
@@ -26,6 +27,8 @@ export type Message =
   | { readonly _tag: "Pause" | "Resume"; readonly ack?: Deferred.Deferred<void> | undefined }
   /** Other runners may have left outcomes of attempts this execution offered. */
   | { readonly _tag: "Outcomes" }
+  /** A task held back by its concurrency key was handed a slot. */
+  | { readonly _tag: "KeyGranted"; readonly task: number }
   /** A durable wait's time came (a sleep's end, a signal's timeout) or a deferral's check held. */
   | { readonly _tag: "WaitDue"; readonly task: number }
   /** A deferral's check failed: the task fails. */
@@ -52,6 +55,8 @@ export interface RuntimeEnv {
   readonly runnerId: string
   readonly storage: StorageService
   readonly permits: Permits
+  /** Concurrency keys' slots, runner-wide. */
+  readonly keys: KeyLimits
   readonly hub: Hub
   /** The waits between tries of a commit that failed for a transient reason. */
   readonly storageRetry: Schedule.Schedule<unknown, StorageError>
@@ -123,6 +128,8 @@ export interface Active {
   readonly log: PubSub.PubSub<ExecutionEvent> | undefined
   /** Its place in the queue for permits. */
   readonly waiter: Waiter
+  /** Its tasks' concurrency keys: slots held and waited for (none without keys). */
+  readonly keys: ExecutionKeys | undefined
   /** Several runners: the token this runner owns the execution with (its commits are fenced by it). */
   readonly token: number | undefined
   /** Set when this runner lost the execution (its lease lapsed): it stops without writing. */

@@ -113,7 +113,7 @@ export const takeUp = (
       offered: offered?.keep
     }, now)
     if (options.resume) state.setPaused(false, now)
-    const active = yield* prepare(state, false, options.token)
+    const active = yield* prepare(rt.env, state, false, options.token)
     yield* start(rt, runnable, active, { waiting, offered })
     return active
   })

@@ -19,6 +19,7 @@ import type { ExecutionHandle, HandleOps } from "./handle.js"
 import { makeHandle } from "./handle.js"
 import { makeHub } from "./hub.js"
 import { attempts, get, history, list, result } from "./inspect.js"
+import { KeyLimits, setConcurrencyLimit } from "./keys.js"
 import type { RunnerConfig, SubmitOptions } from "./options.js"
 import {
   checkContextLimits,
@@ -67,6 +68,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       runnerId,
       storage,
       permits: new Permits(maxConcurrentTasks, yield* checkDepthFirst(config.depthFirst)),
+      keys: new KeyLimits(),
       hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),
       storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry,
       limits: yield* checkContextLimits(config.contextLimits),
@@ -208,6 +210,9 @@ export const make = <R>(config: RunnerConfig<R>) =>
       listSchedules: () => Scheduling.list(schedules),
       scheduleHistory: (id: string, options?: { readonly limit?: number | undefined }) =>
         Scheduling.history(schedules, id, options?.limit),
-      prune: (options: PruneOptions) => prune(storage, options)
+      prune: (options: PruneOptions) => prune(storage, options),
+      setConcurrencyLimit: (name: string, keyOrLimit: string | number, limit?: number) =>
+        setConcurrencyLimit(env.keys, name, keyOrLimit, limit),
+      concurrency: () => Effect.sync(() => env.keys.info())
     }
   })

@@ -11,6 +11,7 @@ import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Fleet } from "./active.js"
 import { ended } from "./ended.js"
+import { ExecutionKeys } from "./keys.js"
 import { Mailbox } from "./mailbox.js"
 import type { Parking } from "./parking.js"
 import { makeWaiter } from "./permits.js"
@@ -37,6 +38,7 @@ export interface Runtime {
 
 /** An execution's mailbox, result and place in the permit queue, before it runs. */
 export const prepare = (
+  env: RuntimeEnv,
   state: ExecutionState,
   withLog: boolean,
   token?: number,
@@ -44,7 +46,20 @@ export const prepare = (
 ): Effect.Effect<Active> =>
   Effect.gen(function*() {
     const mailbox = new Mailbox<Message>()
+    // Concurrency keys: a ready task whose key is full is held back (no permit) until handed a
+    // slot; from the first round on (a submit starts its roots before the supervisor runs).
+    const tasks = state.dag.tasks
+    const keys = tasks?.some((t) => t.concurrency !== undefined)
+      ? new ExecutionKeys(
+        env.keys,
+        tasks.map((t) => t.concurrency),
+        (task) => state.waitContext(task),
+        (task) => mailbox.offer({ _tag: "KeyGranted", task })
+      )
+      : undefined
+    state.admit = keys?.admit
     return {
+      keys,
       state,
       mailbox,
       done: yield* Deferred.make<WorkflowResult, EndError>(),

@@ -51,7 +51,8 @@ const merge = (batches: ReadonlyArray<Batch>): Batch => ({
 const run = (rt: Runtime, runnable: Runnable, states: ReadonlyArray<ExecutionState>) =>
   rt.fleet !== undefined
     ? Effect.void
-    : Effect.forEach(states, (state) => Effect.flatMap(prepare(state, false), (a) => start(rt, runnable, a, {})), {
+    : Effect.forEach(states, (state) =>
+      Effect.flatMap(prepare(rt.env, state, false), (a) => start(rt, runnable, a, {})), {
       discard: true
     })
 

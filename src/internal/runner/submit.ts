@@ -84,7 +84,7 @@ export const submit = <R>(
     // commits would be fenced.)
     const owned = fleet === undefined ? undefined : fleet.hasRoom() ? 1 : null
     if (owned === null) return yield* leave(rt, state, key, now)
-    const active = yield* prepare(state, withLog, owned, priority)
+    const active = yield* prepare(rt.env, state, withLog, owned, priority)
     // Known here as running before it exists in storage: a concurrent submit with its key, or a
     // `result` or `cancel` with its id, finds it here instead of taking it up from storage.
     rt.active.set(executionId, active)

@@ -73,6 +73,9 @@ export const supervise = <R>(
       ? undefined
       : new Offers(env.fleet, state, active, env.permits.total, options.offered)
 
+    // Concurrency keys (see keys.ts): slots held and waited for, given back at the end.
+    const { keys } = active
+
     const sleepThenRetry = (task: number, delayMs: number) =>
       forked.push([
         -1 - task,
@@ -148,6 +151,7 @@ export const supervise = <R>(
         case "AttemptEnded": {
           const { attempt, outcome, task } = message
           if (fibers.delete(task)) attempts--
+          keys?.release(task)
           if (
             outcome._tag === "Succeeded" ||
             !RetryPolicy.allowsRetry(workflow.tasks[task].retry, state.policyAttempt(task, attempt), outcome.error)
@@ -166,6 +170,12 @@ export const supervise = <R>(
           state.retryDue(message.task)
           return undefined
         case "Permits":
+          return undefined
+        case "KeyGranted":
+          // Not wanted any more (cancelled, or paused: asked again at Resume): given back.
+          if (state.tasks.status[message.task] !== "Pending" || state.cancelled || state.paused) {
+            keys?.release(message.task)
+          } else state.readmit(message.task)
           return undefined
         case "WaitDue":
           fibers.delete(-1 - message.task)
@@ -221,6 +231,7 @@ export const supervise = <R>(
               const children = childKeys()
               fibers.clear()
               attempts = 0
+              keys?.releaseAll()
               state.cancel(message.reason, now)
               return passDown(children, "Cancel") ?? Effect.void
             })
@@ -230,6 +241,8 @@ export const supervise = <R>(
           if (message.ack) acks.push(message.ack)
           if (!state.setPaused(message._tag === "Pause", now)) return undefined
           if (message._tag === "Resume") {
+            // Tasks held back by their key try again.
+            for (const task of [...state.heldBack]) state.readmit(task)
             // Child waits reached while paused were not armed: they are now.
             for (let i = 0; i < state.n; i++) {
               if (state.tasks.status[i] === "Waiting" && state.waitOf(i)?._tag === "Child" && !fibers.has(-1 - i)) {
@@ -313,6 +326,8 @@ export const supervise = <R>(
     }
   }).pipe(
     Effect.ensuring(Effect.suspend(() => Fiber.interruptAll(fibers.values()))),
+    // Its slots, and its places in the keys' queues, go back.
+    Effect.ensuring(Effect.sync(() => active.keys?.releaseAll())),
     Effect.ensuring(Effect.sync(() => env.permits.leave(active.waiter))),
     Effect.onExit((exit) => (Exit.isSuccess(exit) ? Effect.void : ended(env, active, exit.cause)))
   )

@@ -1,0 +1,204 @@
+/**
+ * Concurrency keys (`concurrency: { key, limit }` on a task): at most `limit` attempts with one
+ * key run at once on this runner. A task whose key is full is held back by its supervisor without
+ * a permit and queued here; a slot given back goes straight to the first task queued for that key
+ * (first come, first served within a key), whose supervisor is told. Limits can be changed while
+ * it runs (`runner.setConcurrencyLimit`) and are seen (`runner.concurrency()`).
+ */
+import { Effect } from "effect"
+import { InvalidOptionError } from "../../Errors.js"
+import type { TaskContext } from "../../TaskContext.js"
+import type { TaskConcurrency } from "../dag/task.js"
+
+/** Who waits for a slot: told when one is handed over (it holds it from then on). */
+export interface KeyWaiter {
+  readonly granted: () => void
+}
+
+interface Group {
+  readonly name: string
+  readonly key: string
+  /** The limit the task declares (a limit set at run time wins). */
+  declared: number
+  running: number
+  readonly queue: Set<KeyWaiter>
+}
+
+/**
+ * @since 0.6.0
+ * @category models
+ */
+export interface ConcurrencyInfo {
+  /** The limit's name: the task's id unless the task names it (`concurrency.name`). */
+  readonly name: string
+  readonly key: string
+  readonly limit: number
+  readonly running: number
+  /** Tasks ready to run but held back by the limit. */
+  readonly waiting: number
+}
+
+const id = (name: string, key: string) => `${name}\u0000${key}`
+
+export class KeyLimits {
+  private readonly groups = new Map<string, Group>()
+  /** Limits set at run time: by name and key, or by name for every key (`name\u0000`). */
+  private readonly set = new Map<string, number>()
+
+  private limitOf(group: Group): number {
+    return this.set.get(id(group.name, group.key)) ?? this.set.get(`${group.name}\u0000*`) ?? group.declared
+  }
+
+  private group(name: string, key: string, declared: number): Group {
+    const k = id(name, key)
+    let group = this.groups.get(k)
+    if (group === undefined) {
+      group = { name, key, declared, running: 0, queue: new Set() }
+      this.groups.set(k, group)
+    } else group.declared = declared
+    return group
+  }
+
+  /** A slot now (true), or `waiter` queued for the next one (false). */
+  take(name: string, key: string, declared: number, waiter: KeyWaiter): boolean {
+    const group = this.group(name, key, declared)
+    if (group.queue.size === 0 && group.running < this.limitOf(group)) {
+      group.running++
+      return true
+    }
+    group.queue.add(waiter)
+    return false
+  }
+
+  /** A slot back: to the first waiter for the key if the limit allows, else freed. */
+  give(name: string, key: string): void {
+    const group = this.groups.get(id(name, key))
+    if (group === undefined) return
+    group.running--
+    this.serve(group)
+  }
+
+  /** The waiter no longer waits (its execution ended, was cancelled or paused). */
+  leave(name: string, key: string, waiter: KeyWaiter): void {
+    const group = this.groups.get(id(name, key))
+    if (group === undefined) return
+    group.queue.delete(waiter)
+    this.forget(group)
+  }
+
+  /** Changes a limit at run time: for one key, or (no key) for every key of the name. */
+  setLimit(name: string, key: string | undefined, limit: number): void {
+    this.set.set(key === undefined ? `${name}\u0000*` : id(name, key), limit)
+    for (const group of this.groups.values()) {
+      if (group.name === name && (key === undefined || group.key === key)) this.serve(group)
+    }
+  }
+
+  /** Every key in use (running or waiting), with its limit. */
+  info(): Array<ConcurrencyInfo> {
+    return [...this.groups.values()].map((g) => ({
+      name: g.name,
+      key: g.key,
+      limit: this.limitOf(g),
+      running: g.running,
+      waiting: g.queue.size
+    }))
+  }
+
+  private serve(group: Group): void {
+    while (group.queue.size > 0 && group.running < this.limitOf(group)) {
+      const first = group.queue.values().next().value!
+      group.queue.delete(first)
+      group.running++
+      first.granted()
+    }
+    this.forget(group)
+  }
+
+  /** A key nobody runs or waits for is dropped (keys may be per customer: unbounded). */
+  private forget(group: Group): void {
+    if (group.running === 0 && group.queue.size === 0) this.groups.delete(id(group.name, group.key))
+  }
+}
+
+/**
+ * The slots one execution's tasks hold and wait for (its supervisor's): `admit` is the state
+ * machine's admission, `release` follows each attempt's end, `releaseAll` a cancel or the
+ * supervisor's end.
+ */
+export class ExecutionKeys {
+  private readonly held = new Map<number, readonly [string, string]>()
+  private readonly waiting = new Map<number, readonly [string, string, KeyWaiter]>()
+
+  constructor(
+    private readonly limits: KeyLimits,
+    private readonly specs: ReadonlyArray<TaskConcurrency | undefined>,
+    private readonly contextOf: (task: number) => TaskContext,
+    /** A slot was handed to a held-back task: its supervisor readmits it. */
+    private readonly granted: (task: number) => void
+  ) {}
+
+  readonly admit = (task: number): boolean => {
+    const spec = this.specs[task]
+    if (spec === undefined || this.held.has(task)) return true
+    if (this.waiting.has(task)) return false
+    const key = this.keyOf(spec, task)
+    const waiter: KeyWaiter = {
+      granted: () => {
+        this.waiting.delete(task)
+        this.held.set(task, [spec.name, key])
+        this.granted(task)
+      }
+    }
+    if (this.limits.take(spec.name, key, spec.limit, waiter)) {
+      this.held.set(task, [spec.name, key])
+      return true
+    }
+    this.waiting.set(task, [spec.name, key, waiter])
+    return false
+  }
+
+  /** The task's attempt ended (or it is no longer held back): its slot goes back. */
+  release(task: number): void {
+    const slot = this.held.get(task)
+    if (slot === undefined) return
+    this.held.delete(task)
+    this.limits.give(slot[0], slot[1])
+  }
+
+  releaseAll(): void {
+    for (const [name, key, waiter] of this.waiting.values()) this.limits.leave(name, key, waiter)
+    this.waiting.clear()
+    for (const task of [...this.held.keys()]) this.release(task)
+  }
+
+  private keyOf(spec: TaskConcurrency, task: number): string {
+    if (typeof spec.key === "string") return spec.key
+    try {
+      const key = spec.key(this.contextOf(task))
+      return typeof key === "string" ? key : String(key)
+    } catch (error) {
+      // The task runs under one shared key rather than not at all; its own body reports errors.
+      return `(key failed: ${error instanceof Error ? error.message : String(error)})`
+    }
+  }
+}
+
+/** `runner.setConcurrencyLimit(name, limit)` or `(name, key, limit)`, checked. */
+export const setConcurrencyLimit = (
+  limits: KeyLimits,
+  name: unknown,
+  keyOrLimit: unknown,
+  limit?: unknown
+): Effect.Effect<void, InvalidOptionError> =>
+  Effect.suspend(() => {
+    const key = limit === undefined ? undefined : keyOrLimit
+    const value = limit === undefined ? keyOrLimit : limit
+    const bad = (detail: string) => Effect.fail(new InvalidOptionError({ option: "setConcurrencyLimit", detail }))
+    if (typeof name !== "string" || name.length === 0) return bad("the name must be a non-empty string")
+    if (key !== undefined && typeof key !== "string") return bad("the key must be a string")
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+      return bad(`the limit must be an integer ≥ 1, got ${String(value)}`)
+    }
+    return Effect.sync(() => limits.setLimit(name, key, value))
+  })
