@@ -205,11 +205,11 @@ export interface RunnerService {
    * new limit allows; a lower limit lets running tasks finish.
    */
   readonly setConcurrencyLimit: {
-    (name: string, limit: number): Effect.Effect<void, InvalidOptionError>
-    (name: string, key: string, limit: number): Effect.Effect<void, InvalidOptionError>
+    (name: string, limit: number): Effect.Effect<void, InvalidOptionError | StorageError>
+    (name: string, key: string, limit: number): Effect.Effect<void, InvalidOptionError | StorageError>
   }
   /** Every concurrency key in use on this runner: its limit, tasks running and held back. */
-  readonly concurrency: () => Effect.Effect<ReadonlyArray<ConcurrencyInfo>>
+  readonly concurrency: () => Effect.Effect<ReadonlyArray<ConcurrencyInfo>, StorageError>
 }
 
 /**

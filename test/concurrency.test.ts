@@ -26,7 +26,7 @@ const gauge = () => {
   }
 }
 
-const until = (what: string, check: () => Effect.Effect<boolean>) =>
+const until = <E>(what: string, check: () => Effect.Effect<boolean, E>) =>
   Effect.gen(function*() {
     const deadline = Date.now() + 10_000
     while (!(yield* check())) {

@@ -10,7 +10,7 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionEvent, RunnerService } from "sluice"
 import { Storage } from "sluice"
-import { fleetWorkflow, mappedWorkflow, wideWorkflow } from "../fixtures/fleet-workflow.js"
+import { fleetWorkflow, keyedWorkflow, mappedWorkflow, wideWorkflow } from "../fixtures/fleet-workflow.js"
 import { freshDatabaseUrl, postgresAvailable } from "../support/postgres.js"
 import type { Child } from "../support/processes.js"
 import { readLines, scopedChild, spawnScript, until } from "../support/processes.js"
@@ -53,7 +53,7 @@ const runner = (
     readonly count?: number
     readonly leaseMs?: number
     readonly taskMs?: number
-    readonly workflow?: "fleet" | "wide" | "mapped"
+    readonly workflow?: "fleet" | "wide" | "mapped" | "keyed"
   } = {}
 ) =>
   scopedChild(() =>
@@ -78,7 +78,8 @@ const onlooker = <A, E>(url: string, ledger: string, f: (r: RunnerService) => Ef
       workflows: [
         fleetWorkflow(ledger, "onlooker", 0),
         wideWorkflow(ledger, "onlooker", 0),
-        mappedWorkflow(ledger, "onlooker", 0)
+        mappedWorkflow(ledger, "onlooker", 0),
+        keyedWorkflow(ledger, "onlooker", 0)
       ],
       worker: false,
       runnerId: "onlooker"
@@ -204,6 +205,45 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
         const stored = yield* onlooker(url, ledger, (r) => r.result(result.id))
         // Each item's result is the runner that ran it, in item order, whichever runner it was.
         expect(stored.finalContext.items).toEqual(Array.from({ length: 120 }, (_, i) => ranBy.get(`items[${i}]`)))
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "a concurrency key's limit holds across runners: never more than 2 at once of 60 tasks on 3 runners",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const ledger = join(yield* tempDir, "ledger")
+        const workers = yield* Effect.all(
+          ["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work", { taskMs: 40 }))
+        )
+        yield* ready(workers)
+        const front = yield* runner(url, ledger, "front", "submit", { count: 6, taskMs: 40, workflow: "keyed" })
+        yield* until("the results", () => front.stdout().includes("DONE"), 60_000)
+        expect(resultsOf(front).map((r) => r.status)).toEqual(Array(6).fill("Completed"))
+        const lines = ledgerOf(ledger)
+        // At most how many ran at once: ends before starts at the same millisecond.
+        const most = (keyed: boolean) => {
+          const events = lines.filter((l) => l.task.startsWith("k") === keyed)
+            .map((l) => [l.at, l.kind === "start" ? 1 : -1] as const)
+            .sort((a, b) => a[0] - b[0] || a[1] - b[1])
+          let now = 0
+          let max = 0
+          for (const [, step] of events) max = Math.max(max, now += step)
+          return max
+        }
+        const keyedStarts = lines.filter((l) => l.kind === "start" && l.task.startsWith("k"))
+        const owners = new Set(keyedStarts.map((l) => l.runner))
+        console.log(
+          `[fleet] key limit 2: at most ${most(true)} keyed and ${most(false)} others at once; keyed tasks ran on ${
+            [...owners].sort().join(", ")
+          }`
+        )
+        expect(keyedStarts).toHaveLength(60)
+        expect(most(true)).toBe(2)
+        expect(owners.size).toBeGreaterThan(1)
+        expect(most(false)).toBeGreaterThan(2)
       }),
     120_000
   )

@@ -13,7 +13,7 @@ import type { ExecutionState } from "../execution/state.js"
 import { eventsOf } from "../storage/journal.js"
 import type { Batch, FleetStorage, StorageService } from "../storage/service.js"
 import type { Hub } from "./hub.js"
-import type { ExecutionKeys, KeyLimits } from "./keys.js"
+import type { ExecutionKeys, Keys } from "./keys.js"
 import type { Mailbox } from "./mailbox.js"
 import type { Permits, Waiter } from "./permits.js"
 import { retryTransient } from "./retry.js"
@@ -56,7 +56,7 @@ export interface RuntimeEnv {
   readonly storage: StorageService
   readonly permits: Permits
   /** Concurrency keys' slots, runner-wide. */
-  readonly keys: KeyLimits
+  readonly keys: Keys
   readonly hub: Hub
   /** The waits between tries of a commit that failed for a transient reason. */
   readonly storageRetry: Schedule.Schedule<unknown, StorageError>

@@ -125,6 +125,8 @@ export const make = (storage: FleetStorage, options: {
         claimer.offered()
       } else if (kind === "o") {
         runtime.active.get(message.slice(2))?.mailbox.offer({ _tag: "Outcomes" })
+      } else if (kind === "k") {
+        runtime.env.keys.poke()
       } else if (kind === "S") {
         runtime.schedulesChanged()
       } else if (kind === "s") {
@@ -215,6 +217,7 @@ export const make = (storage: FleetStorage, options: {
             // Offered attempts of dead runners offered again; outcomes a wake-up missed; dead
             // runners' executions.
             yield* Effect.ignore(storage.reclaim)
+            yield* Effect.ignore(storage.keys.reclaim())
             for (const active of runtime.active.values()) {
               if (active.offered > 0) active.mailbox.offer({ _tag: "Outcomes" })
             }

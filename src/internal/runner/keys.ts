@@ -1,11 +1,13 @@
 /**
  * Concurrency keys (`concurrency: { key, limit }` on a task): at most `limit` attempts with one
- * key run at once on this runner. A task whose key is full is held back by its supervisor without
- * a permit and queued here; a slot given back goes straight to the first task queued for that key
- * (first come, first served within a key), whose supervisor is told. Limits can be changed while
- * it runs (`runner.setConcurrencyLimit`) and are seen (`runner.concurrency()`).
+ * key run at once. A task whose key is full is held back by its supervisor without a permit and
+ * queued here; a slot given back goes straight to the first task queued for that key (first
+ * come, first served within a key), whose supervisor is told. Limits can be changed while it runs
+ * (`runner.setConcurrencyLimit`) and are seen (`runner.concurrency()`). `LocalKeys` counts on
+ * this runner; runners sharing PostgreSQL count in the database (`sharedKeys.ts`).
  */
 import { Effect } from "effect"
+import type { StorageError } from "../../Errors.js"
 import { InvalidOptionError } from "../../Errors.js"
 import type { TaskContext } from "../../TaskContext.js"
 import type { TaskConcurrency } from "../dag/task.js"
@@ -40,7 +42,23 @@ export interface ConcurrencyInfo {
 
 const id = (name: string, key: string) => `${name}\u0000${key}`
 
-export class KeyLimits {
+/** Concurrency keys' slots, runner-wide: counted here, or shared through the database. */
+export interface Keys {
+  /** A slot now (true), or `waiter` queued for one (false; `granted` is called when it has it). */
+  take(name: string, key: string, declared: number, waiter: KeyWaiter): boolean
+  /** A slot back (of the key's that this runner holds). */
+  give(name: string, key: string): void
+  /** The waiter no longer waits (its execution ended, was cancelled or paused). */
+  leave(name: string, key: string, waiter: KeyWaiter): void
+  /** Changes a limit at run time: for one key, or (no key) for every key of the name. */
+  setLimit(name: string, key: string | undefined, limit: number): Effect.Effect<void, StorageError>
+  /** Every key in use here (running or waiting), with its limit. */
+  readonly info: Effect.Effect<Array<ConcurrencyInfo>, StorageError>
+  /** Another runner gave a slot back or changed a limit: look again. */
+  poke(): void
+}
+
+export class LocalKeys implements Keys {
   private readonly groups = new Map<string, Group>()
   /** Limits set at run time: by name and key, or by name for every key (`name\u0000`). */
   private readonly set = new Map<string, number>()
@@ -59,7 +77,6 @@ export class KeyLimits {
     return group
   }
 
-  /** A slot now (true), or `waiter` queued for the next one (false). */
   take(name: string, key: string, declared: number, waiter: KeyWaiter): boolean {
     const group = this.group(name, key, declared)
     if (group.queue.size === 0 && group.running < this.limitOf(group)) {
@@ -70,7 +87,6 @@ export class KeyLimits {
     return false
   }
 
-  /** A slot back: to the first waiter for the key if the limit allows, else freed. */
   give(name: string, key: string): void {
     const group = this.groups.get(id(name, key))
     if (group === undefined) return
@@ -78,7 +94,6 @@ export class KeyLimits {
     this.serve(group)
   }
 
-  /** The waiter no longer waits (its execution ended, was cancelled or paused). */
   leave(name: string, key: string, waiter: KeyWaiter): void {
     const group = this.groups.get(id(name, key))
     if (group === undefined) return
@@ -86,24 +101,26 @@ export class KeyLimits {
     this.forget(group)
   }
 
-  /** Changes a limit at run time: for one key, or (no key) for every key of the name. */
-  setLimit(name: string, key: string | undefined, limit: number): void {
-    this.set.set(key === undefined ? `${name}\u0000*` : id(name, key), limit)
-    for (const group of this.groups.values()) {
-      if (group.name === name && (key === undefined || group.key === key)) this.serve(group)
-    }
+  setLimit(name: string, key: string | undefined, limit: number): Effect.Effect<void> {
+    return Effect.sync(() => {
+      this.set.set(key === undefined ? `${name}\u0000*` : id(name, key), limit)
+      for (const group of this.groups.values()) {
+        if (group.name === name && (key === undefined || group.key === key)) this.serve(group)
+      }
+    })
   }
 
-  /** Every key in use (running or waiting), with its limit. */
-  info(): Array<ConcurrencyInfo> {
-    return [...this.groups.values()].map((g) => ({
+  readonly info: Effect.Effect<Array<ConcurrencyInfo>> = Effect.sync(() =>
+    [...this.groups.values()].map((g) => ({
       name: g.name,
       key: g.key,
       limit: this.limitOf(g),
       running: g.running,
       waiting: g.queue.size
     }))
-  }
+  )
+
+  poke(): void {}
 
   private serve(group: Group): void {
     while (group.queue.size > 0 && group.running < this.limitOf(group)) {
@@ -131,7 +148,7 @@ export class ExecutionKeys {
   private readonly waiting = new Map<number, readonly [string, string, KeyWaiter]>()
 
   constructor(
-    private readonly limits: KeyLimits,
+    private readonly limits: Keys,
     private readonly specs: ReadonlyArray<TaskConcurrency | undefined>,
     private readonly contextOf: (task: number) => TaskContext,
     /** A slot was handed to a held-back task: its supervisor readmits it. */
@@ -186,12 +203,12 @@ export class ExecutionKeys {
 
 /** `runner.setConcurrencyLimit(name, limit)` or `(name, key, limit)`, checked. */
 export const setConcurrencyLimit = (
-  limits: KeyLimits,
+  limits: Keys,
   name: unknown,
   keyOrLimit: unknown,
   limit?: unknown
-): Effect.Effect<void, InvalidOptionError> =>
-  Effect.suspend(() => {
+): Effect.Effect<void, InvalidOptionError | StorageError> =>
+  Effect.suspend((): Effect.Effect<void, InvalidOptionError | StorageError> => {
     const key = limit === undefined ? undefined : keyOrLimit
     const value = limit === undefined ? keyOrLimit : limit
     const bad = (detail: string) => Effect.fail(new InvalidOptionError({ option: "setConcurrencyLimit", detail }))
@@ -200,5 +217,5 @@ export const setConcurrencyLimit = (
     if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
       return bad(`the limit must be an integer ≥ 1, got ${String(value)}`)
     }
-    return Effect.sync(() => limits.setLimit(name, key, value))
+    return limits.setLimit(name, key, value)
   })

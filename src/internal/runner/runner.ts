@@ -19,7 +19,7 @@ import type { ExecutionHandle, HandleOps } from "./handle.js"
 import { makeHandle } from "./handle.js"
 import { makeHub } from "./hub.js"
 import { attempts, get, history, list, result } from "./inspect.js"
-import { KeyLimits, setConcurrencyLimit } from "./keys.js"
+import { LocalKeys, setConcurrencyLimit } from "./keys.js"
 import type { RunnerConfig, SubmitOptions } from "./options.js"
 import {
   checkContextLimits,
@@ -44,6 +44,7 @@ import type { Runtime as RunnerRuntime } from "./runtime.js"
 import { loop } from "./scheduler.js"
 import type { Schedulable, Schedules } from "./schedules.js"
 import * as Scheduling from "./schedules.js"
+import { makeSharedKeys } from "./sharedKeys.js"
 import { signal } from "./signals.js"
 import type { Submitted } from "./submit.js"
 import { submit } from "./submit.js"
@@ -68,7 +69,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       runnerId,
       storage,
       permits: new Permits(maxConcurrentTasks, yield* checkDepthFirst(config.depthFirst)),
-      keys: new KeyLimits(),
+      keys: fleet === undefined ? new LocalKeys() : yield* makeSharedKeys(fleet.storage.keys, runnerId),
       hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),
       storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry,
       limits: yield* checkContextLimits(config.contextLimits),
@@ -213,6 +214,6 @@ export const make = <R>(config: RunnerConfig<R>) =>
       prune: (options: PruneOptions) => prune(storage, options),
       setConcurrencyLimit: (name: string, keyOrLimit: string | number, limit?: number) =>
         setConcurrencyLimit(env.keys, name, keyOrLimit, limit),
-      concurrency: () => Effect.sync(() => env.keys.info())
+      concurrency: () => env.keys.info
     }
   })

@@ -166,4 +166,30 @@ export interface FleetStorage {
   /** Offers again the attempts claimed by runners whose lease expired. */
   readonly reclaim: Effect.Effect<void, StorageError>
   readonly notify: (payload: string) => Effect.Effect<void, StorageError>
+  readonly keys: KeyStorage
+}
+
+/**
+ * Concurrency keys shared by the runners: a row per slot taken, under the limit declared by the
+ * task unless one was set at run time (for the key, or for every key of the name: key `*`).
+ */
+export interface KeyStorage {
+  /** Takes up to `want` slots of the key if its limit allows; their ids. Tells the others (`k`) nothing. */
+  readonly take: (
+    holder: string,
+    name: string,
+    key: string,
+    declared: number,
+    want: number
+  ) => Effect.Effect<ReadonlyArray<string>, StorageError>
+  /** Gives slots back, and tells the runners (`k`): one may be waiting. */
+  readonly give: (ids: ReadonlyArray<string>) => Effect.Effect<void, StorageError>
+  /** A limit set at run time (`key` undefined: every key of the name), and the runners told. */
+  readonly setLimit: (name: string, key: string | undefined, limit: number) => Effect.Effect<void, StorageError>
+  /** Slots taken and the limit in force, per key asked about. */
+  readonly counts: (
+    keys: ReadonlyArray<{ readonly name: string; readonly key: string; readonly declared: number }>
+  ) => Effect.Effect<ReadonlyArray<{ readonly running: number; readonly limit: number }>, StorageError>
+  /** Slots of runners whose lease expired (or of this runner before a restart) are freed. */
+  readonly reclaim: (restarted?: string) => Effect.Effect<void, StorageError>
 }

@@ -10,6 +10,7 @@ import { storageError } from "../faults.js"
 import { ContextDelta } from "../journal.js"
 import type { FleetStorage } from "../service.js"
 import { decodeRows, Int } from "./columns.js"
+import { make as makeKeys } from "./keys.js"
 import type { Tables } from "./tables.js"
 
 const AdoptedFromSql = Schema.Struct({ id: Schema.String, token: Int, previous: Schema.NullOr(Schema.String) })
@@ -164,6 +165,7 @@ export const make = (
         (rows) => rows[0]?.n ?? 0
       ),
     notifications: Stream.mapError(listen(t.channel), storageError("listen")),
+    keys: makeKeys(sql, t),
     notify,
     claim: (runnerId, workflows, limit) =>
       Effect.map(

@@ -153,6 +153,31 @@ const time = (t: Tables) =>
     )`)
   })
 
+/** PostgreSQL: concurrency keys shared by runners (a row per slot taken, limits set at run time). */
+const keys = (t: Tables) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.onDialectOrElse({
+      pg: () =>
+        Effect.all([
+          sql.unsafe(`CREATE TABLE ${t.slots} (
+            id BIGSERIAL PRIMARY KEY,
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            holder TEXT NOT NULL
+          )`),
+          sql.unsafe(`CREATE INDEX ${t.index("slots_key")} ON ${t.slots} (name, key)`),
+          sql.unsafe(`CREATE TABLE ${t.keyLimits} (
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            lim INTEGER NOT NULL,
+            PRIMARY KEY (name, key)
+          )`)
+        ], { discard: true }),
+      orElse: () => Effect.void
+    })
+  })
+
 /**
  * Runs the migrations. On PostgreSQL many runners may boot at once: one migrates under an
  * advisory lock while the others wait, and the migrations table is created under the lock too
@@ -161,7 +186,12 @@ const time = (t: Tables) =>
  */
 export const migrate = (sql: SqlClient.SqlClient, t: Tables): Effect.Effect<void, unknown> => {
   const run = Migrator.make({})({
-    loader: Migrator.fromRecord({ "0001_init": init(t), "0002_fleet": fleet(t), "0003_time": time(t) }),
+    loader: Migrator.fromRecord({
+      "0001_init": init(t),
+      "0002_fleet": fleet(t),
+      "0003_time": time(t),
+      "0004_keys": keys(t)
+    }),
     table: t.migrations
   })
   const onPg = () => {

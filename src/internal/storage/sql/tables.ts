@@ -17,6 +17,9 @@ export interface Tables {
   /** PostgreSQL: attempts offered by their execution's owner to any runner. */
   readonly queue: string
   /** Signals sent to executions. */
+  /** PostgreSQL: concurrency keys' slots taken by runners, and limits set at run time. */
+  readonly slots: string
+  readonly keyLimits: string
   readonly signals: string
   /** Cron schedules and poll triggers, and their fires. */
   readonly schedules: string
@@ -61,6 +64,8 @@ export const tables = (
     workflows: name("workflows"),
     runners: name("runners"),
     queue: name("queue"),
+    slots: name("slots"),
+    keyLimits: name("key_limits"),
     signals: name("signals"),
     schedules: name("schedules"),
     fires: name("fires"),
