@@ -2,7 +2,7 @@
  * sluice's benchmarks, with their baselines measured in the same run: per-task overhead on DAG
  * shapes against a plain Promise executor and a raw Effect executor, Cloacina's workflows/s
  * shapes, the tutorial's 15-task workflow, memory per waiting task, `Task.map` at 10k–1M items
- * against the static fan-out, and @effect/workflow in
+ * against the static fan-out, the cost of concurrency keys and priorities, and @effect/workflow in
  * memory and durable. Every sluice row on memory, SQLite (`:memory:` and a file) and, when it
  * is reachable, PostgreSQL.
  *
@@ -15,6 +15,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
+import { flowSection } from "./flowSection.js"
 import { mapSection } from "./mapSection.js"
 import { scratchDir } from "./measure.js"
 import { markdown, targets } from "./report.js"
@@ -37,6 +38,8 @@ console.log("shapes:")
 rows.push(...await shapesSection(quick))
 console.log("memory:")
 rows.push(...memorySection(quick))
+console.log("flow control:")
+rows.push(...await flowSection(quick))
 console.log("Task.map:")
 rows.push(...mapSection(quick))
 console.log("scale-out:")

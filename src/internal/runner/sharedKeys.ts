@@ -38,14 +38,18 @@ export const makeSharedKeys = (storage: KeyStorage, holder: string): Effect.Effe
         // Not deleted now (the database away): tried again at the next round.
         yield* Effect.catchAll(storage.give(ids), () => Effect.sync(() => void released.push(...ids)))
       }
-      for (const g of [...groups.values()]) {
-        if (g.queue.size === 0) continue
-        // Not taken now (the database away): asked again at the next round.
-        const ids = yield* Effect.catchAll(
-          storage.take(holder, g.name, g.key, g.declared, g.queue.size),
-          (error) => Effect.as(Effect.logWarning(`concurrency key ${g.key} of ${g.name}: ${error.message}`), [])
-        )
-        for (const slot of ids) {
+      const asking = [...groups.values()].filter((g) => g.queue.size > 0)
+      // Not taken now (the database away): asked again at the next round.
+      const taken = yield* Effect.catchAll(
+        storage.take(
+          holder,
+          asking.map((g) => ({ name: g.name, key: g.key, declared: g.declared, want: g.queue.size }))
+        ),
+        (error) => Effect.as(Effect.logWarning(`concurrency keys: slots not taken: ${error.message}`), [] as const)
+      )
+      for (let i = 0; i < taken.length; i++) {
+        const g = asking[i]
+        for (const slot of taken[i]) {
           const first = g.queue.values().next().value
           // Nobody waits any more (it left meanwhile): the slot goes back.
           if (first === undefined) {
@@ -79,6 +83,15 @@ export const makeSharedKeys = (storage: KeyStorage, holder: string): Effect.Effe
         const g = groupOf(name, key)
         const slot = g?.held.pop()
         if (g === undefined || slot === undefined) return
+        // A task here waits for the key: the slot goes to it as it is (no round trip). A limit
+        // lowered at run time binds once the key's tasks here stop waiting.
+        const next = g.queue.values().next().value
+        if (next !== undefined) {
+          g.queue.delete(next)
+          g.held.push(slot)
+          next.granted()
+          return
+        }
         released.push(slot)
         forget(g)
         poke()

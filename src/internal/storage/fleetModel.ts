@@ -174,14 +174,16 @@ export interface FleetStorage {
  * task unless one was set at run time (for the key, or for every key of the name: key `*`).
  */
 export interface KeyStorage {
-  /** Takes up to `want` slots of the key if its limit allows; their ids. Tells the others (`k`) nothing. */
+  /**
+   * Takes, for each key asked, up to `want` slots if its limit allows (one transaction for all);
+   * the ids taken, per key asked, in order.
+   */
   readonly take: (
     holder: string,
-    name: string,
-    key: string,
-    declared: number,
-    want: number
-  ) => Effect.Effect<ReadonlyArray<string>, StorageError>
+    wanted: ReadonlyArray<
+      { readonly name: string; readonly key: string; readonly declared: number; readonly want: number }
+    >
+  ) => Effect.Effect<ReadonlyArray<ReadonlyArray<string>>, StorageError>
   /** Gives slots back, and tells the runners (`k`): one may be waiting. */
   readonly give: (ids: ReadonlyArray<string>) => Effect.Effect<void, StorageError>
   /** A limit set at run time (`key` undefined: every key of the name), and the runners told. */

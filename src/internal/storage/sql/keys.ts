@@ -9,7 +9,7 @@ import { storageError } from "../faults.js"
 import type { KeyStorage } from "../fleetModel.js"
 import type { Tables } from "./tables.js"
 
-const Ids = Schema.Array(Schema.Struct({ id: Schema.String }))
+const Ids = Schema.Array(Schema.Struct({ n: Schema.Number, id: Schema.String }))
 const Counts = Schema.Array(Schema.Struct({ running: Schema.Number, lim: Schema.Number }))
 
 export const make = (sql: SqlClient.SqlClient, t: Tables): KeyStorage => {
@@ -18,17 +18,36 @@ export const make = (sql: SqlClient.SqlClient, t: Tables): KeyStorage => {
       (SELECT lim FROM ${t.keyLimits} WHERE name = ${name} AND key = '*'), ${declared})`
   const live = `SELECT id FROM ${t.runners} WHERE expires_at > now()`
   return {
-    take: (holder, name, key, declared, want) =>
-      sql.withTransaction(Effect.gen(function*() {
-        yield* sql`SELECT pg_advisory_xact_lock(hashtext(${`sluice_key:${t.slots}:${JSON.stringify([name, key])}`}))`
-        const rows = yield* sql.unsafe(
-          `INSERT INTO ${t.slots} (name, key, holder)
-          SELECT $1, $2, $3 FROM generate_series(1, GREATEST(0, LEAST($5::int,
-            ${limitOf("$1", "$2", "$4::int")} - (SELECT count(*)::int FROM ${t.slots} WHERE name = $1 AND key = $2))))
-          RETURNING id::text AS id`,
-          [name, key, holder, declared, want]
+    take: (holder, wanted) =>
+      wanted.length === 0 ? Effect.succeed([]) : sql.withTransaction(Effect.gen(function*() {
+        const asked = JSON.stringify(wanted.map((w) => [w.name, w.key, w.declared, w.want]))
+        // Every key's lock first, in one order (two runners asking for the same keys cannot
+        // deadlock), then each key's free slots counted and taken.
+        yield* sql.unsafe(
+          `SELECT pg_advisory_xact_lock(h) FROM (
+            SELECT DISTINCT hashtext($2 || ':' || (k->>0) || '/' || (k->>1)) AS h FROM json_array_elements($1::json) AS k
+          ) AS locks ORDER BY h`,
+          [asked, t.slots]
         )
-        return (yield* Schema.decodeUnknown(Ids)(rows)).map((r) => r.id)
+        const rows = yield* sql.unsafe(
+          `WITH asked AS (
+            SELECT n, k->>0 AS name, k->>1 AS key, (k->>2)::int AS declared, (k->>3)::int AS want
+            FROM json_array_elements($1::json) WITH ORDINALITY AS x(k, n)
+          ), free AS (
+            SELECT n, name, key, GREATEST(0, LEAST(want, ${limitOf("asked.name", "asked.key", "asked.declared")}
+              - (SELECT count(*)::int FROM ${t.slots} AS s WHERE s.name = asked.name AND s.key = asked.key))) AS k
+            FROM asked
+          ), taken AS (
+            INSERT INTO ${t.slots} (name, key, holder)
+            SELECT free.name, free.key, $2 FROM free, generate_series(1, free.k)
+            RETURNING id, name, key
+          )
+          SELECT free.n::int AS n, taken.id::text AS id FROM taken JOIN free USING (name, key)`,
+          [asked, holder]
+        )
+        const out = wanted.map((): Array<string> => [])
+        for (const r of yield* Schema.decodeUnknown(Ids)(rows)) out[r.n - 1].push(r.id)
+        return out
       })).pipe(Effect.mapError(storageError("take concurrency slots"))),
     give: (ids) =>
       ids.length === 0 ? Effect.void : sql.unsafe(
