@@ -1,7 +1,8 @@
 /**
  * Flow control's cost: 1,000 no-op root tasks in one execution, 32 permits, without a
  * concurrency key, with one that never binds (limit 1,000) and with one that does (limit 8), on
- * memory, a SQLite file and (when reachable) PostgreSQL (the limit shared through the database);
+ * memory, a SQLite file and (when reachable) PostgreSQL (the limit shared through the database),
+ * and with a rate limit that never binds;
  * µs/task and the ratio to no key in the same run. A task priority on a ready queue longer than
  * the permits is measured too.
  */
@@ -21,6 +22,10 @@ const cases = [
   ["no key", workflowOf("plain", {})],
   ["key, limit 1,000 (never binds)", workflowOf("loose", { concurrency: { name: "flow", key: "k", limit: 1_000 } })],
   ["key, limit 8", workflowOf("tight", { concurrency: { name: "flow", key: "k", limit: 8 } })],
+  [
+    "rate limit (never binds)",
+    workflowOf("rated", { rateLimit: { name: "flow", key: "k", limit: 1_000_000, per: "1 second" } })
+  ],
   [
     "priority (varied)",
     Workflow.make({

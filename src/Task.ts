@@ -10,7 +10,15 @@ import * as ContextKey from "./ContextKey.js"
 import type { Json } from "./internal/dag/json.js"
 import type { Body, Requirements, Task, Wait } from "./internal/dag/task.js"
 import type { WaitOptions } from "./internal/dag/task.js"
-import { checkConcurrency, invalidOption, retryAndTimeout, TypeId, variance, waiting } from "./internal/dag/task.js"
+import {
+  checkConcurrency,
+  checkRateLimit,
+  invalidOption,
+  retryAndTimeout,
+  TypeId,
+  variance,
+  waiting
+} from "./internal/dag/task.js"
 import { decodeDuration } from "./internal/duration.js"
 import * as RetryPolicy from "./RetryPolicy.js"
 import type { TaskContext, TaskOutput } from "./TaskContext.js"
@@ -65,6 +73,17 @@ export interface Options<Ret, Id extends string = string, Deps extends Dependenc
   readonly concurrency?: {
     readonly key: string | ((ctx: TaskContext) => string)
     readonly limit: number
+    readonly name?: string | undefined
+  } | undefined
+  /**
+   * At most `limit` attempts with the same key per `per` (a token bucket holding `limit` tokens,
+   * refilled evenly; shared by every runner on PostgreSQL, timed by the database's clock). A task
+   * waiting for a token holds no permit. `name` as for `concurrency`.
+   */
+  readonly rateLimit?: {
+    readonly key: string | ((ctx: TaskContext) => string)
+    readonly limit: number
+    readonly per: Duration.DurationInput
     readonly name?: string | undefined
   } | undefined
   readonly triggerRule?: TriggerRule.TriggerRule | undefined
@@ -127,6 +146,7 @@ export const make: {
     invalidOption(id, `priority must be a finite number, got ${String(priority)}`)
   }
   const concurrency = checkConcurrency(id, options.concurrency)
+  const rateLimit = checkRateLimit(id, options.rateLimit, (per) => positiveMs(id, "rateLimit.per", per))
   for (const cb of ["onSuccess", "onFailure"] as const) {
     if (options[cb] !== undefined && typeof options[cb] !== "function") invalidOption(id, `${cb} must be a function`)
   }
@@ -154,6 +174,7 @@ export const make: {
     timeoutMs,
     ...(priority === undefined || priority === 0 ? {} : { priority }),
     ...(concurrency === undefined ? {} : { concurrency }),
+    ...(rateLimit === undefined ? {} : { rateLimit }),
     triggerRule: options.triggerRule ?? TriggerRule.noneFailed,
     onSuccess: options.onSuccess,
     onFailure: options.onFailure,

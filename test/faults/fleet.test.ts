@@ -10,7 +10,13 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionEvent, RunnerService } from "sluice"
 import { Storage } from "sluice"
-import { fleetWorkflow, keyedWorkflow, mappedWorkflow, wideWorkflow } from "../fixtures/fleet-workflow.js"
+import {
+  fleetWorkflow,
+  keyedWorkflow,
+  mappedWorkflow,
+  ratedWorkflow,
+  wideWorkflow
+} from "../fixtures/fleet-workflow.js"
 import { freshDatabaseUrl, postgresAvailable } from "../support/postgres.js"
 import type { Child } from "../support/processes.js"
 import { readLines, scopedChild, spawnScript, until } from "../support/processes.js"
@@ -53,7 +59,7 @@ const runner = (
     readonly count?: number
     readonly leaseMs?: number
     readonly taskMs?: number
-    readonly workflow?: "fleet" | "wide" | "mapped" | "keyed"
+    readonly workflow?: "fleet" | "wide" | "mapped" | "keyed" | "rated"
   } = {}
 ) =>
   scopedChild(() =>
@@ -79,7 +85,8 @@ const onlooker = <A, E>(url: string, ledger: string, f: (r: RunnerService) => Ef
         fleetWorkflow(ledger, "onlooker", 0),
         wideWorkflow(ledger, "onlooker", 0),
         mappedWorkflow(ledger, "onlooker", 0),
-        keyedWorkflow(ledger, "onlooker", 0)
+        keyedWorkflow(ledger, "onlooker", 0),
+        ratedWorkflow(ledger, "onlooker")
       ],
       worker: false,
       runnerId: "onlooker"
@@ -244,6 +251,31 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
         expect(most(true)).toBe(2)
         expect(owners.size).toBeGreaterThan(1)
         expect(most(false)).toBeGreaterThan(2)
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "a rate limit of 5 per second shared by three runners: 50 ± 5 starts in 10 s",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* freshDatabaseUrl
+        const ledger = join(yield* tempDir, "ledger")
+        const workers = yield* Effect.all(["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work")))
+        yield* ready(workers)
+        const front = yield* runner(url, ledger, "front", "submit", { count: 3, workflow: "rated" })
+        yield* until("the results", () => front.stdout().includes("DONE"), 60_000)
+        expect(resultsOf(front).map((r) => r.status)).toEqual(Array(3).fill("Completed"))
+        const starts = ledgerOf(ledger).filter((l) => l.kind === "start").sort((a, b) => a.at - b.at)
+        expect(starts).toHaveLength(75)
+        // The bucket starts full (5 at once); from the first refill on, 10 s hold 50 ± 5 starts.
+        const from = starts[5].at
+        const inTen = starts.filter((l) => l.at >= from && l.at < from + 10_000).length
+        const runners = new Set(starts.map((l) => l.runner))
+        console.log(`[fleet] rate 5/s: ${inTen} starts in 10 s after the first 5, on ${[...runners].sort().join(", ")}`)
+        expect(inTen).toBeGreaterThanOrEqual(45)
+        expect(inTen).toBeLessThanOrEqual(55)
+        expect(runners.size).toBeGreaterThan(1)
       }),
     120_000
   )

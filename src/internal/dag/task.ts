@@ -49,6 +49,8 @@ export interface Task<
   readonly priority?: number | undefined
   /** At most `limit` attempts with one key at once (see runner/keys.ts). */
   readonly concurrency?: TaskConcurrency | undefined
+  /** At most `limit` attempts with one key per `perMs` (a token bucket, see runner/rates.ts). */
+  readonly rateLimit?: TaskRateLimit | undefined
   readonly triggerRule: TriggerRule.TriggerRule
   readonly onSuccess: ((taskId: string, ctx: TaskContext) => unknown) | undefined
   readonly onFailure: ((taskId: string, error: unknown, ctx: TaskContext) => unknown) | undefined
@@ -140,6 +142,14 @@ export interface TaskConcurrency {
   readonly limit: number
 }
 
+/** A task's rate limit, as `Task.make` checked it: a bucket of `limit` tokens refilled over `perMs`. */
+export interface TaskRateLimit {
+  readonly name: string
+  readonly key: string | ((ctx: TaskContext) => string)
+  readonly limit: number
+  readonly perMs: number
+}
+
 /** The common options of the waiting tasks (sleeps, signal waits, children, maps). */
 export interface WaitOptions {
   readonly id: string
@@ -190,19 +200,35 @@ export const retryAndTimeout = (
 /** A task's `concurrency` option, checked: a key (string or function) and an integer limit ≥ 1. */
 export const checkConcurrency = (
   id: string,
-  given: { readonly key?: unknown; readonly limit?: unknown; readonly name?: unknown } | undefined
+  given: { readonly key?: unknown; readonly limit?: unknown; readonly name?: unknown } | undefined,
+  option = "concurrency"
 ): TaskConcurrency | undefined => {
   if (given === undefined) return undefined
-  if (typeof given !== "object" || given === null) invalidOption(id, "concurrency must be { key, limit }")
+  if (typeof given !== "object" || given === null) invalidOption(id, `${option} must be { key, limit }`)
   const { key, limit, name } = given
   if (typeof key !== "string" && typeof key !== "function") {
-    invalidOption(id, "concurrency.key must be a string or a function of the context")
+    invalidOption(id, `${option}.key must be a string or a function of the context`)
   }
   if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-    invalidOption(id, `concurrency.limit must be an integer ≥ 1, got ${String(limit)}`)
+    invalidOption(id, `${option}.limit must be an integer ≥ 1, got ${String(limit)}`)
   }
   if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
-    invalidOption(id, "concurrency.name must be a non-empty string")
+    invalidOption(id, `${option}.name must be a non-empty string`)
   }
   return { name: (name as string | undefined) ?? id, key: key as TaskConcurrency["key"], limit: limit as number }
+}
+
+/** A task's `rateLimit` option, checked: a key, an integer limit ≥ 1, a positive `per`. */
+export const checkRateLimit = (
+  id: string,
+  given:
+    | { readonly key?: unknown; readonly limit?: unknown; readonly per?: unknown; readonly name?: unknown }
+    | undefined,
+  perMs: (value: unknown) => number
+): TaskRateLimit | undefined => {
+  if (given === undefined) return undefined
+  if (typeof given !== "object" || given === null) invalidOption(id, "rateLimit must be { key, limit, per }")
+  const { name, per } = given
+  const { key, limit } = checkConcurrency(id, { key: given.key, limit: given.limit, name }, "rateLimit")!
+  return { name: (name as string | undefined) ?? id, key, limit, perMs: perMs(per) }
 }

@@ -7,7 +7,7 @@ import type { ContextDelta } from "../../TaskContext.js"
 import type { WorkflowOutput } from "../../Workflow.js"
 import type { Graph } from "../dag/graph.js"
 import type { JsonObject } from "../dag/json.js"
-import type { TaskConcurrency } from "../dag/task.js"
+import type { TaskConcurrency, TaskRateLimit } from "../dag/task.js"
 
 /** What the state machine needs of a workflow: its identity and its compiled DAG. */
 export interface Dag {
@@ -20,6 +20,7 @@ export interface Dag {
       readonly wait: Wait | undefined
       readonly priority?: number | undefined
       readonly concurrency?: TaskConcurrency | undefined
+      readonly rateLimit?: TaskRateLimit | undefined
     }
   >
   /** The workflow's typed final output, if it has one. */

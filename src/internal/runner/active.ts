@@ -16,6 +16,7 @@ import type { Hub } from "./hub.js"
 import type { ExecutionKeys, Keys } from "./keys.js"
 import type { Mailbox } from "./mailbox.js"
 import type { Permits, Waiter } from "./permits.js"
+import type { Rates } from "./rates.js"
 import { retryTransient } from "./retry.js"
 
 export type Message =
@@ -57,6 +58,8 @@ export interface RuntimeEnv {
   readonly permits: Permits
   /** Concurrency keys' slots, runner-wide. */
   readonly keys: Keys
+  /** Rate limits' token buckets, runner-wide. */
+  readonly rates: Rates
   readonly hub: Hub
   /** The waits between tries of a commit that failed for a transient reason. */
   readonly storageRetry: Schedule.Schedule<unknown, StorageError>

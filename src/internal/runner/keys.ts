@@ -10,7 +10,8 @@ import { Effect } from "effect"
 import type { StorageError } from "../../Errors.js"
 import { InvalidOptionError } from "../../Errors.js"
 import type { TaskContext } from "../../TaskContext.js"
-import type { TaskConcurrency } from "../dag/task.js"
+import type { TaskConcurrency, TaskRateLimit } from "../dag/task.js"
+import type { Rates, RateWaiter } from "./rates.js"
 
 /** Who waits for a slot: told when one is handed over (it holds it from then on). */
 export interface KeyWaiter {
@@ -139,24 +140,51 @@ export class LocalKeys implements Keys {
 }
 
 /**
- * The slots one execution's tasks hold and wait for (its supervisor's): `admit` is the state
- * machine's admission, `release` follows each attempt's end, `releaseAll` a cancel or the
- * supervisor's end.
+ * The admission of one execution's tasks (its supervisor's): `admit` is the state machine's —
+ * the task's concurrency key's slot, then its rate limit's token (a task that has its slot keeps
+ * it while it waits for a token); `release` follows each attempt's end, `releaseAll` a cancel or
+ * the supervisor's end.
  */
 export class ExecutionKeys {
   private readonly held = new Map<number, readonly [string, string]>()
   private readonly waiting = new Map<number, readonly [string, string, KeyWaiter]>()
+  /** Tasks handed a token, not yet started; tasks waiting for one. */
+  private readonly tokened = new Set<number>()
+  private readonly rateWaiting = new Map<number, readonly [string, string, RateWaiter]>()
 
   constructor(
     private readonly limits: Keys,
-    private readonly specs: ReadonlyArray<TaskConcurrency | undefined>,
+    private readonly rates: Rates,
+    private readonly tasks: ReadonlyArray<{
+      readonly concurrency?: TaskConcurrency | undefined
+      readonly rateLimit?: TaskRateLimit | undefined
+    }>,
     private readonly contextOf: (task: number) => TaskContext,
-    /** A slot was handed to a held-back task: its supervisor readmits it. */
+    /** A slot or a token was handed to a held-back task: its supervisor readmits it. */
     private readonly granted: (task: number) => void
   ) {}
 
-  readonly admit = (task: number): boolean => {
-    const spec = this.specs[task]
+  readonly admit = (task: number): boolean => this.admitKey(task) && this.admitRate(task)
+
+  private admitRate(task: number): boolean {
+    const spec = this.tasks[task].rateLimit
+    if (spec === undefined || this.tokened.delete(task)) return true
+    if (this.rateWaiting.has(task)) return false
+    const key = this.keyOf(spec, task)
+    const waiter: RateWaiter = {
+      granted: () => {
+        this.rateWaiting.delete(task)
+        this.tokened.add(task)
+        this.granted(task)
+      }
+    }
+    if (this.rates.take(spec.name, key, spec.limit, spec.perMs, waiter)) return true
+    this.rateWaiting.set(task, [spec.name, key, waiter])
+    return false
+  }
+
+  private admitKey(task: number): boolean {
+    const spec = this.tasks[task].concurrency
     if (spec === undefined || this.held.has(task)) return true
     if (this.waiting.has(task)) return false
     const key = this.keyOf(spec, task)
@@ -187,9 +215,12 @@ export class ExecutionKeys {
     for (const [name, key, waiter] of this.waiting.values()) this.limits.leave(name, key, waiter)
     this.waiting.clear()
     for (const task of [...this.held.keys()]) this.release(task)
+    for (const [name, key, waiter] of this.rateWaiting.values()) this.rates.leave(name, key, waiter)
+    this.rateWaiting.clear()
+    this.tokened.clear()
   }
 
-  private keyOf(spec: TaskConcurrency, task: number): string {
+  private keyOf(spec: TaskConcurrency | TaskRateLimit, task: number): string {
     if (typeof spec.key === "string") return spec.key
     try {
       const key = spec.key(this.contextOf(task))

@@ -33,6 +33,7 @@ import {
 } from "./options.js"
 import { Parking } from "./parking.js"
 import { Permits } from "./permits.js"
+import { makeLocalRates, makeRates } from "./rates.js"
 import { follow } from "./read.js"
 import { recover } from "./recovery.js"
 import { notAWorkflow, Registry, runnable } from "./registry.js"
@@ -70,6 +71,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       storage,
       permits: new Permits(maxConcurrentTasks, yield* checkDepthFirst(config.depthFirst)),
       keys: fleet === undefined ? new LocalKeys() : yield* makeSharedKeys(fleet.storage.keys, runnerId),
+      rates: yield* (fleet === undefined ? makeLocalRates : makeRates(fleet.storage.buckets)),
       hub: yield* makeHub(yield* checkEventBuffer(config.eventBuffer)),
       storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry,
       limits: yield* checkContextLimits(config.contextLimits),

@@ -49,10 +49,11 @@ export const prepare = (
     // Concurrency keys: a ready task whose key is full is held back (no permit) until handed a
     // slot; from the first round on (a submit starts its roots before the supervisor runs).
     const tasks = state.dag.tasks
-    const keys = tasks?.some((t) => t.concurrency !== undefined)
+    const keys = tasks?.some((t) => t.concurrency !== undefined || t.rateLimit !== undefined)
       ? new ExecutionKeys(
         env.keys,
-        tasks.map((t) => t.concurrency),
+        env.rates,
+        tasks,
         (task) => state.waitContext(task),
         (task) => mailbox.offer({ _tag: "KeyGranted", task })
       )

@@ -167,6 +167,23 @@ export interface FleetStorage {
   readonly reclaim: Effect.Effect<void, StorageError>
   readonly notify: (payload: string) => Effect.Effect<void, StorageError>
   readonly keys: KeyStorage
+  readonly buckets: BucketStorage
+}
+
+/** Token buckets (rate limits): shared by the runners, timed by the database's clock. */
+export interface BucketStorage {
+  /** Up to `want` tokens of each bucket now (one transaction); each: how many, and ms until the next. */
+  readonly take: (
+    asked: ReadonlyArray<
+      {
+        readonly name: string
+        readonly key: string
+        readonly limit: number
+        readonly perMs: number
+        readonly want: number
+      }
+    >
+  ) => Effect.Effect<ReadonlyArray<{ readonly granted: number; readonly waitMs: number }>, StorageError>
 }
 
 /**

@@ -10,7 +10,7 @@ import { storageError } from "../faults.js"
 import { ContextDelta } from "../journal.js"
 import type { FleetStorage } from "../service.js"
 import { decodeRows, Int } from "./columns.js"
-import { make as makeKeys } from "./keys.js"
+import { make as makeKeys, makeBuckets } from "./keys.js"
 import type { Tables } from "./tables.js"
 
 const AdoptedFromSql = Schema.Struct({ id: Schema.String, token: Int, previous: Schema.NullOr(Schema.String) })
@@ -166,6 +166,7 @@ export const make = (
       ),
     notifications: Stream.mapError(listen(t.channel), storageError("listen")),
     keys: makeKeys(sql, t),
+    buckets: makeBuckets(sql, t),
     notify,
     claim: (runnerId, workflows, limit) =>
       Effect.map(

@@ -1,16 +1,50 @@
 /**
- * PostgreSQL: concurrency keys shared by the runners of one database (see fleetModel.ts
- * `KeyStorage`). A slot is a row; taking one counts the key's rows under a transaction-scoped
- * advisory lock on the key, so two runners cannot both take its last slot.
+ * PostgreSQL: concurrency keys and rate limits shared by the runners of one database (see
+ * fleetModel.ts `KeyStorage`, `BucketStorage`). A slot is a row; taking one counts the key's rows
+ * under a transaction-scoped advisory lock on the key, so two runners cannot both take its last
+ * slot. A token bucket is a row, locked while it is refilled and taken.
  */
 import type { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import { storageError } from "../faults.js"
-import type { KeyStorage } from "../fleetModel.js"
+import type { BucketStorage, KeyStorage } from "../fleetModel.js"
 import type { Tables } from "./tables.js"
 
 const Ids = Schema.Array(Schema.Struct({ n: Schema.Number, id: Schema.String }))
 const Counts = Schema.Array(Schema.Struct({ running: Schema.Number, lim: Schema.Number }))
+
+const Answers = Schema.Array(Schema.Struct({ n: Schema.Number, granted: Schema.Number, wait: Schema.Number }))
+
+/** Token buckets: refilled by the time since their last use (the database's clock), then taken. */
+export const makeBuckets = (sql: SqlClient.SqlClient, t: Tables): BucketStorage => ({
+  take: (asked) =>
+    asked.length === 0 ? Effect.succeed([]) : sql.withTransaction(Effect.gen(function*() {
+      const params = [JSON.stringify(asked.map((a) => [a.name, a.key, a.limit, a.perMs, a.want]))]
+      const rows = `SELECT n, k->>0 AS name, k->>1 AS key, (k->>2)::float8 AS lim, (k->>3)::float8 AS per,
+        (k->>4)::int AS want FROM json_array_elements($1::json) WITH ORDINALITY AS x(k, n)`
+      yield* sql.unsafe(
+        `INSERT INTO ${t.buckets} (name, key, tokens, at) SELECT name, key, lim, now() FROM (${rows}) AS a
+        ON CONFLICT (name, key) DO NOTHING`,
+        params
+      )
+      const answers = yield* sql.unsafe(
+        `WITH asked AS (${rows}), cur AS (
+          SELECT asked.*, LEAST(asked.lim, b.tokens + extract(epoch FROM now() - b.at) * 1000 * asked.lim / asked.per) AS avail
+          FROM ${t.buckets} AS b JOIN asked USING (name, key) FOR UPDATE OF b
+        ), took AS (
+          SELECT cur.*, LEAST(cur.want, floor(cur.avail))::int AS granted FROM cur
+        ), upd AS (
+          UPDATE ${t.buckets} AS b SET tokens = took.avail - took.granted, at = now()
+          FROM took WHERE b.name = took.name AND b.key = took.key
+          RETURNING took.n, took.granted, took.avail - took.granted AS remaining, took.lim, took.per
+        )
+        SELECT n::int AS n, granted, CASE WHEN remaining >= 1 THEN 0 ELSE (1 - remaining) * per / lim END AS wait
+        FROM upd ORDER BY n`,
+        params
+      )
+      return (yield* Schema.decodeUnknown(Answers)(answers)).map((a) => ({ granted: a.granted, waitMs: a.wait }))
+    })).pipe(Effect.mapError(storageError("take rate-limit tokens")))
+})
 
 export const make = (sql: SqlClient.SqlClient, t: Tables): KeyStorage => {
   const limitOf = (name: string, key: string, declared: string) =>

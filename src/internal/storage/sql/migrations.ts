@@ -153,7 +153,10 @@ const time = (t: Tables) =>
     )`)
   })
 
-/** PostgreSQL: concurrency keys shared by runners (a row per slot taken, limits set at run time). */
+/**
+ * PostgreSQL: concurrency keys shared by runners (a row per slot taken, limits set at run time)
+ * and rate limits' token buckets.
+ */
 const keys = (t: Tables) =>
   Effect.gen(function*() {
     const sql = yield* SqlClient.SqlClient
@@ -167,6 +170,13 @@ const keys = (t: Tables) =>
             holder TEXT NOT NULL
           )`),
           sql.unsafe(`CREATE INDEX ${t.index("slots_key")} ON ${t.slots} (name, key)`),
+          sql.unsafe(`CREATE TABLE ${t.buckets} (
+            name TEXT NOT NULL,
+            key TEXT NOT NULL,
+            tokens DOUBLE PRECISION NOT NULL,
+            at TIMESTAMPTZ NOT NULL,
+            PRIMARY KEY (name, key)
+          )`),
           sql.unsafe(`CREATE TABLE ${t.keyLimits} (
             name TEXT NOT NULL,
             key TEXT NOT NULL,

@@ -20,6 +20,8 @@ export interface Tables {
   /** PostgreSQL: concurrency keys' slots taken by runners, and limits set at run time. */
   readonly slots: string
   readonly keyLimits: string
+  /** PostgreSQL: rate limits' token buckets. */
+  readonly buckets: string
   readonly signals: string
   /** Cron schedules and poll triggers, and their fires. */
   readonly schedules: string
@@ -66,6 +68,7 @@ export const tables = (
     queue: name("queue"),
     slots: name("slots"),
     keyLimits: name("key_limits"),
+    buckets: name("buckets"),
     signals: name("signals"),
     schedules: name("schedules"),
     fires: name("fires"),
