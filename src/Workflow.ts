@@ -9,6 +9,7 @@ import { createHash } from "node:crypto"
 import { WorkflowDefinitionError } from "./Errors.js"
 import type { Graph } from "./internal/dag/graph.js"
 import { compile } from "./internal/dag/graph.js"
+import type { WorkflowConcurrency } from "./internal/dag/task.js"
 import type { WorkflowDefinition } from "./internal/storage/service.js"
 import type { Task } from "./Task.js"
 import * as TriggerRule from "./TriggerRule.js"
@@ -41,6 +42,8 @@ export interface Workflow<out R = never, out O = unknown> {
   readonly graph: Graph
   /** Its typed final output: the final context decoded with the `output` schema given to `make`. */
   readonly output: WorkflowOutput<O> | undefined
+  /** At most `limit` executions per key at once (see `Options`). */
+  readonly concurrency?: WorkflowConcurrency | undefined
 }
 
 /**
@@ -84,6 +87,18 @@ export interface Options<Tasks extends ReadonlyArray<Task<unknown>>, O = unknown
    * decide otherwise (a body whose change must not reach running executions).
    */
   readonly version?: string | undefined
+  /**
+   * At most `limit` executions with the same key run at once (`key`: a string, or a function of
+   * the input, e.g. the tenant), across the runners of one PostgreSQL database. An execution
+   * waiting for its key runs no task and holds no permit; one that only waits (a sleep, a signal)
+   * gives its slot back and takes one again to go on. `name` (default: the workflow's name) is
+   * what `runner.setConcurrencyLimit` and `runner.concurrency()` call it.
+   */
+  readonly concurrency?: {
+    readonly key: string | ((input: Record<string, unknown>) => string)
+    readonly limit: number
+    readonly name?: string | undefined
+  } | undefined
 }
 
 type TaskRequirements<T> = T extends Task<infer R> ? R : never
@@ -148,6 +163,7 @@ export const make = <const Tasks extends ReadonlyArray<Task<unknown>>, O = unkno
   const tasks = [...new Set(options.tasks ?? [])] as Array<Task<TaskRequirements<Tasks[number]>>>
   const graph = compile(options.name, tasks)
   const output = outputOf(options)
+  const concurrency = concurrencyOf(options)
   return {
     [TypeId]: variance,
     name: options.name,
@@ -158,8 +174,28 @@ export const make = <const Tasks extends ReadonlyArray<Task<unknown>>, O = unkno
       ? hashDefinition(options.name, tasks, output?.describe)
       : checkVersion(options),
     graph,
-    output
+    output,
+    ...(concurrency === undefined ? {} : { concurrency })
   }
+}
+
+const concurrencyOf = (options: Pick<Options<ReadonlyArray<Task<unknown>>>, "name" | "concurrency">) => {
+  const given = options.concurrency
+  if (given === undefined) return undefined
+  const bad = (detail: string) =>
+    new WorkflowDefinitionError({ reason: "InvalidOption", workflowName: options.name, detail })
+  if (typeof given !== "object" || given === null) throw bad("concurrency must be { key, limit }")
+  const { key, limit, name } = given
+  if (typeof key !== "string" && typeof key !== "function") {
+    throw bad("concurrency.key must be a string or a function of the input")
+  }
+  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
+    throw bad(`concurrency.limit must be an integer ≥ 1, got ${String(limit)}`)
+  }
+  if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
+    throw bad("concurrency.name must be a non-empty string")
+  }
+  return { name: name ?? options.name, key, limit } satisfies WorkflowConcurrency
 }
 
 const outputOf = <O, I>(options: Options<ReadonlyArray<Task<unknown>>, O, I>): WorkflowOutput<O> | undefined => {

@@ -139,6 +139,42 @@ for (const storage of storageCases) {
           expect(next.status).toBe("Completed")
         })))
 
+    it.scopedLive("a workflow's key: at most 2 executions of a tenant at once; other tenants run beside", () =>
+      withRunner(storage, { maxConcurrentTasks: 16 }, (runner) =>
+        Effect.gen(function*() {
+          const byTenant: Record<string, ReturnType<typeof gauge>> = { acme: gauge(), other: gauge() }
+          const workflow = Workflow.make({
+            name: "perTenant",
+            concurrency: { key: (input) => input.tenant as string, limit: 2 },
+            tasks: [
+              Task.make({
+                id: "first",
+                run: (ctx) => byTenant[ctx.get("tenant") as string].around(Effect.sleep("5 millis"))
+              }),
+              Task.make({
+                id: "second",
+                dependencies: ["first"],
+                run: (ctx) => byTenant[ctx.get("tenant") as string].around(Effect.sleep("5 millis"))
+              })
+            ]
+          })
+          const handles = []
+          for (let i = 0; i < 6; i++) handles.push(yield* runner.submit(workflow, { tenant: "acme" }))
+          for (let i = 0; i < 3; i++) handles.push(yield* runner.submit(workflow, { tenant: "other" }))
+          for (const h of handles) expect((yield* h.result).status).toBe("Completed")
+          // Two acme executions at once, each running one task at a time.
+          expect(byTenant.acme.g.max).toBe(2)
+          expect(byTenant.other.g.max).toBe(2)
+          expect(yield* keyInfo(runner, "perTenant")).toEqual([])
+          expect(() =>
+            Workflow.make({
+              name: "bad",
+              concurrency: { key: "k", limit: 0 },
+              tasks: [Task.make({ id: "x", run: () => {} })]
+            })
+          ).toThrow(WorkflowDefinitionError)
+        })))
+
     it.scoped("bad concurrency options are typed errors", () =>
       withRunner(storage, {}, (runner) =>
         Effect.gen(function*() {

@@ -142,6 +142,13 @@ export interface TaskConcurrency {
   readonly limit: number
 }
 
+/** A workflow's concurrency limit, as `Workflow.make` checked it: keyed by the input (default name: the workflow's). */
+export interface WorkflowConcurrency {
+  readonly name: string
+  readonly key: string | ((input: Record<string, unknown>) => string)
+  readonly limit: number
+}
+
 /** A task's rate limit, as `Task.make` checked it: a bucket of `limit` tokens refilled over `perMs`. */
 export interface TaskRateLimit {
   readonly name: string

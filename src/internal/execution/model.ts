@@ -7,7 +7,7 @@ import type { ContextDelta } from "../../TaskContext.js"
 import type { WorkflowOutput } from "../../Workflow.js"
 import type { Graph } from "../dag/graph.js"
 import type { JsonObject } from "../dag/json.js"
-import type { TaskConcurrency, TaskRateLimit } from "../dag/task.js"
+import type { TaskConcurrency, TaskRateLimit, WorkflowConcurrency } from "../dag/task.js"
 
 /** What the state machine needs of a workflow: its identity and its compiled DAG. */
 export interface Dag {
@@ -23,6 +23,8 @@ export interface Dag {
       readonly rateLimit?: TaskRateLimit | undefined
     }
   >
+  /** At most `limit` executions per key running at once (see runner/keys.ts). */
+  readonly concurrency?: WorkflowConcurrency | undefined
   /** The workflow's typed final output, if it has one. */
   readonly output?: WorkflowOutput<unknown> | undefined
 }

@@ -160,11 +160,46 @@ export class ExecutionKeys {
       readonly rateLimit?: TaskRateLimit | undefined
     }>,
     private readonly contextOf: (task: number) => TaskContext,
-    /** A slot or a token was handed to a held-back task: its supervisor readmits it. */
-    private readonly granted: (task: number) => void
+    /** A slot or a token was handed to a held-back task (-1: the execution's own slot): readmitted. */
+    private readonly granted: (task: number) => void,
+    /** The workflow's concurrency key, computed from the input: the execution's own slot. */
+    private readonly execution?: { readonly name: string; readonly key: string; readonly limit: number }
   ) {}
 
-  readonly admit = (task: number): boolean => this.admitKey(task) && this.admitRate(task)
+  private executionHeld = false
+  private executionWaiter: KeyWaiter | undefined
+
+  readonly admit = (task: number): boolean => this.admitExecution() && this.admitKey(task) && this.admitRate(task)
+
+  /** The execution's own slot (workflow `concurrency`): held while it has tasks to run. */
+  private admitExecution(): boolean {
+    const spec = this.execution
+    if (spec === undefined || this.executionHeld) return true
+    if (this.executionWaiter !== undefined) return false
+    const waiter: KeyWaiter = {
+      granted: () => {
+        this.executionWaiter = undefined
+        this.executionHeld = true
+        this.granted(-1)
+      }
+    }
+    if (this.limits.take(spec.name, spec.key, spec.limit, waiter)) {
+      this.executionHeld = true
+      return true
+    }
+    this.executionWaiter = waiter
+    return false
+  }
+
+  /** The execution's own slot back (it is paused, cancelled or done, or its supervisor ends). */
+  releaseExecution(): void {
+    const spec = this.execution
+    if (spec === undefined) return
+    if (this.executionWaiter !== undefined) this.limits.leave(spec.name, spec.key, this.executionWaiter)
+    this.executionWaiter = undefined
+    if (this.executionHeld) this.limits.give(spec.name, spec.key)
+    this.executionHeld = false
+  }
 
   private admitRate(task: number): boolean {
     const spec = this.tasks[task].rateLimit
@@ -218,6 +253,7 @@ export class ExecutionKeys {
     for (const [name, key, waiter] of this.rateWaiting.values()) this.rates.leave(name, key, waiter)
     this.rateWaiting.clear()
     this.tokened.clear()
+    this.releaseExecution()
   }
 
   private keyOf(spec: TaskConcurrency | TaskRateLimit, task: number): string {

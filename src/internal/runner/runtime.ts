@@ -8,6 +8,7 @@ import { Cause, Deferred, Effect, FiberId, FiberMap, PubSub } from "effect"
 import { RunnerShutdownError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
+import type { JsonObject } from "../dag/json.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Fleet } from "./active.js"
 import { ended } from "./ended.js"
@@ -36,6 +37,16 @@ export interface Runtime {
   readonly fork: (effect: Fx.Effect<unknown, unknown>) => void
 }
 
+/** A workflow's concurrency key for an input (a key function that throws: one shared key). */
+const keyOfInput = (key: string | ((input: Record<string, unknown>) => string), input: JsonObject): string => {
+  if (typeof key === "string") return key
+  try {
+    return String(key(input))
+  } catch (error) {
+    return `(key failed: ${error instanceof Error ? error.message : String(error)})`
+  }
+}
+
 /** An execution's mailbox, result and place in the permit queue, before it runs. */
 export const prepare = (
   env: RuntimeEnv,
@@ -49,13 +60,15 @@ export const prepare = (
     // Concurrency keys: a ready task whose key is full is held back (no permit) until handed a
     // slot; from the first round on (a submit starts its roots before the supervisor runs).
     const tasks = state.dag.tasks
-    const keys = tasks?.some((t) => t.concurrency !== undefined || t.rateLimit !== undefined)
+    const own = state.dag.concurrency
+    const keys = own !== undefined || tasks?.some((t) => t.concurrency !== undefined || t.rateLimit !== undefined)
       ? new ExecutionKeys(
         env.keys,
         env.rates,
-        tasks,
+        tasks ?? [],
         (task) => state.waitContext(task),
-        (task) => mailbox.offer({ _tag: "KeyGranted", task })
+        (task) => mailbox.offer({ _tag: "KeyGranted", task }),
+        own === undefined ? undefined : { name: own.name, key: keyOfInput(own.key, state.meta.input), limit: own.limit }
       )
       : undefined
     state.admit = keys?.admit

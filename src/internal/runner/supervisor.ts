@@ -172,6 +172,12 @@ export const supervise = <R>(
         case "Permits":
           return undefined
         case "KeyGranted":
+          // The execution's own slot: its held-back tasks may start (if it still runs).
+          if (message.task < 0) {
+            if (state.cancelled || state.paused || state.isDone) keys?.releaseExecution()
+            else for (const task of [...state.heldBack]) state.readmit(task)
+            return undefined
+          }
           // Not wanted any more (cancelled, or paused: asked again at Resume): given back.
           if (state.tasks.status[message.task] !== "Pending" || state.cancelled || state.paused) {
             keys?.release(message.task)
