@@ -4,8 +4,11 @@
  * memory, a SQLite file and (when reachable) PostgreSQL (the limit shared through the database),
  * and with a rate limit that never binds;
  * µs/task and the ratio to no key in the same run. A task priority on a ready queue longer than
- * the permits is measured too.
+ * the permits is measured too. Fairness: how long a lone tenant's execution waits for its task
+ * to start while 2,000 executions of another tenant queue for 4 permits (tasks of 1 ms), with
+ * workflow concurrency keys (served round robin) and without (first come, first served).
  */
+import { Effect } from "effect"
 import { Task, Workflow } from "sluice"
 import type { StorageName } from "./measure.js"
 import { engine, measure, postgres } from "./measure.js"
@@ -35,8 +38,53 @@ const cases = [
   ]
 ] as const
 
+/** Milliseconds from the lone tenant's submit to its task's start. */
+const loneWait = async (storage: StorageName, keyed: boolean, flood: number): Promise<number> => {
+  const e = engine(storage, 4)
+  let started = 0
+  const wf = Workflow.make({
+    name: keyed ? "fair_keyed" : "fair_plain",
+    ...(keyed ? { concurrency: { key: (input) => input.tenant as string, limit: 1_000_000 } } : {}),
+    tasks: [
+      Task.make({
+        id: "work",
+        run: (ctx) => ctx.get("tenant") === "lone" ? void (started = performance.now()) : Effect.sleep("1 millis")
+      })
+    ]
+  })
+  let wait = 0
+  await e.run((r) =>
+    Effect.gen(function*() {
+      const flooding = yield* Effect.forEach(Array.from({ length: flood }), (_, n) =>
+        r.submit(wf, { tenant: "flood", n }))
+      const t = performance.now()
+      yield* Effect.flatMap(r.submit(wf, { tenant: "lone" }), (h) =>
+        h.result)
+      wait = started - t
+      yield* Effect.forEach(flooding, (h) => h.result, { discard: true })
+    })
+  )
+  await e.dispose()
+  return wait
+}
+
 export const flowSection = async (quick: boolean): Promise<Array<Row>> => {
   const rows: Array<Row> = []
+  const flood = quick ? 200 : 2_000
+  for (const storage of ["memory", "sqlite file"] as const) {
+    for (const keyed of [false, true]) {
+      const ms = await loneWait(storage, keyed, flood)
+      const impl = `sluice ${storage}, ${keyed ? "workflow keys (round robin)" : "no keys (first come)"}`
+      console.log(`  lone tenant behind ${flood} flooding executions, ${impl}: waited ${ms.toFixed(1)} ms`)
+      rows.push({
+        section: "flow",
+        case: `lone tenant's wait behind ${flood} flooding executions`,
+        impl,
+        value: ms,
+        unit: "ms"
+      })
+    }
+  }
   const storages: Array<StorageName> = ["memory", "sqlite file"]
   if (postgres) storages.push("postgres")
   for (const storage of storages) {

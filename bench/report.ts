@@ -146,8 +146,12 @@ export const markdown = (rows: ReadonlyArray<Row>, when: string, quick: boolean)
   for (const r of section("memory")) lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
   lines.push("", "## Flow control: 1,000 no-op roots in one execution, 32 permits", "")
   lines.push("| case | storage | median ms | µs/task | × no key |", "|---|---|---:|---:|---:|")
-  for (const r of section("flow")) {
+  for (const r of section("flow").filter((r) => r.stats !== undefined)) {
     lines.push(`| ${r.case} | ${r.impl} | ${fmt(r.stats!.median)} | ${fmt(r.perTaskUs!)} | ${fmt(r.ratio!)} |`)
+  }
+  lines.push("")
+  for (const r of section("flow").filter((r) => r.stats === undefined)) {
+    lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
   }
   lines.push("", "## Task.map at width (one execution, SQLite file; a fresh process per row)", "")
   for (const r of section("map")) lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)

@@ -78,6 +78,38 @@ for (const storage of storageCases) {
           expect(lines).toEqual(["a1", "a2", "a3", "b1", "b2", "b3", "c1", "c2", "c3"])
         })))
 
+    it.scoped("fairness: a lone tenant's execution waits one turn behind a flooding tenant, not ten", () =>
+      withRunner(storage, { maxConcurrentTasks: 1 }, (runner) =>
+        Effect.gen(function*() {
+          const { add, lines } = trace()
+          const gate = yield* Deferred.make<void>()
+          const blocker = Workflow.make({
+            name: "blocker",
+            tasks: [Task.make({ id: "hold", run: () => Deferred.await(gate) })]
+          })
+          const job = Workflow.make({
+            name: "tenantJob",
+            concurrency: { key: (input) => input.tenant as string, limit: 1_000 },
+            tasks: [Task.make({ id: "work", run: (ctx) => add(`${ctx.get("tenant")}${ctx.get("n")}`) })]
+          })
+          const held = yield* runner.submit(blocker)
+          const handles = []
+          for (let n = 0; n < 10; n++) handles.push(yield* runner.submit(job, { tenant: "flood", n }))
+          handles.push(yield* runner.submit(job, { tenant: "lone", n: 0 }))
+          // Every execution has its key's slot (on PostgreSQL a round trip away) and waits for
+          // the permit: only then does the gate open.
+          for (;;) {
+            const keys = yield* runner.concurrency()
+            if (keys.reduce((n, k) => n + k.running, 0) === 11) break
+            yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 5)))
+          }
+          yield* Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 50)))
+          yield* Deferred.succeed(gate, undefined)
+          yield* held.result
+          for (const h of handles) expect((yield* h.result).status).toBe("Completed")
+          expect(lines.slice(0, 3)).toEqual(["flood0", "lone0", "flood1"])
+        })))
+
     it.scoped("bad priorities and depthFirst are typed errors", () =>
       withRunner(storage, {}, (runner) =>
         Effect.gen(function*() {

@@ -195,6 +195,8 @@ export const flush = (
 /** Takes the permits for as many ready tasks as may start, and records their attempts. */
 export const startReady = (env: RuntimeEnv, active: Active, now: number): Array<number> => {
   const { state } = active
+  // Its workflow's concurrency key first: without the slot it does not queue for permits.
+  if (active.keys !== undefined && state.startable > 0 && !active.keys.admitExecution()) return []
   const held = env.permits.take(active.waiter, state.startable)
   const started = state.start(held, now)
   if (started.length < held) env.permits.give(held - started.length)

@@ -171,8 +171,11 @@ export class ExecutionKeys {
 
   readonly admit = (task: number): boolean => this.admitExecution() && this.admitKey(task) && this.admitRate(task)
 
-  /** The execution's own slot (workflow `concurrency`): held while it has tasks to run. */
-  private admitExecution(): boolean {
+  /**
+   * The execution's own slot (workflow `concurrency`): held while it has tasks to run. Asked
+   * before any permit is (an execution waiting for its key does not queue for permits).
+   */
+  admitExecution(): boolean {
     const spec = this.execution
     if (spec === undefined || this.executionHeld) return true
     if (this.executionWaiter !== undefined) return false

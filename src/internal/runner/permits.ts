@@ -4,7 +4,9 @@
  * Supervisors take permits before they record an attempt, so that a task waiting for a permit
  * stays `Pending` (nothing is recorded for it) and its attempt is counted only when it starts.
  * A supervisor that cannot get all it wants queues; a permit given back goes to the first one
- * queued and wakes it: the one of highest priority (`submit`'s `priority`), then, with
+ * queued and wakes it: the one of highest priority (`submit`'s `priority`); then, between
+ * executions with workflow concurrency keys, the key served least recently (round robin: a key
+ * with thousands of executions queued delays a lone key's by one turn at most); then, with
  * `depthFirst`, the execution that came first, else the one that queued first. Taking and giving
  * back are plain counter operations: the attempt fibers never wait on a semaphore.
  */
@@ -19,16 +21,19 @@ export interface Waiter {
   readonly priority: number
   /** The order executions came in (depth-first: older first). */
   readonly seq: number
+  /** Its workflow concurrency key, if it has one: keys are served round robin. */
+  readonly group: string | undefined
 }
 
 let seqs = 0
 
-export const makeWaiter = (wake: () => void, priority = 0): Waiter => ({
+export const makeWaiter = (wake: () => void, priority = 0, group?: string): Waiter => ({
   granted: 0,
   wanted: 0,
   wake,
   priority,
-  seq: seqs++
+  seq: seqs++,
+  group
 })
 
 export class Permits {
@@ -38,8 +43,11 @@ export class Permits {
 
   /** Called when permits became free with nobody queued (the fleet's claimer looks then). */
   onFree: (() => void) | undefined
-  /** The queue is served by rank, not arrival (a priority was seen, or depth-first). */
+  /** The queue is served by rank, not arrival (a priority or a key was seen, or depth-first). */
   private ranked: boolean
+  /** Round robin between keys: the hand-over count when each key was last served. */
+  private readonly lastServed = new Map<string, number>()
+  private turns = 0
 
   /** @param depthFirst executions that came first are served first (they finish before new ones start) */
   constructor(readonly total: number, readonly depthFirst = false) {
@@ -51,11 +59,17 @@ export class Permits {
   private first(): Waiter | undefined {
     if (!this.ranked) return this.queue.values().next().value
     let best: Waiter | undefined
+    let bestTurn = 0
     for (const w of this.queue) {
+      const turn = w.group === undefined ? -1 : this.lastServed.get(w.group) ?? -1
       if (
         best === undefined || w.priority > best.priority ||
-        (w.priority === best.priority && this.depthFirst && w.seq < best.seq)
-      ) best = w
+        (w.priority === best.priority &&
+          (turn < bestTurn || (turn === bestTurn && this.depthFirst && w.seq < best.seq)))
+      ) {
+        best = w
+        bestTurn = turn
+      }
     }
     return best
   }
@@ -94,7 +108,7 @@ export class Permits {
     }
     if (got < want) {
       waiter.wanted = want - got
-      if (waiter.priority !== 0) this.ranked = true
+      if (waiter.priority !== 0 || waiter.group !== undefined) this.ranked = true
       this.queue.add(waiter)
     }
     return got
@@ -111,10 +125,14 @@ export class Permits {
       const first = this.first()
       if (first === undefined) {
         this.free += n
+        // Nobody waits: the round robin starts afresh (keys come and go: per customer).
+        this.lastServed.clear()
         this.onFree?.()
         return
       }
-      const handed = Math.min(n, first.wanted)
+      // A keyed waiter gets one permit per turn: the next goes to the key served least recently.
+      const handed = first.group === undefined ? Math.min(n, first.wanted) : 1
+      if (first.group !== undefined) this.lastServed.set(first.group, this.turns++)
       first.granted += handed
       first.wanted -= handed
       n -= handed

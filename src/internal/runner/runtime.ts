@@ -61,6 +61,7 @@ export const prepare = (
     // slot; from the first round on (a submit starts its roots before the supervisor runs).
     const tasks = state.dag.tasks
     const own = state.dag.concurrency
+    const executionKey = own === undefined ? undefined : keyOfInput(own.key, state.meta.input)
     const keys = own !== undefined || tasks?.some((t) => t.concurrency !== undefined || t.rateLimit !== undefined)
       ? new ExecutionKeys(
         env.keys,
@@ -68,7 +69,7 @@ export const prepare = (
         tasks ?? [],
         (task) => state.waitContext(task),
         (task) => mailbox.offer({ _tag: "KeyGranted", task }),
-        own === undefined ? undefined : { name: own.name, key: keyOfInput(own.key, state.meta.input), limit: own.limit }
+        own === undefined ? undefined : { name: own.name, key: executionKey!, limit: own.limit }
       )
       : undefined
     state.admit = keys?.admit
@@ -78,7 +79,12 @@ export const prepare = (
       mailbox,
       done: yield* Deferred.make<WorkflowResult, EndError>(),
       log: withLog ? yield* PubSub.unbounded<ExecutionEvent>({ replay: Number.MAX_SAFE_INTEGER }) : undefined,
-      waiter: makeWaiter(() => mailbox.offer({ _tag: "Permits" }), priority),
+      // Executions with a workflow concurrency key are served round robin between keys.
+      waiter: makeWaiter(
+        () => mailbox.offer({ _tag: "Permits" }),
+        priority,
+        own === undefined ? undefined : `${own.name}\u0000${executionKey}`
+      ),
       token,
       lost: false,
       offered: 0,
