@@ -89,6 +89,16 @@ export interface SubmitOptions {
    * 0; a finite number). Held by this runner while it runs the execution, not stored.
    */
   readonly priority?: number | undefined
+  /**
+   * Submits of one workflow with this key within `period` of each other make one execution, with
+   * the last input (`keep: "first"`: the first); it starts once `period` passes with no new
+   * submit. Every submit of the burst gets its handle. Held by this runner until it starts.
+   */
+  readonly debounce?: {
+    readonly key: string
+    readonly period: Duration.DurationInput
+    readonly keep?: "first" | "last" | undefined
+  } | undefined
 }
 
 export const DEFAULT_MAX_CONCURRENT_TASKS = 4
@@ -134,6 +144,24 @@ export const checkStorageRetry = (
   value === undefined || Schedule.isSchedule(value)
     ? Effect.succeed(value as Schedule.Schedule<unknown, StorageError> | undefined)
     : Effect.fail(new InvalidOptionError({ option: "storageRetry", detail: "must be an Effect Schedule" }))
+
+/** `submit`'s `debounce`, checked. */
+export const checkDebounce = (
+  value: unknown
+): Effect.Effect<
+  { readonly key: string; readonly periodMs: number; readonly keep: "first" | "last" },
+  InvalidOptionError
+> =>
+  Effect.suspend(() => {
+    const bad = (detail: string) => Effect.fail(new InvalidOptionError({ option: "debounce", detail }))
+    if (typeof value !== "object" || value === null) return bad("must be { key, period }")
+    const { keep = "last", key, period } = value as Record<string, unknown>
+    if (typeof key !== "string" || key.length === 0) return bad("key must be a non-empty string")
+    if (keep !== "first" && keep !== "last") return bad(`keep must be "first" or "last", got ${String(keep)}`)
+    const decoded = decodeDuration(period as Duration.DurationInput, { positive: true })
+    if (Either.isLeft(decoded)) return bad(`period ${decoded.left}`)
+    return Effect.succeed({ key, periodMs: Duration.toMillis(decoded.right), keep })
+  })
 
 export interface CheckedSubmitOptions {
   readonly key: string | undefined

@@ -13,6 +13,7 @@ import type { WorkflowResult } from "../../WorkflowResult.js"
 import type { ChildOps } from "./active.js"
 import { makeChildren } from "./children.js"
 import { control } from "./control.js"
+import { makeDebouncer } from "./debounce.js"
 import { ended } from "./ended.js"
 import * as Fleet from "./fleet.js"
 import type { ExecutionHandle, HandleOps } from "./handle.js"
@@ -47,8 +48,8 @@ import type { Schedulable, Schedules } from "./schedules.js"
 import * as Scheduling from "./schedules.js"
 import { makeSharedKeys } from "./sharedKeys.js"
 import { signal } from "./signals.js"
-import type { Submitted } from "./submit.js"
-import { submit } from "./submit.js"
+import type { SubmitError, Submitted } from "./submit.js"
+import { precheck, submit } from "./submit.js"
 import type { RuntimeEnv } from "./supervisor.js"
 
 export const make = <R>(config: RunnerConfig<R>) =>
@@ -146,6 +147,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
     }
 
     const controlOf = (tag: "Cancel" | "Pause" | "Resume") => control(rt, tag)
+    const debounced = makeDebouncer(rt)
     const handleOf = ({ active, executionId }: Submitted) => {
       const ops: HandleOps = {
         result: active === undefined
@@ -169,6 +171,25 @@ export const make = <R>(config: RunnerConfig<R>) =>
         ? Effect.catchTag(result(rt, submitted.executionId), "ExecutionNotFoundError", Effect.die)
         : Deferred.await(submitted.active.done)
 
+    const submitOne = <R2 = never, O = unknown>(
+      workflow: Workflow.Workflow<R2, O> | string,
+      input?: Record<string, unknown>,
+      options?: SubmitOptions
+    ): Effect.Effect<ExecutionHandle<O>, SubmitError, R2> =>
+      options?.debounce === undefined
+        ? Effect.map(submit(rt, workflow, input, options, true), (s) => handleOf(s) as ExecutionHandle<O>)
+        : Effect.zipRight(
+          precheck(rt, workflow, input),
+          Effect.flatMap(Effect.context<R2>(), (services) =>
+            debounced(
+              typeof workflow === "string" ? workflow : workflow.name,
+              input,
+              options,
+              (i, o, id) => Effect.map(submit(rt, workflow, i, o, true, id), handleOf),
+              services
+            ) as Effect.Effect<ExecutionHandle<O>, SubmitError>)
+        )
+
     return {
       // The output's type comes from the workflow value; the value was decoded with its schema.
       execute: <R2 = never, O = unknown>(
@@ -176,16 +197,18 @@ export const make = <R>(config: RunnerConfig<R>) =>
         input?: Record<string, unknown>,
         options?: SubmitOptions
       ) =>
-        Effect.flatMap(
-          submit(rt, workflow, input, options, false),
-          (submitted) =>
-            awaitDone(submitted) as Effect.Effect<WorkflowResult<O>, Effect.Effect.Error<ReturnType<typeof awaitDone>>>
-        ),
-      submit: <R2 = never, O = unknown>(
-        workflow: Workflow.Workflow<R2, O> | string,
-        input?: Record<string, unknown>,
-        options?: SubmitOptions
-      ) => Effect.map(submit(rt, workflow, input, options, true), (s) => handleOf(s) as ExecutionHandle<O>),
+        options?.debounce !== undefined
+          // One execution per burst: this submitter waits for it as the others do.
+          ? Effect.flatMap(submitOne<R2, O>(workflow, input, options), (h) => h.result)
+          : Effect.flatMap(
+            submit(rt, workflow, input, options, false),
+            (submitted) =>
+              awaitDone(submitted) as Effect.Effect<
+                WorkflowResult<O>,
+                Effect.Effect.Error<ReturnType<typeof awaitDone>>
+              >
+          ),
+      submit: submitOne,
       get: (executionId: string) => get(rt, executionId),
       status: (executionId: string) => Effect.map(get(rt, executionId), (info) => info.status),
       list: (filter?: Parameters<typeof list>[1]) => list(rt, filter),

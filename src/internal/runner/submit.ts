@@ -47,6 +47,17 @@ const resolve = <R>(
   })
 }
 
+/** What `submit` checks before it stores anything (a debounced burst's submitters hear it at once). */
+export const precheck = <R>(
+  rt: Runtime,
+  target: Workflow.Workflow<R> | string,
+  input: Record<string, unknown> | undefined
+): Effect.Effect<void, SubmitError, R> =>
+  Effect.zipRight(
+    resolve(rt, target),
+    Effect.try({ try: () => void toFrozenJsonObject(input, rt.env.limits), catch: (e) => e as ContextValueError })
+  )
+
 /** What `submit` gives back: the execution's id, and its live record when it was started here. */
 export interface Submitted {
   readonly executionId: string
@@ -58,7 +69,9 @@ export const submit = <R>(
   target: Workflow.Workflow<R> | string,
   input: Record<string, unknown> | undefined,
   options: SubmitOptions | undefined,
-  withLog: boolean
+  withLog: boolean,
+  /** The id it gets (a debounced burst told its submitters already). */
+  presetId?: string
 ): Effect.Effect<Submitted, SubmitError, R> =>
   Effect.gen(function*() {
     const entry = yield* resolve(rt, target)
@@ -68,7 +81,7 @@ export const submit = <R>(
     })
     const { key, priority, timeout } = yield* checkSubmitOptions(options)
     const now = yield* Clock.currentTimeMillis
-    const executionId = newExecutionId()
+    const executionId = presetId ?? newExecutionId()
     const state = new ExecutionState(entry.workflow, {
       executionId,
       input: frozenInput,
