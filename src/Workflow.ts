@@ -10,6 +10,7 @@ import { WorkflowDefinitionError } from "./Errors.js"
 import type { Graph } from "./internal/dag/graph.js"
 import { compile } from "./internal/dag/graph.js"
 import type { WorkflowConcurrency } from "./internal/dag/task.js"
+import { checkKeyLimit } from "./internal/dag/task.js"
 import type { WorkflowDefinition } from "./internal/storage/service.js"
 import type { Task } from "./Task.js"
 import * as TriggerRule from "./TriggerRule.js"
@@ -179,23 +180,13 @@ export const make = <const Tasks extends ReadonlyArray<Task<unknown>>, O = unkno
   }
 }
 
-const concurrencyOf = (options: Pick<Options<ReadonlyArray<Task<unknown>>>, "name" | "concurrency">) => {
-  const given = options.concurrency
-  if (given === undefined) return undefined
-  const bad = (detail: string) =>
-    new WorkflowDefinitionError({ reason: "InvalidOption", workflowName: options.name, detail })
-  if (typeof given !== "object" || given === null) throw bad("concurrency must be { key, limit }")
-  const { key, limit, name } = given
-  if (typeof key !== "string" && typeof key !== "function") {
-    throw bad("concurrency.key must be a string or a function of the input")
-  }
-  if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-    throw bad(`concurrency.limit must be an integer ≥ 1, got ${String(limit)}`)
-  }
-  if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
-    throw bad("concurrency.name must be a non-empty string")
-  }
-  return { name: name ?? options.name, key, limit } satisfies WorkflowConcurrency
+const concurrencyOf = (
+  options: Pick<Options<ReadonlyArray<Task<unknown>>>, "name" | "concurrency">
+): WorkflowConcurrency | undefined => {
+  const checked = checkKeyLimit<Record<string, unknown>>(options.concurrency, "concurrency", "input", (detail) => {
+    throw new WorkflowDefinitionError({ reason: "InvalidOption", workflowName: options.name, detail })
+  })
+  return checked === undefined ? undefined : { ...checked, name: checked.name ?? options.name }
 }
 
 const outputOf = <O, I>(options: Options<ReadonlyArray<Task<unknown>>, O, I>): WorkflowOutput<O> | undefined => {

@@ -9,6 +9,12 @@ import { InvalidOptionError, Task, Workflow, WorkflowDefinitionError } from "slu
 import { trace, withRunner } from "./support/runner.js"
 import { storageCases } from "./support/storage.js"
 
+/** A workflow whose one task holds the runner's only permit until the gate opens. */
+const holding = Effect.map(Deferred.make<void>(), (gate) => ({
+  gate,
+  blocker: Workflow.make({ name: "blocker", tasks: [Task.make({ id: "hold", run: () => Deferred.await(gate) })] })
+}))
+
 for (const storage of storageCases) {
   describe(`priorities: ${storage.name}`, () => {
     it.scoped("a task's priority orders the ready tasks of its execution (ties: declaration order)", () =>
@@ -33,11 +39,7 @@ for (const storage of storageCases) {
       withRunner(storage, { maxConcurrentTasks: 1 }, (runner) =>
         Effect.gen(function*() {
           const { add, lines } = trace()
-          const gate = yield* Deferred.make<void>()
-          const blocker = Workflow.make({
-            name: "blocker",
-            tasks: [Task.make({ id: "hold", run: () => Deferred.await(gate) })]
-          })
+          const { blocker, gate } = yield* holding
           const job = Workflow.make({
             name: "job",
             tasks: [Task.make({ id: "work", run: (ctx) => add(ctx.get("name") as string) })]
@@ -82,11 +84,7 @@ for (const storage of storageCases) {
       withRunner(storage, { maxConcurrentTasks: 1 }, (runner) =>
         Effect.gen(function*() {
           const { add, lines } = trace()
-          const gate = yield* Deferred.make<void>()
-          const blocker = Workflow.make({
-            name: "blocker",
-            tasks: [Task.make({ id: "hold", run: () => Deferred.await(gate) })]
-          })
+          const { blocker, gate } = yield* holding
           const job = Workflow.make({
             name: "tenantJob",
             concurrency: { key: (input) => input.tenant as string, limit: 1_000 },

@@ -210,19 +210,36 @@ export const checkConcurrency = (
   given: { readonly key?: unknown; readonly limit?: unknown; readonly name?: unknown } | undefined,
   option = "concurrency"
 ): TaskConcurrency | undefined => {
+  const checked = checkKeyLimit<TaskContext>(given, option, "context", (detail) => invalidOption(id, detail))
+  return checked === undefined ? undefined : { ...checked, name: checked.name ?? id }
+}
+
+/**
+ * `{ key, limit, name? }` (a task's or a workflow's `concurrency`, a task's `rateLimit`), checked:
+ * a key (a string, or a function of the `of`), an integer limit ≥ 1, a non-empty name if given.
+ */
+export const checkKeyLimit = <A>(
+  given: { readonly key?: unknown; readonly limit?: unknown; readonly name?: unknown } | undefined,
+  option: string,
+  of: string,
+  fail: (detail: string) => never
+):
+  | { readonly name: string | undefined; readonly key: string | ((arg: A) => string); readonly limit: number }
+  | undefined =>
+{
   if (given === undefined) return undefined
-  if (typeof given !== "object" || given === null) invalidOption(id, `${option} must be { key, limit }`)
+  if (typeof given !== "object" || given === null) fail(`${option} must be { key, limit }`)
   const { key, limit, name } = given
   if (typeof key !== "string" && typeof key !== "function") {
-    invalidOption(id, `${option}.key must be a string or a function of the context`)
+    fail(`${option}.key must be a string or a function of the ${of}`)
   }
   if (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1) {
-    invalidOption(id, `${option}.limit must be an integer ≥ 1, got ${String(limit)}`)
+    fail(`${option}.limit must be an integer ≥ 1, got ${String(limit)}`)
   }
   if (name !== undefined && (typeof name !== "string" || name.length === 0)) {
-    invalidOption(id, `${option}.name must be a non-empty string`)
+    fail(`${option}.name must be a non-empty string`)
   }
-  return { name: (name as string | undefined) ?? id, key: key as TaskConcurrency["key"], limit: limit as number }
+  return { name: name as string | undefined, key: key as string | ((arg: A) => string), limit: limit as number }
 }
 
 /** A task's `rateLimit` option, checked: a key, an integer limit ≥ 1, a positive `per`. */

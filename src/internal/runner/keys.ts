@@ -11,6 +11,7 @@ import type { StorageError } from "../../Errors.js"
 import { InvalidOptionError } from "../../Errors.js"
 import type { TaskContext } from "../../TaskContext.js"
 import type { TaskConcurrency, TaskRateLimit } from "../dag/task.js"
+import { keyId, resolveKey } from "./keyOf.js"
 import type { Rates, RateWaiter } from "./rates.js"
 
 /** Who waits for a slot: told when one is handed over (it holds it from then on). */
@@ -41,8 +42,6 @@ export interface ConcurrencyInfo {
   readonly waiting: number
 }
 
-const id = (name: string, key: string) => `${name}\u0000${key}`
-
 /** Concurrency keys' slots, runner-wide: counted here, or shared through the database. */
 export interface Keys {
   /** A slot now (true), or `waiter` queued for one (false; `granted` is called when it has it). */
@@ -65,11 +64,11 @@ export class LocalKeys implements Keys {
   private readonly set = new Map<string, number>()
 
   private limitOf(group: Group): number {
-    return this.set.get(id(group.name, group.key)) ?? this.set.get(`${group.name}\u0000*`) ?? group.declared
+    return this.set.get(keyId(group.name, group.key)) ?? this.set.get(`${group.name}\u0000*`) ?? group.declared
   }
 
   private group(name: string, key: string, declared: number): Group {
-    const k = id(name, key)
+    const k = keyId(name, key)
     let group = this.groups.get(k)
     if (group === undefined) {
       group = { name, key, declared, running: 0, queue: new Set() }
@@ -89,14 +88,14 @@ export class LocalKeys implements Keys {
   }
 
   give(name: string, key: string): void {
-    const group = this.groups.get(id(name, key))
+    const group = this.groups.get(keyId(name, key))
     if (group === undefined) return
     group.running--
     this.serve(group)
   }
 
   leave(name: string, key: string, waiter: KeyWaiter): void {
-    const group = this.groups.get(id(name, key))
+    const group = this.groups.get(keyId(name, key))
     if (group === undefined) return
     group.queue.delete(waiter)
     this.forget(group)
@@ -104,7 +103,7 @@ export class LocalKeys implements Keys {
 
   setLimit(name: string, key: string | undefined, limit: number): Effect.Effect<void> {
     return Effect.sync(() => {
-      this.set.set(key === undefined ? `${name}\u0000*` : id(name, key), limit)
+      this.set.set(key === undefined ? `${name}\u0000*` : keyId(name, key), limit)
       for (const group of this.groups.values()) {
         if (group.name === name && (key === undefined || group.key === key)) this.serve(group)
       }
@@ -135,7 +134,7 @@ export class LocalKeys implements Keys {
 
   /** A key nobody runs or waits for is dropped (keys may be per customer: unbounded). */
   private forget(group: Group): void {
-    if (group.running === 0 && group.queue.size === 0) this.groups.delete(id(group.name, group.key))
+    if (group.running === 0 && group.queue.size === 0) this.groups.delete(keyId(group.name, group.key))
   }
 }
 
@@ -146,6 +145,7 @@ export class LocalKeys implements Keys {
  * the supervisor's end.
  */
 export class ExecutionKeys {
+  /** Slots held and waited for, by task (-1: the execution's own slot). */
   private readonly held = new Map<number, readonly [string, string]>()
   private readonly waiting = new Map<number, readonly [string, string, KeyWaiter]>()
   /** Tasks handed a token, not yet started; tasks waiting for one. */
@@ -166,9 +166,6 @@ export class ExecutionKeys {
     private readonly execution?: { readonly name: string; readonly key: string; readonly limit: number }
   ) {}
 
-  private executionHeld = false
-  private executionWaiter: KeyWaiter | undefined
-
   readonly admit = (task: number): boolean => this.admitExecution() && this.admitKey(task) && this.admitRate(task)
 
   /**
@@ -177,31 +174,15 @@ export class ExecutionKeys {
    */
   admitExecution(): boolean {
     const spec = this.execution
-    if (spec === undefined || this.executionHeld) return true
-    if (this.executionWaiter !== undefined) return false
-    const waiter: KeyWaiter = {
-      granted: () => {
-        this.executionWaiter = undefined
-        this.executionHeld = true
-        this.granted(-1)
-      }
-    }
-    if (this.limits.take(spec.name, spec.key, spec.limit, waiter)) {
-      this.executionHeld = true
-      return true
-    }
-    this.executionWaiter = waiter
-    return false
+    return spec === undefined || this.slot(-1, spec.name, spec.key, spec.limit)
   }
 
   /** The execution's own slot back (it is paused, cancelled or done, or its supervisor ends). */
   releaseExecution(): void {
-    const spec = this.execution
-    if (spec === undefined) return
-    if (this.executionWaiter !== undefined) this.limits.leave(spec.name, spec.key, this.executionWaiter)
-    this.executionWaiter = undefined
-    if (this.executionHeld) this.limits.give(spec.name, spec.key)
-    this.executionHeld = false
+    const waiting = this.waiting.get(-1)
+    if (waiting !== undefined) this.limits.leave(waiting[0], waiting[1], waiting[2])
+    this.waiting.delete(-1)
+    this.release(-1)
   }
 
   private admitRate(task: number): boolean {
@@ -224,20 +205,25 @@ export class ExecutionKeys {
   private admitKey(task: number): boolean {
     const spec = this.tasks[task].concurrency
     if (spec === undefined || this.held.has(task)) return true
+    return !this.waiting.has(task) && this.slot(task, spec.name, this.keyOf(spec, task), spec.limit)
+  }
+
+  /** A slot held for `task` (-1: the execution), taken now, or waited for (false). */
+  private slot(task: number, name: string, key: string, limit: number): boolean {
+    if (this.held.has(task)) return true
     if (this.waiting.has(task)) return false
-    const key = this.keyOf(spec, task)
     const waiter: KeyWaiter = {
       granted: () => {
         this.waiting.delete(task)
-        this.held.set(task, [spec.name, key])
+        this.held.set(task, [name, key])
         this.granted(task)
       }
     }
-    if (this.limits.take(spec.name, key, spec.limit, waiter)) {
-      this.held.set(task, [spec.name, key])
+    if (this.limits.take(name, key, limit, waiter)) {
+      this.held.set(task, [name, key])
       return true
     }
-    this.waiting.set(task, [spec.name, key, waiter])
+    this.waiting.set(task, [name, key, waiter])
     return false
   }
 
@@ -256,18 +242,10 @@ export class ExecutionKeys {
     for (const [name, key, waiter] of this.rateWaiting.values()) this.rates.leave(name, key, waiter)
     this.rateWaiting.clear()
     this.tokened.clear()
-    this.releaseExecution()
   }
 
   private keyOf(spec: TaskConcurrency | TaskRateLimit, task: number): string {
-    if (typeof spec.key === "string") return spec.key
-    try {
-      const key = spec.key(this.contextOf(task))
-      return typeof key === "string" ? key : String(key)
-    } catch (error) {
-      // The task runs under one shared key rather than not at all; its own body reports errors.
-      return `(key failed: ${error instanceof Error ? error.message : String(error)})`
-    }
+    return resolveKey(spec.key, () => this.contextOf(task))
   }
 }
 

@@ -11,6 +11,7 @@ import type { Scope } from "effect"
 import { Clock, Effect, Queue } from "effect"
 import type { StorageError } from "../../Errors.js"
 import type { BucketStorage } from "../storage/service.js"
+import { keyId } from "./keyOf.js"
 
 export interface RateWaiter {
   readonly granted: () => void
@@ -38,7 +39,7 @@ export const localBuckets = (clock: Clock.Clock): BucketStorage & {
   const state = new Map<string, { tokens: number; at: number }>()
   const refill = (name: string, key: string, limit: number, perMs: number) => {
     const now = clock.unsafeCurrentTimeMillis()
-    const id = `${name}\u0000${key}`
+    const id = keyId(name, key)
     const b = state.get(id) ?? { tokens: limit, at: now }
     b.tokens = Math.min(limit, b.tokens + ((now - b.at) * limit) / perMs)
     b.at = now
@@ -91,7 +92,7 @@ export const makeRates = (
           first.granted()
         }
         if (b.queue.size > 0) nextMs = Math.min(nextMs, Math.max(1, Math.ceil(waitMs)))
-        else buckets.delete(`${b.name}\u0000${b.key}`)
+        else buckets.delete(keyId(b.name, b.key))
       })
     })
     yield* Effect.forkScoped(Effect.forever(
@@ -107,7 +108,7 @@ export const makeRates = (
 
     return {
       take: (name, key, limit, perMs, waiter) => {
-        const id = `${name}\u0000${key}`
+        const id = keyId(name, key)
         let b = buckets.get(id)
         if ((b === undefined || b.queue.size === 0) && now?.(name, key, limit, perMs) === true) return true
         if (b === undefined) {
@@ -121,7 +122,7 @@ export const makeRates = (
         return false
       },
       leave: (name, key, waiter) => {
-        buckets.get(`${name}\u0000${key}`)?.queue.delete(waiter)
+        buckets.get(keyId(name, key))?.queue.delete(waiter)
       }
     }
   })

@@ -8,10 +8,10 @@ import { Cause, Deferred, Effect, FiberId, FiberMap, PubSub } from "effect"
 import { RunnerShutdownError } from "../../Errors.js"
 import type { ExecutionEvent } from "../../ExecutionEvent.js"
 import type { WorkflowResult } from "../../WorkflowResult.js"
-import type { JsonObject } from "../dag/json.js"
 import type { ExecutionState } from "../execution/state.js"
 import type { Fleet } from "./active.js"
 import { ended } from "./ended.js"
+import { keyId, resolveKey } from "./keyOf.js"
 import { ExecutionKeys } from "./keys.js"
 import { Mailbox } from "./mailbox.js"
 import type { Parking } from "./parking.js"
@@ -37,16 +37,6 @@ export interface Runtime {
   readonly fork: (effect: Fx.Effect<unknown, unknown>) => void
 }
 
-/** A workflow's concurrency key for an input (a key function that throws: one shared key). */
-const keyOfInput = (key: string | ((input: Record<string, unknown>) => string), input: JsonObject): string => {
-  if (typeof key === "string") return key
-  try {
-    return String(key(input))
-  } catch (error) {
-    return `(key failed: ${error instanceof Error ? error.message : String(error)})`
-  }
-}
-
 /** An execution's mailbox, result and place in the permit queue, before it runs. */
 export const prepare = (
   env: RuntimeEnv,
@@ -61,7 +51,7 @@ export const prepare = (
     // slot; from the first round on (a submit starts its roots before the supervisor runs).
     const tasks = state.dag.tasks
     const own = state.dag.concurrency
-    const executionKey = own === undefined ? undefined : keyOfInput(own.key, state.meta.input)
+    const executionKey = own === undefined ? undefined : resolveKey(own.key, () => state.meta.input)
     const keys = own !== undefined || tasks?.some((t) => t.concurrency !== undefined || t.rateLimit !== undefined)
       ? new ExecutionKeys(
         env.keys,
@@ -83,7 +73,7 @@ export const prepare = (
       waiter: makeWaiter(
         () => mailbox.offer({ _tag: "Permits" }),
         priority,
-        own === undefined ? undefined : `${own.name}\u0000${executionKey}`
+        own === undefined ? undefined : keyId(own.name, executionKey!)
       ),
       token,
       lost: false,

@@ -8,6 +8,7 @@
 import type { Scope } from "effect"
 import { Effect, Queue } from "effect"
 import type { KeyStorage } from "../storage/service.js"
+import { keyId } from "./keyOf.js"
 import type { ConcurrencyInfo, Keys, KeyWaiter } from "./keys.js"
 import { liveSleep } from "./timers.js"
 
@@ -26,9 +27,9 @@ export const makeSharedKeys = (storage: KeyStorage, holder: string): Effect.Effe
     let released: Array<string> = []
     const pokes = yield* Queue.sliding<void>(1)
     const poke = () => void Queue.unsafeOffer(pokes, undefined)
-    const groupOf = (name: string, key: string) => groups.get(`${name}\u0000${key}`)
+    const groupOf = (name: string, key: string) => groups.get(keyId(name, key))
     const forget = (g: Group) => {
-      if (g.queue.size === 0 && g.held.length === 0) groups.delete(`${g.name}\u0000${g.key}`)
+      if (g.queue.size === 0 && g.held.length === 0) groups.delete(keyId(g.name, g.key))
     }
 
     const round = Effect.gen(function*() {
@@ -73,7 +74,7 @@ export const makeSharedKeys = (storage: KeyStorage, holder: string): Effect.Effe
         let g = groupOf(name, key)
         if (g === undefined) {
           g = { name, key, declared, queue: new Set(), held: [] }
-          groups.set(`${name}\u0000${key}`, g)
+          groups.set(keyId(name, key), g)
         } else g.declared = declared
         g.queue.add(waiter)
         poke()
