@@ -76,6 +76,16 @@ const ready = (children: ReadonlyArray<Child>) =>
 const resultsOf = (front: Child) =>
   [...front.stdout().matchAll(/RESULT (\S+) (\S+)/g)].map(([, id, status]) => ({ id, status }))
 
+/** A fresh database and ledger with worker processes on it, ready. */
+const workersOn = (ids: ReadonlyArray<string>, options: { readonly taskMs?: number } = {}) =>
+  Effect.gen(function*() {
+    const { url } = yield* freshDatabaseUrl
+    const ledger = join(yield* tempDir, "ledger")
+    const workers = yield* Effect.all(ids.map((id) => runner(url, ledger, id, "work", options)))
+    yield* ready(workers)
+    return { url, ledger, workers }
+  })
+
 /** A runner in this process that runs nothing: it reads, waits and controls across processes. */
 const onlooker = <A, E>(url: string, ledger: string, f: (r: RunnerService) => Effect.Effect<A, E>) =>
   withRunnerOn(
@@ -111,11 +121,8 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
     "three runners share 40 executions of a 20-task DAG; each task runs once; a runner that is not a worker runs nothing",
     () =>
       Effect.gen(function*() {
-        const { url } = yield* freshDatabaseUrl
-        const ledger = join(yield* tempDir, "ledger")
         // Booted at once, on an empty database: the migrations are serialized.
-        const workers = yield* Effect.all(["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work")))
-        yield* ready(workers)
+        const { ledger, url } = yield* workersOn(["w1", "w2", "w3"])
         const front = yield* runner(url, ledger, "front", "submit", { count: 40 })
         yield* until("every result", () => front.stdout().includes("DONE"), 120_000)
         const results = resultsOf(front)
@@ -152,12 +159,7 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
     "the tasks of one execution run on several runners: each once, recorded by its owner",
     () =>
       Effect.gen(function*() {
-        const { url } = yield* freshDatabaseUrl
-        const ledger = join(yield* tempDir, "ledger")
-        const workers = yield* Effect.all(
-          ["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work", { taskMs: 50 }))
-        )
-        yield* ready(workers)
+        const { ledger, url } = yield* workersOn(["w1", "w2", "w3"], { taskMs: 50 })
         const front = yield* runner(url, ledger, "front", "submit", { count: 1, taskMs: 50, workflow: "wide" })
         yield* until("the result", () => front.stdout().includes("DONE"), 60_000)
         const [result] = resultsOf(front)
@@ -188,12 +190,7 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
     "the items of one map run on several runners, retried wherever they ran, their results in item order",
     () =>
       Effect.gen(function*() {
-        const { url } = yield* freshDatabaseUrl
-        const ledger = join(yield* tempDir, "ledger")
-        const workers = yield* Effect.all(
-          ["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work", { taskMs: 50 }))
-        )
-        yield* ready(workers)
+        const { ledger, url } = yield* workersOn(["w1", "w2", "w3"], { taskMs: 50 })
         const front = yield* runner(url, ledger, "front", "submit", { count: 1, taskMs: 50, workflow: "mapped" })
         yield* until("the result", () => front.stdout().includes("DONE"), 60_000)
         const [result] = resultsOf(front)
@@ -220,12 +217,7 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
     "a concurrency key's limit holds across runners: never more than 2 at once of 60 tasks on 3 runners",
     () =>
       Effect.gen(function*() {
-        const { url } = yield* freshDatabaseUrl
-        const ledger = join(yield* tempDir, "ledger")
-        const workers = yield* Effect.all(
-          ["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work", { taskMs: 40 }))
-        )
-        yield* ready(workers)
+        const { ledger, url } = yield* workersOn(["w1", "w2", "w3"], { taskMs: 40 })
         const front = yield* runner(url, ledger, "front", "submit", { count: 6, taskMs: 40, workflow: "keyed" })
         yield* until("the results", () => front.stdout().includes("DONE"), 60_000)
         expect(resultsOf(front).map((r) => r.status)).toEqual(Array(6).fill("Completed"))
@@ -259,10 +251,7 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
     "a rate limit of 5 per second shared by three runners: 50 ± 5 starts in 10 s",
     () =>
       Effect.gen(function*() {
-        const { url } = yield* freshDatabaseUrl
-        const ledger = join(yield* tempDir, "ledger")
-        const workers = yield* Effect.all(["w1", "w2", "w3"].map((id) => runner(url, ledger, id, "work")))
-        yield* ready(workers)
+        const { ledger, url } = yield* workersOn(["w1", "w2", "w3"])
         const front = yield* runner(url, ledger, "front", "submit", { count: 3, workflow: "rated" })
         yield* until("the results", () => front.stdout().includes("DONE"), 60_000)
         expect(resultsOf(front).map((r) => r.status)).toEqual(Array(3).fill("Completed"))
@@ -284,11 +273,8 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
     "SIGKILL: another runner takes the dead one's executions over within its lease and a second",
     () =>
       Effect.gen(function*() {
-        const { url } = yield* freshDatabaseUrl
-        const ledger = join(yield* tempDir, "ledger")
         const leaseMs = 1500
-        const [w1, w2] = yield* Effect.all(["w1", "w2"].map((id) => runner(url, ledger, id, "work", { taskMs: 150 })))
-        yield* ready([w1, w2])
+        const { ledger, url, workers: [w1] } = yield* workersOn(["w1", "w2"], { taskMs: 150 })
         const front = yield* runner(url, ledger, "front", "submit", { count: 12, taskMs: 150 })
         yield* until("w1 to run tasks", () => ledgerOf(ledger).filter((l) => l.runner === "w1").length >= 8)
         const killedAt = Date.now()
@@ -334,11 +320,8 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
     "SIGSTOP past the lease: the others take over; woken by SIGCONT, the stalled runner records nothing",
     () =>
       Effect.gen(function*() {
-        const { url } = yield* freshDatabaseUrl
-        const ledger = join(yield* tempDir, "ledger")
         const leaseMs = 1500
-        const [w1, w2] = yield* Effect.all(["w1", "w2"].map((id) => runner(url, ledger, id, "work", { taskMs: 400 })))
-        yield* ready([w1, w2])
+        const { ledger, url, workers: [w1] } = yield* workersOn(["w1", "w2"], { taskMs: 400 })
         const front = yield* runner(url, ledger, "front", "submit", { count: 6, taskMs: 400 })
         const inFlight = () => {
           const lines = ledgerOf(ledger).filter((l) => l.runner === "w1")
@@ -411,10 +394,7 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
     "from another process: result, events, cancel, pause and resume of executions a worker runs",
     () =>
       Effect.gen(function*() {
-        const { url } = yield* freshDatabaseUrl
-        const ledger = join(yield* tempDir, "ledger")
-        const w1 = yield* runner(url, ledger, "w1", "work", { taskMs: 300 })
-        yield* ready([w1])
+        const { ledger, url } = yield* workersOn(["w1"], { taskMs: 300 })
         const started = (id: string) => until("a task to start", () => ledgerOf(ledger).some((l) => l.execution === id))
         const outcome = yield* onlooker(url, ledger, (r) =>
           Effect.gen(function*() {
