@@ -20,6 +20,7 @@ import type { Config, ExecutionHandle, PruneOptions, ScheduleFire, ScheduleInfo,
 import { Runner } from "./Runner.js"
 import type { ListFilter } from "./Storage.js"
 import * as Storage from "./Storage.js"
+import type { StorageCodec } from "./StorageCodec.js"
 import type * as Workflow from "./Workflow.js"
 import type { ExecutionInfo, ExecutionStatus, ExecutionSummary, RerunResult, WorkflowResult } from "./WorkflowResult.js"
 
@@ -30,6 +31,8 @@ import type { ExecutionInfo, ExecutionStatus, ExecutionSummary, RerunResult, Wor
 export interface Options extends Omit<Config, "workflows"> {
   /** Workflows whose tasks need no services (the Promise API cannot provide them). */
   readonly workflows?: ReadonlyArray<Workflow.Workflow<never>> | undefined
+  /** What every stored context and input passes through (see `StorageCodec`). */
+  readonly codec?: StorageCodec | undefined
 }
 
 /**
@@ -114,7 +117,9 @@ export interface DefaultRunner {
  * @category constructors
  */
 export const make = async (url: string, options: Options = {}): Promise<DefaultRunner> => {
-  const runtime = ManagedRuntime.make(Runner.layer(options).pipe(Layer.provide(Storage.layerFromUrl(url))))
+  const runtime = ManagedRuntime.make(
+    Runner.layer(options).pipe(Layer.provide(Storage.layerFromUrl(url, { codec: options.codec })))
+  )
   // Build now, so that a bad URL or option rejects here.
   const built = await runtime.runtimeEffect.pipe(Effect.exit, Effect.runPromise)
   if (Exit.isFailure(built)) {

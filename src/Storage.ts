@@ -11,6 +11,7 @@
 import type { SqlClient } from "@effect/sql"
 import { Context, Effect, Layer } from "effect"
 import type { InvalidOptionError, InvalidStorageUrlError, StorageError } from "./Errors.js"
+import { applyCodec } from "./internal/storage/codec.js"
 import * as memory from "./internal/storage/memory.js"
 import type { PostgresOptions } from "./internal/storage/postgres.js"
 import * as postgres from "./internal/storage/postgres.js"
@@ -19,11 +20,14 @@ import type { SqliteOptions } from "./internal/storage/sqlite.js"
 import * as sqlite from "./internal/storage/sqlite.js"
 import { parseStorageUrl } from "./internal/storage/url.js"
 import * as SqlStorage from "./SqlStorage.js"
+import type { StorageCodec } from "./StorageCodec.js"
 
 export type { AttemptRow, Entry as JournalEntry, TaskRow } from "./internal/storage/journal.js"
 export type {
   Adopted,
   Batch,
+  BlobRow,
+  BlobStorage,
   ExecutionRow,
   ExecutionUpdate,
   Fence,
@@ -82,19 +86,24 @@ export class Storage extends Context.Tag("sluice/Storage")<Storage, StorageServi
   /**
    * Storage from a URL: `sqlite://:memory:`, `sqlite://relative.db`, `sqlite:///absolute.db`,
    * a bare file path, `postgres://…` / `postgresql://…` (with `?schema=tenant` for a tenant),
-   * or `memory://`. An unusable URL fails the layer with `InvalidStorageUrlError`.
+   * or `memory://`. An unusable URL fails the layer with `InvalidStorageUrlError`. `codec`: what
+   * every stored context and input passes through (see `StorageCodec`).
    */
   static layerFromUrl(
-    url: string
+    url: string,
+    options: { readonly codec?: StorageCodec | undefined } = {}
   ): Layer.Layer<Storage, StorageError | InvalidStorageUrlError | InvalidOptionError> {
+    const { codec } = options
     return Layer.unwrapEffect(Effect.map(parseStorageUrl(url), (target) => {
       switch (target._tag) {
         case "Memory":
-          return Storage.layerMemory
+          return codec === undefined
+            ? Storage.layerMemory
+            : Layer.effect(Storage, Effect.suspend(() => applyCodec(memory.make(), codec)))
         case "Sqlite":
-          return Storage.layerSqlite({ filename: target.filename })
+          return Storage.layerSqlite({ filename: target.filename, codec })
         case "Postgres":
-          return Storage.layerPostgres({ url: target.url, schema: target.schema })
+          return Storage.layerPostgres({ url: target.url, schema: target.schema, codec })
       }
     }))
   }
@@ -109,4 +118,5 @@ export const layerPostgres = (options: PostgresOptions) => Storage.layerPostgres
 /** @since 0.2.0 @category layers */
 export const layerSql = (options?: SqlStorage.Options) => Storage.layerSql(options)
 /** @since 0.1.0 @category layers */
-export const layerFromUrl = (url: string) => Storage.layerFromUrl(url)
+export const layerFromUrl = (url: string, options?: { readonly codec?: StorageCodec | undefined }) =>
+  Storage.layerFromUrl(url, options)

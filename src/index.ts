@@ -16,6 +16,8 @@ export * as RetryPolicy from "./RetryPolicy.js"
 export * as RunnerTest from "./RunnerTest.js"
 /** @since 0.2.0 */
 export * as SqlStorage from "./SqlStorage.js"
+/** @since 0.6.0 */
+export * as StorageCodec from "./StorageCodec.js"
 /** @since 0.2.0 */
 export * as Status from "./Status.js"
 /** @since 0.1.0 */
@@ -91,3 +93,5 @@ export type { DefaultRunner as DefaultRunnerService, PromiseHandle } from "./Def
 
 /** @since 0.1.0 */
 export * from "./Errors.js"
+/** @since 0.6.0 */
+export { CodecError } from "./StorageCodec.js"

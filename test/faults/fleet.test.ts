@@ -6,6 +6,7 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Fiber, Stream } from "effect"
+import { randomBytes } from "node:crypto"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import type { ExecutionEvent, RunnerService } from "sluice"
@@ -17,7 +18,7 @@ import {
   ratedWorkflow,
   wideWorkflow
 } from "../fixtures/fleet-workflow.js"
-import { freshDatabaseUrl, postgresAvailable } from "../support/postgres.js"
+import { freshDatabaseUrl, pgAllText, pgQuery, postgresAvailable } from "../support/postgres.js"
 import type { Child } from "../support/processes.js"
 import { readLines, scopedChild, spawnScript, until } from "../support/processes.js"
 import { withRunnerOn } from "../support/runner.js"
@@ -60,13 +61,15 @@ const runner = (
     readonly leaseMs?: number
     readonly taskMs?: number
     readonly workflow?: "fleet" | "wide" | "mapped" | "keyed" | "rated"
+    readonly env?: Record<string, string>
   } = {}
 ) =>
   scopedChild(() =>
     spawnScript(script, [url, ledger, id, mode, String(options.count ?? 0)], {
       LEASE_MS: String(options.leaseMs ?? 1500),
       TASK_MS: String(options.taskMs ?? 50),
-      WORKFLOW: options.workflow ?? "fleet"
+      WORKFLOW: options.workflow ?? "fleet",
+      ...options.env
     })
   )
 
@@ -77,7 +80,10 @@ const resultsOf = (front: Child) =>
   [...front.stdout().matchAll(/RESULT (\S+) (\S+)/g)].map(([, id, status]) => ({ id, status }))
 
 /** A fresh database and ledger with worker processes on it, ready. */
-const workersOn = (ids: ReadonlyArray<string>, options: { readonly taskMs?: number } = {}) =>
+const workersOn = (
+  ids: ReadonlyArray<string>,
+  options: { readonly taskMs?: number; readonly env?: Record<string, string> } = {}
+) =>
   Effect.gen(function*() {
     const { url } = yield* freshDatabaseUrl
     const ledger = join(yield* tempDir, "ledger")
@@ -182,6 +188,38 @@ describe.skipIf(!pg)("runner processes sharing PostgreSQL", () => {
             const done = yield* completions(r, [result.id])
             expect(done).toHaveLength(102)
           }))
+      }),
+    120_000
+  )
+
+  it.scopedLive(
+    "with an encryption codec, attempts offered between runners and their outcomes are stored encrypted",
+    () =>
+      Effect.gen(function*() {
+        const marker = "MARKER-fleet-51c2"
+        const env = { CODEC_KEY: randomBytes(32).toString("hex"), MARKER: marker }
+        const { ledger, url } = yield* workersOn(["w1", "w2"], { taskMs: 50, env })
+        const front = yield* runner(url, ledger, "front", "submit", { count: 1, workflow: "wide", env })
+        // The queue's rows live while attempts are offered: looked at until the execution ends.
+        let seen = 0
+        yield* until("the result", () => front.stdout().includes("DONE"), 60_000).pipe(
+          Effect.raceFirst(Effect.forever(Effect.gen(function*() {
+            const rows = yield* pgQuery<{ t: string }>(
+              url,
+              `SELECT coalesce(input, '') || coalesce(outcome, '') AS t FROM sluice_queue`
+            )
+            seen += rows.length
+            for (const row of rows) expect(row.t).not.toContain(marker)
+            yield* Effect.sleep("10 millis")
+          })))
+        )
+        expect(resultsOf(front).map((r) => r.status)).toEqual(["Completed"])
+        expect(seen).toBeGreaterThan(0)
+        const starts = ledgerOf(ledger).filter((l) => l.kind === "start")
+        expect([...new Set(starts.map((l) => l.runner))].sort()).toEqual(["w1", "w2"])
+        const { text } = yield* pgAllText(url)
+        expect(text).not.toContain(marker)
+        expect(text).toContain("w17") // task ids stay readable
       }),
     120_000
   )

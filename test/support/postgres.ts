@@ -56,3 +56,25 @@ export const freshDatabaseUrl = Effect.acquireRelease(
 export const layerPostgresFresh: Layer.Layer<Storage, unknown> = Layer.unwrapScoped(
   Effect.map(freshDatabaseUrl, ({ url }) => Storage.layerPostgres({ url }))
 )
+
+/** Runs one statement on the database at `url` (a connection of its own), for raw looks at rows. */
+export const pgQuery = <A extends object>(url: string, text: string) =>
+  Effect.scoped(
+    Effect.flatMap(PgClient.make({ url: Redacted.make(url), maxConnections: 1 }), (sql) => sql.unsafe<A>(text))
+  ).pipe(Effect.provide(Reactivity.layer))
+
+/** Every row of every sluice table of the database at `url`, as text. */
+export const pgAllText = (url: string) =>
+  Effect.gen(function*() {
+    const tables = yield* pgQuery<{ t: string | null }>(
+      url,
+      `SELECT string_agg(table_name, ',') AS t FROM information_schema.tables WHERE table_name LIKE 'sluice_%'`
+    )
+    const names = (tables[0]?.t ?? "").split(",").filter((n) => n !== "")
+    const parts = yield* Effect.forEach(
+      names,
+      (n) =>
+        pgQuery<{ t: string | null }>(url, `SELECT coalesce(string_agg(x::text, E'\\n'), '') AS t FROM "${n}" AS x`)
+    )
+    return { tables: names, text: parts.map((rows) => rows[0]?.t ?? "").join("\n") }
+  })

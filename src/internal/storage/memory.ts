@@ -34,6 +34,8 @@ export const make = (): StorageService => {
   const byKey = new Map<string, string>()
   const workflows = new Map<string, WorkflowDefinition>()
   const signals = new Map<string, Array<SignalRow>>()
+  /** Large values stored apart, by execution then digest (see ../codec.ts). */
+  const blobs = new Map<string, Map<string, string>>()
   const schedules = new Map<string, ScheduleRow>()
   const fires = new Map<string, Array<FireRow>>()
 
@@ -105,6 +107,24 @@ export const make = (): StorageService => {
         return true
       }),
     signals: (id) => Effect.sync(() => signals.get(id) ?? []),
+    blobs: {
+      put: (rows) =>
+        Effect.sync(() => {
+          for (const r of rows) {
+            const stored = blobs.get(r.executionId) ?? new Map<string, string>()
+            if (!stored.has(r.digest)) stored.set(r.digest, r.body)
+            blobs.set(r.executionId, stored)
+          }
+        }),
+      get: (executionId, digests) =>
+        Effect.sync(() => {
+          const stored = blobs.get(executionId)
+          return digests.flatMap((digest) => {
+            const body = stored?.get(digest)
+            return body === undefined ? [] : [{ executionId, digest, body }]
+          })
+        })
+    },
     commit,
     reopen: (id, round) =>
       Effect.suspend(() => {
@@ -145,6 +165,7 @@ export const make = (): StorageService => {
           if (status !== undefined && !status.includes(s)) continue
           executions.delete(id)
           signals.delete(id)
+          blobs.delete(id)
           if (idempotencyKey !== null) byKey.delete(idempotencyKey)
           pruned++
         }

@@ -10,6 +10,7 @@ import type { Scope } from "effect"
 import { Effect, Redacted } from "effect"
 import type { InvalidOptionError } from "../../Errors.js"
 import { StorageError } from "../../Errors.js"
+import type { StorageCodec } from "../../StorageCodec.js"
 import type { StorageService } from "./service.js"
 import * as Fleet from "./sql/fleet.js"
 import * as SqlStorage from "./sql/storage.js"
@@ -23,6 +24,8 @@ export interface PostgresOptions {
   readonly tablePrefix?: string | undefined
   /** Open to read only: no migration, and `commit` fails. */
   readonly readOnly?: boolean | undefined
+  /** What every stored context and input passes through (see `StorageCodec`). */
+  readonly codec?: StorageCodec | undefined
 }
 
 /** The URL without its password, for messages. */
@@ -48,7 +51,7 @@ export const make = (
     const readOnly = options.readOnly === true
     return yield* Effect.provideService(
       SqlStorage.make(
-        { schema: options.schema, tablePrefix: options.tablePrefix, readOnly },
+        { schema: options.schema, tablePrefix: options.tablePrefix, readOnly, codec: options.codec },
         undefined,
         (t) => Fleet.make(client, client.listen, t)
       ),

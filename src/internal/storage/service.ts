@@ -195,6 +195,33 @@ export interface StorageService {
   readonly schedules: ScheduleStorage
   /** PostgreSQL: what several runners on one database share (see `FleetStorage`). */
   readonly fleet?: FleetStorage | undefined
+  /** Large values stored apart from the journal, when a codec is set (none: kept inline). */
+  readonly blobs?: BlobStorage | undefined
+}
+
+/**
+ * A large value stored apart (a claim check): `body` is its encoded form, `digest` names it.
+ *
+ * @since 0.6.0
+ * @category rows
+ */
+export interface BlobRow {
+  readonly executionId: string
+  readonly digest: string
+  readonly body: string
+}
+
+/**
+ * @since 0.6.0
+ * @category models
+ */
+export interface BlobStorage {
+  /** Stores values; one already stored under its execution and digest is left as it is. */
+  readonly put: (rows: ReadonlyArray<BlobRow>) => Effect.Effect<void, StorageError>
+  readonly get: (
+    executionId: string,
+    digests: ReadonlyArray<string>
+  ) => Effect.Effect<ReadonlyArray<BlobRow>, StorageError>
 }
 
 /**

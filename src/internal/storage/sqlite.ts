@@ -14,6 +14,7 @@ import type { Scope } from "effect"
 import { Effect } from "effect"
 import type { InvalidOptionError } from "../../Errors.js"
 import { StorageError } from "../../Errors.js"
+import type { StorageCodec } from "../../StorageCodec.js"
 import type { StorageService } from "./service.js"
 import { openWriter } from "./sql/sqliteWriter.js"
 import * as SqlStorage from "./sql/storage.js"
@@ -30,6 +31,8 @@ export interface SqliteOptions {
   readonly readOnly?: boolean | undefined
   /** Prefix of every table name; default `"sluice_"`. */
   readonly tablePrefix?: string | undefined
+  /** What every stored context and input passes through (see `StorageCodec`). */
+  readonly codec?: StorageCodec | undefined
 }
 
 /** SQLITE_BUSY while taking the lock: another process holds it. */
@@ -88,7 +91,7 @@ export const make = (
       ? undefined
       : yield* openWriter(filename, options.synchronous ?? "normal")
     return yield* Effect.provideService(
-      SqlStorage.make({ readOnly, tablePrefix: options.tablePrefix }, writer),
+      SqlStorage.make({ readOnly, tablePrefix: options.tablePrefix, codec: options.codec }, writer),
       SqlClient.SqlClient,
       client
     )

@@ -188,6 +188,18 @@ const keys = (t: Tables) =>
     })
   })
 
+/** Large values stored apart from the journal, per execution (see blobs.ts). */
+const blobs = (t: Tables) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    yield* sql.unsafe(`CREATE TABLE ${t.blobs} (
+      execution_id TEXT NOT NULL,
+      digest TEXT NOT NULL,
+      body TEXT NOT NULL,
+      PRIMARY KEY (execution_id, digest)
+    )`)
+  })
+
 /**
  * Runs the migrations. On PostgreSQL many runners may boot at once: one migrates under an
  * advisory lock while the others wait, and the migrations table is created under the lock too
@@ -200,7 +212,8 @@ export const migrate = (sql: SqlClient.SqlClient, t: Tables): Effect.Effect<void
       "0001_init": init(t),
       "0002_fleet": fleet(t),
       "0003_time": time(t),
-      "0004_keys": keys(t)
+      "0004_keys": keys(t),
+      "0005_blobs": blobs(t)
     }),
     table: t.migrations
   })

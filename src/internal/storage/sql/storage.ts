@@ -7,12 +7,15 @@ import { SqlClient } from "@effect/sql"
 import { Effect, Either, Option, Schema } from "effect"
 import { InvalidOptionError, StorageError } from "../../../Errors.js"
 import { ExecutionStatus } from "../../../Status.js"
+import type { StorageCodec } from "../../../StorageCodec.js"
 import { deepFreeze, JsonObjectFromSelf } from "../../dag/json.js"
+import { applyCodec } from "../codec.js"
 import { storageError } from "../faults.js"
 import * as GroupCommit from "../groupCommit.js"
 import { Entries } from "../journal.js"
 import type { Batch, FleetStorage, ListFilter, StorageService } from "../service.js"
 import { ExecutionRow, WorkflowDefinition } from "../service.js"
+import { makeBlobs } from "./blobs.js"
 import { decodeRows, Int } from "./columns.js"
 import { migrate } from "./migrations.js"
 import type { Tables } from "./tables.js"
@@ -27,6 +30,8 @@ export interface Options {
   readonly tablePrefix?: string | undefined
   /** Read only: no migration, and `commit` fails. For a process that inspects a runner's storage. */
   readonly readOnly?: boolean | undefined
+  /** What every stored context and input passes through (see `StorageCodec`). */
+  readonly codec?: StorageCodec | undefined
 }
 
 const JsonText = Schema.parseJson(JsonObjectFromSelf)
@@ -148,6 +153,7 @@ export const make = (
       readOnly,
       ...makeTime(sql, t, (batch) => Effect.asVoid(sqlWrite(batch))),
       fleet,
+      blobs: makeBlobs(sql, t),
       commit,
       reopen: (executionId, round, owner) =>
         sql.withTransaction(Effect.gen(function*() {
@@ -224,6 +230,7 @@ export const make = (
               sql`WITH gone AS (DELETE FROM ${sql.literal(t.executions)} WHERE ${finished} RETURNING id),
                 rows AS (DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN (SELECT id FROM gone)),
                 sigs AS (DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN (SELECT id FROM gone)),
+                blobs AS (DELETE FROM ${sql.literal(t.blobs)} WHERE execution_id IN (SELECT id FROM gone)),
                 fires AS (DELETE FROM ${sql.literal(t.fires)} WHERE execution_id IN (SELECT id FROM gone)
                   OR (execution_id IS NULL AND fired_at < ${before}))
                 SELECT id FROM gone`
@@ -236,8 +243,12 @@ export const make = (
                   sql`DELETE FROM ${sql.literal(t.journal)} WHERE execution_id IN
                   (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
                   Effect.zipRight(
-                    sql`DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN
-                    (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
+                    Effect.zipRight(
+                      sql`DELETE FROM ${sql.literal(t.signals)} WHERE execution_id IN
+                      (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`,
+                      sql`DELETE FROM ${sql.literal(t.blobs)} WHERE execution_id IN
+                      (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})`
+                    ),
                     sql`DELETE FROM ${sql.literal(t.fires)} WHERE execution_id IN
                     (SELECT id FROM ${sql.literal(t.executions)} WHERE ${finished})
                     OR (execution_id IS NULL AND fired_at < ${before})`
@@ -270,5 +281,5 @@ export const make = (
           (rows) => Option.map(first(rows), (row) => row.definition)
         )
     }
-    return service
+    return yield* applyCodec(service, options.codec)
   })

@@ -23,6 +23,8 @@ export interface Tables {
   /** PostgreSQL: rate limits' token buckets. */
   readonly buckets: string
   readonly signals: string
+  /** Large values stored apart from the journal (see sql/blobs.ts). */
+  readonly blobs: string
   /** Cron schedules and poll triggers, and their fires. */
   readonly schedules: string
   readonly fires: string
@@ -70,6 +72,7 @@ export const tables = (
     keyLimits: name("key_limits"),
     buckets: name("buckets"),
     signals: name("signals"),
+    blobs: name("blobs"),
     schedules: name("schedules"),
     fires: name("fires"),
     channel: `sluice_${createHash("sha256").update(`${schema ?? ""}\u0000${prefix}`).digest("hex").slice(0, 24)}`,
