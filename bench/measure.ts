@@ -6,9 +6,9 @@ import { Effect, Layer, ManagedRuntime } from "effect"
 import { mkdtempSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { RunnerService } from "sluice"
+import type { RunnerService, StorageCodec } from "sluice"
 import { Runner, Storage } from "sluice"
-import { layerPostgresFresh, PG_ADMIN_URL, reachable } from "../test/support/postgres.js"
+import { freshDatabaseUrl, layerPostgresFresh, PG_ADMIN_URL, reachable } from "../test/support/postgres.js"
 
 export interface Stats {
   readonly median: number
@@ -66,16 +66,18 @@ export const freshFile = (prefix = "bench") => join(scratch, `${prefix}-${files+
 
 export type StorageName = "memory" | "sqlite :memory:" | "sqlite file" | "postgres"
 
-export const storageLayer = (name: StorageName): Layer.Layer<Storage, unknown> => {
+export const storageLayer = (name: StorageName, codec?: StorageCodec.StorageCodec): Layer.Layer<Storage, unknown> => {
   switch (name) {
     case "memory":
-      return Storage.layerMemory
+      return codec === undefined ? Storage.layerMemory : Storage.layerFromUrl("memory://", { codec })
     case "sqlite :memory:":
-      return Storage.layerSqlite({ filename: ":memory:" })
+      return Storage.layerSqlite({ filename: ":memory:", codec })
     case "sqlite file":
-      return Storage.layerSqlite({ filename: freshFile() })
+      return Storage.layerSqlite({ filename: freshFile(), codec })
     case "postgres":
-      return layerPostgresFresh
+      return codec === undefined
+        ? layerPostgresFresh
+        : Layer.unwrapScoped(Effect.map(freshDatabaseUrl, ({ url }) => Storage.layerPostgres({ url, codec })))
   }
 }
 
@@ -89,8 +91,10 @@ export interface Engine {
   readonly dispose: () => Promise<void>
 }
 
-export const engine = (storage: StorageName, maxConcurrentTasks: number): Engine => {
-  const runtime = ManagedRuntime.make(Runner.layer({ maxConcurrentTasks }).pipe(Layer.provide(storageLayer(storage))))
+export const engine = (storage: StorageName, maxConcurrentTasks: number, codec?: StorageCodec.StorageCodec): Engine => {
+  const runtime = ManagedRuntime.make(
+    Runner.layer({ maxConcurrentTasks }).pipe(Layer.provide(storageLayer(storage, codec)))
+  )
   return {
     name: `sluice ${storage}`,
     run: (f) => runtime.runPromise(Effect.flatMap(Runner, f)),
