@@ -35,6 +35,7 @@ export type {
   FireRow,
   FireWithStatus,
   FleetStorage,
+  Footprint,
   ListFilter,
   Ownership,
   Round,

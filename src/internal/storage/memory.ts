@@ -107,6 +107,11 @@ export const make = (): StorageService => {
         return true
       }),
     signals: (id) => Effect.sync(() => signals.get(id) ?? []),
+    footprint: Effect.sync(() => {
+      const counts: Record<string, number> = {}
+      for (const e of executions.values()) counts[e.row.status] = (counts[e.row.status] ?? 0) + 1
+      return { executions: counts, bytes: undefined }
+    }),
     blobs: {
       put: (rows) =>
         Effect.sync(() => {

@@ -197,6 +197,20 @@ export interface StorageService {
   readonly fleet?: FleetStorage | undefined
   /** Large values stored apart from the journal, when a codec is set (none: kept inline). */
   readonly blobs?: BlobStorage | undefined
+  /**
+   * How much is stored: executions (by status) and the bytes the storage takes (SQLite: the
+   * file's pages; PostgreSQL: its tables with their indexes; memory: unknown).
+   */
+  readonly footprint?: Effect.Effect<Footprint, StorageError> | undefined
+}
+
+/**
+ * @since 0.6.0
+ * @category models
+ */
+export interface Footprint {
+  readonly executions: Readonly<Partial<Record<ExecutionStatusType, number>>>
+  readonly bytes: number | undefined
 }
 
 /**
