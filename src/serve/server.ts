@@ -2,15 +2,62 @@
  * The web view's server (`sluice serve`): the HTTP JSON API, its OpenAPI document, live events
  * and the page, on a runner and its storage.
  */
-import { Layer } from "effect"
+import { HttpApiBuilder, HttpMiddleware, HttpServer, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Console, Context, Deferred, Effect, Layer } from "effect"
+import { createServer } from "node:http"
 import type { Runner } from "../Runner.js"
 import type { Storage } from "../Storage.js"
+import { SluiceApi } from "./api.js"
+import { layerAuthorization } from "./auth.js"
+import { EventHub, layerEventHub } from "./events.js"
+import { layerHandlers } from "./handlers.js"
+import { layerPage } from "./page/route.js"
 
 export interface ServerOptions {
   readonly port: number
+  /** Default `127.0.0.1`. */
   readonly host?: string | undefined
+  /** When set, every request but the page's bare document needs `Authorization: Bearer <token>`. */
   readonly token?: string | undefined
 }
 
-/** Serves until its scope closes; prints `listening on http://<host>:<port>` once bound. */
-export const layerServer = (_options: ServerOptions): Layer.Layer<never, unknown, Runner | Storage> => Layer.empty
+/** Headers on every response. */
+const hardened = HttpMiddleware.make((app) =>
+  Effect.map(app, (response) =>
+    HttpServerResponse.setHeaders(response, {
+      "x-content-type-options": "nosniff",
+      "referrer-policy": "no-referrer",
+      "x-frame-options": "DENY"
+    }))
+)
+
+const urlHost = (host: string) => host.includes(":") ? `[${host}]` : host
+
+/**
+ * Serves until its scope closes: binds `host` (default 127.0.0.1) on `port` (0: any free one)
+ * and, once bound, prints one line `listening on http://<host>:<port>` to stdout. Closing it
+ * ends the open event streams, then closes the server.
+ */
+export const layerServer = (options: ServerOptions): Layer.Layer<never, unknown, Runner | Storage> =>
+  Layer.scopedDiscard(Effect.gen(function*() {
+    const host = options.host ?? "127.0.0.1"
+    const scope = yield* Effect.scope
+    const hub = yield* Layer.buildWithScope(layerEventHub, scope)
+    const api = HttpApiBuilder.api(SluiceApi).pipe(
+      Layer.provide(layerHandlers),
+      Layer.provide(layerAuthorization(options.token))
+    )
+    const http = HttpApiBuilder.serve(hardened).pipe(
+      Layer.provide(layerPage),
+      Layer.provide(api),
+      Layer.provide(Layer.succeedContext(hub)),
+      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host }))
+    )
+    const built = yield* Layer.buildWithScope(http, scope)
+    // Added last, so run first on close: the streams end, and the server can close.
+    yield* Effect.addFinalizer(() => Deferred.succeed(Context.get(hub, EventHub).closing, undefined))
+    const address = Context.get(built, HttpServer.HttpServer).address
+    const port = address._tag === "TcpAddress" ? address.port : options.port
+    yield* Console.log(`listening on http://${urlHost(host)}:${port}`)
+  }))
