@@ -211,11 +211,25 @@ export const mergeObjects = (earlier: JsonObject, later: JsonObject): JsonObject
   return Object.freeze(out)
 }
 
-/** Merges contexts in the given order: the first is the earliest. */
-export const mergeAll = (contexts: ReadonlyArray<JsonObject>): JsonObject => {
-  let out = emptyObject
-  for (const c of contexts) out = mergeObjects(out, c)
-  return out
+/**
+ * Merges contexts in the given order (the first is the earliest), as `mergeObjects` one after the
+ * other would, into one accumulator: linear in the keys, where merging pairwise copied the
+ * growing result each time (1,000 leaves of one key each: 500,000 key copies).
+ */
+export const mergeAll = (contexts: Iterable<JsonObject>): JsonObject => {
+  let first: JsonObject | undefined
+  let out: Record<string, Json> | undefined
+  for (const c of contexts) {
+    const keys = Object.keys(c)
+    if (keys.length === 0) continue
+    if (first === undefined) {
+      first = c
+      continue
+    }
+    out ??= { ...first }
+    for (const k of keys) setOwn(out, k, hasOwn(out, k) ? mergeJson(out[k], c[k]) : c[k])
+  }
+  return out !== undefined ? Object.freeze(out) : first ?? emptyObject
 }
 
 /**

@@ -6,7 +6,7 @@ import type { FinalStatus, TaskStatus } from "../../Status.js"
 import type { TriggerRule } from "../../TriggerRule.js"
 import * as TriggerRuleModule from "../../TriggerRule.js"
 import type { Json, JsonObject } from "./json.js"
-import { emptyObject, jsonEquals, mergeObjects } from "./json.js"
+import { jsonEquals, mergeAll } from "./json.js"
 
 /** The reason a task skipped because something upstream failed; it cascades like a failure. */
 export const UPSTREAM_FAILED = "upstream failed"
@@ -136,9 +136,7 @@ export const inputOf = (
 ): JsonObject => {
   if (deps.length === 0) return executionInput
   if (deps.length === 1) return contextOf(deps[0])
-  let out = emptyObject
-  for (const d of deps) out = mergeObjects(out, contextOf(d))
-  return out
+  return mergeAll(deps.map(contextOf))
 }
 
 /** The merge, in topological order, of the outputs of the leaves that completed. */
@@ -147,9 +145,9 @@ export const finalContext = (
   completed: (task: number) => boolean,
   outputOf: (task: number) => JsonObject
 ): JsonObject => {
-  let out = emptyObject
-  for (const leaf of leavesInTopoOrder) if (completed(leaf)) out = mergeObjects(out, outputOf(leaf))
-  return out
+  const outputs: Array<JsonObject> = []
+  for (const leaf of leavesInTopoOrder) if (completed(leaf)) outputs.push(outputOf(leaf))
+  return mergeAll(outputs)
 }
 
 export interface StatusCounts {
