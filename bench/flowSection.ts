@@ -8,11 +8,14 @@
  * to start while 2,000 executions of another tenant queue for 4 permits (tasks of 1 ms), with
  * workflow concurrency keys (served round robin) and without (first come, first served).
  */
-import { Effect } from "effect"
+import { NodeSdk } from "@effect/opentelemetry"
+import type { SpanExporter } from "@opentelemetry/sdk-trace-base"
+import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
+import { Effect, Layer, ManagedRuntime } from "effect"
 import { randomBytes } from "node:crypto"
-import { StorageCodec, Task, Workflow } from "sluice"
+import { Runner, StorageCodec, Task, Workflow } from "sluice"
 import type { StorageName } from "./measure.js"
-import { engine, measure, postgres } from "./measure.js"
+import { engine, measure, postgres, storageLayer } from "./measure.js"
 import type { Row } from "./sections.js"
 
 const N = 1_000
@@ -109,6 +112,50 @@ export const flowSection = async (quick: boolean): Promise<Array<Row>> => {
     await e.dispose()
   }
   rows.push(...(await codecRows(quick, storages)))
+  rows.push(...(await tracingRows(quick)))
+  return rows
+}
+
+/** Spans go nowhere: what making them costs, not what exporting does. */
+const discard: SpanExporter = { export: (_spans, done) => done({ code: 0 }), shutdown: () => Promise.resolve() }
+
+/**
+ * What tracing costs: the same 1,000 no-op roots with Effect's built-in tracer (nobody listens:
+ * no span is made) and with `@effect/opentelemetry`'s (a span per execution and per attempt,
+ * batched to an exporter that drops them).
+ */
+const tracingRows = async (quick: boolean): Promise<Array<Row>> => {
+  const rows: Array<Row> = []
+  const wf = cases[0][1]
+  for (const storage of ["memory", "sqlite file"] as const) {
+    let base = 0
+    for (const traced of [false, true]) {
+      const layer = Runner.layer({ maxConcurrentTasks: 32 }).pipe(Layer.provide(storageLayer(storage)))
+      const runtime = ManagedRuntime.make(
+        traced
+          ? layer.pipe(Layer.provide(NodeSdk.layer(() => ({
+            resource: { serviceName: "sluice-bench" },
+            spanProcessor: new BatchSpanProcessor(discard)
+          }))))
+          : layer
+      )
+      const s = await measure(() => runtime.runPromise(Effect.flatMap(Runner, (r) => r.execute(wf))), quick ? 3 : 9, 2)
+      await runtime.dispose()
+      const us = (s.median * 1000) / N
+      if (!traced) base = us
+      const label = traced ? "traced (OpenTelemetry)" : "not traced (nobody listens)"
+      console.log(`  ${storage} ${label}: ${us.toFixed(2)} µs/task (×${(us / base).toFixed(2)} not traced)`)
+      rows.push({
+        section: "flow",
+        case: `${N.toLocaleString("en-US")} roots, ${label}`,
+        impl: `sluice ${storage}`,
+        n: N,
+        stats: s,
+        perTaskUs: us,
+        ratio: us / base
+      })
+    }
+  }
   return rows
 }
 

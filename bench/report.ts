@@ -144,8 +144,13 @@ export const markdown = (rows: ReadonlyArray<Row>, when: string, quick: boolean)
   }
   lines.push("", "cloaca's tutorial prints 2.34 s for the same workflow.", "", "## Memory", "")
   for (const r of section("memory")) lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
-  lines.push("", "## Flow control: 1,000 no-op roots in one execution, 32 permits", "")
-  lines.push("| case | storage | median ms | µs/task | × no key |", "|---|---|---:|---:|---:|")
+  lines.push("", "## Flow control, codecs, tracing: 1,000 roots in one execution, 32 permits", "")
+  lines.push(
+    "Ratios are to the first row of each group in the same run (no key, no codec, not traced).",
+    "",
+    "| case | storage | median ms | µs/task | × baseline |",
+    "|---|---|---:|---:|---:|"
+  )
   for (const r of section("flow").filter((r) => r.stats !== undefined)) {
     lines.push(`| ${r.case} | ${r.impl} | ${fmt(r.stats!.median)} | ${fmt(r.perTaskUs!)} | ${fmt(r.ratio!)} |`)
   }

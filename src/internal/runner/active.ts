@@ -18,6 +18,7 @@ import type { Mailbox } from "./mailbox.js"
 import type { Permits, Waiter } from "./permits.js"
 import type { Rates } from "./rates.js"
 import { retryTransient } from "./retry.js"
+import type { Telemetry } from "./telemetry.js"
 
 export type Message =
   | { readonly _tag: "AttemptEnded"; readonly task: number; readonly attempt: number; readonly outcome: AttemptOutcome }
@@ -68,6 +69,8 @@ export interface RuntimeEnv {
   readonly fleet: Fleet | undefined
   /** Child executions of `Task.workflow` tasks (children.ts). */
   readonly children: ChildOps
+  /** Spans and metrics, read off every round committed (telemetry.ts). */
+  readonly telemetry: Telemetry
 }
 
 /** What a supervisor does with the child executions of its `Task.workflow` tasks. */
@@ -183,6 +186,7 @@ export const flush = (
   return Effect.zipRight(
     mode === "once" ? commit : retryTransient(commit, env.storageRetry, `execution ${state.executionId}`, mode),
     Effect.suspend(() => {
+      if (round !== undefined) env.telemetry.round(state.executionId, state.dag, round.entries)
       const listening = env.hub.listening()
       if ((log === undefined && !listening) || round === undefined) return Effect.void
       const events = eventsOf(state.executionId, round.entries)

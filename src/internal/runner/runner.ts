@@ -51,6 +51,7 @@ import { signal } from "./signals.js"
 import type { SubmitError, Submitted } from "./submit.js"
 import { precheck, submit } from "./submit.js"
 import type { RuntimeEnv } from "./supervisor.js"
+import { makeTelemetry } from "./telemetry.js"
 
 export const make = <R>(config: RunnerConfig<R>) =>
   Effect.gen(function*() {
@@ -77,6 +78,7 @@ export const make = <R>(config: RunnerConfig<R>) =>
       storageRetry: (yield* checkStorageRetry(config.storageRetry)) ?? defaultStorageRetry,
       limits: yield* checkContextLimits(config.contextLimits),
       fleet,
+      telemetry: yield* makeTelemetry(runnerId),
       // Bound once the runtime exists (they start and await executions like the runner's own calls).
       children: {
         run: (key, workflow, input, paused) => Effect.suspend(() => late.children!.run(key, workflow, input, paused)),

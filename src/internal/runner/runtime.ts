@@ -98,9 +98,11 @@ export const start = (rt: Runtime, runnable: Runnable, active: Active, options: 
         // The runner is closing, or lost it: settled as a stopped supervisor settles it.
         active.parkedUntil = undefined
         if (rt.active.get(id) === active) rt.active.delete(id)
+        rt.env.telemetry.release(id)
         return ended(rt.env, active, Cause.interrupt(FiberId.none))
       }
       if (rt.active.get(id) === active) rt.active.delete(id)
+      rt.env.telemetry.release(id)
       // Room for one more: an execution waiting for a runner may be taken now.
       rt.fleet?.roomFreed()
       return Effect.void

@@ -106,9 +106,11 @@ export const supervise = <R>(
           continue
         }
         attempts++
+        // Traced: the body's own spans nest under its attempt's.
+        const span = env.telemetry.spanOf(state.executionId, workflow.tasks[task].id)
         forked.push([
           task,
-          begun.pipe(
+          (span === undefined ? begun : Effect.withParentSpan(begun, span)).pipe(
             Effect.map((outcome) => mailbox.offer({ _tag: "AttemptEnded", task, attempt, outcome })),
             // Whatever the end (outcome, cancel, shutdown), the permit goes back.
             Effect.ensuring(givePermit)
