@@ -1,0 +1,27 @@
+/**
+ * The `sluice` command's entry point (bin/sluice.js imports the built file). Logs go to stderr,
+ * so that stdout holds only the output (JSON with `--json`); at warning level unless
+ * `--log-level` says otherwise.
+ */
+import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import { Effect, Exit, Layer, Logger, LogLevel } from "effect"
+import { main } from "./app.js"
+import { withPlainConsole } from "./console.js"
+
+const logging = Layer.merge(
+  Logger.replace(Logger.defaultLogger, Logger.withConsoleError(Logger.stringLogger)),
+  Logger.minimumLogLevel(LogLevel.Warning)
+)
+
+NodeRuntime.runMain(
+  withPlainConsole(main(process.argv)).pipe(Effect.provide(Layer.merge(NodeContext.layer, logging))),
+  {
+    disableErrorReporting: true,
+    // Interrupted (SIGINT, SIGTERM): 130, as shells report it. Exit once stdout is written, whatever
+    // handles are still open (a pool, a watcher being closed).
+    teardown: (exit) => {
+      const code = Exit.isSuccess(exit) ? exit.value as number : 130
+      process.stdout.write("", () => process.exit(code))
+    }
+  }
+)
