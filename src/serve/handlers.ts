@@ -16,6 +16,9 @@ import { levels } from "./layout.js"
 
 const sseHeaders = {
   "cache-control": "no-cache, no-store",
+  // A stream's connection is not reused: when the server ends the stream, the socket closes
+  // (and closing the server does not wait for a kept-alive socket to time out).
+  connection: "close",
   "x-accel-buffering": "no"
 }
 

@@ -12,13 +12,16 @@ import { SluiceApi } from "./api.js"
 import { layerAuthorization } from "./auth.js"
 import { EventHub, layerEventHub } from "./events.js"
 import { layerHandlers } from "./handlers.js"
-import { layerPage } from "./page/route.js"
+import { withPage } from "./page/route.js"
 
 export interface ServerOptions {
   readonly port: number
   /** Default `127.0.0.1`. */
   readonly host?: string | undefined
-  /** When set, every request but the page's bare document needs `Authorization: Bearer <token>`. */
+  /**
+   * When set, every request needs `Authorization: Bearer <token>` (401 otherwise), but the bare
+   * page document at `/`, which holds no data and asks for the token.
+   */
   readonly token?: string | undefined
 }
 
@@ -48,8 +51,7 @@ export const layerServer = (options: ServerOptions): Layer.Layer<never, unknown,
       Layer.provide(layerHandlers),
       Layer.provide(layerAuthorization(options.token))
     )
-    const http = HttpApiBuilder.serve(hardened).pipe(
-      Layer.provide(layerPage),
+    const http = HttpApiBuilder.serve((app) => hardened(withPage(app))).pipe(
       Layer.provide(api),
       Layer.provide(Layer.succeedContext(hub)),
       Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host }))
