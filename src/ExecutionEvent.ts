@@ -12,6 +12,18 @@ import { FinalStatus } from "./Status.js"
 const base = { executionId: Schema.String, at: Schema.DateFromNumber }
 const task = { ...base, taskId: Schema.String }
 
+/**
+ * Where the execution stands after a task ended: tasks finished (completed, failed, skipped,
+ * cancelled) out of all its tasks. What a progress bar needs, on every task-ending event.
+ *
+ * @since 0.6.0
+ * @category schemas
+ */
+export const Progress = Schema.Struct({ finished: Schema.Number, total: Schema.Number })
+/** @since 0.6.0 @category models */
+export type Progress = typeof Progress.Type
+const progress = { progress: Schema.optional(Progress) }
+
 /** @since 0.2.0 @category schemas */
 export const ExecutionStarted = Schema.TaggedStruct("ExecutionStarted", {
   ...base,
@@ -24,7 +36,9 @@ export const ExecutionStarted = Schema.TaggedStruct("ExecutionStarted", {
    * Why it moved to that runner: `"restarted"`, `"lease expired (<runner>)"`, `"waiting for a
    * runner"` (submitted or released unowned), `"resumed"`.
    */
-  reason: Schema.optional(Schema.String)
+  reason: Schema.optional(Schema.String),
+  /** How many tasks it has (with `progress` on task-ending events: a progress bar). */
+  taskCount: Schema.optional(Schema.Number)
 })
 
 /** @since 0.2.0 @category schemas */
@@ -36,7 +50,7 @@ export const TaskStarted = Schema.TaggedStruct("TaskStarted", {
 })
 
 /** @since 0.2.0 @category schemas */
-export const TaskCompleted = Schema.TaggedStruct("TaskCompleted", { ...task, attempt: Schema.Number })
+export const TaskCompleted = Schema.TaggedStruct("TaskCompleted", { ...task, attempt: Schema.Number, ...progress })
 
 /** @since 0.2.0 @category schemas */
 export const TaskFailed = Schema.TaggedStruct("TaskFailed", {
@@ -44,11 +58,13 @@ export const TaskFailed = Schema.TaggedStruct("TaskFailed", {
   attempt: Schema.Number,
   error: Schema.String,
   /** When another attempt follows: the time it is due. */
-  retryAt: Schema.optional(Schema.DateFromNumber)
+  retryAt: Schema.optional(Schema.DateFromNumber),
+  /** When no attempt follows. */
+  ...progress
 })
 
 /** @since 0.2.0 @category schemas */
-export const TaskSkipped = Schema.TaggedStruct("TaskSkipped", { ...task, reason: Schema.String })
+export const TaskSkipped = Schema.TaggedStruct("TaskSkipped", { ...task, reason: Schema.String, ...progress })
 
 /**
  * A durable wait began: a sleep (`until`: its end), a signal (`signal`; `until`: its timeout), a
@@ -64,7 +80,7 @@ export const TaskWaiting = Schema.TaggedStruct("TaskWaiting", {
 })
 
 /** @since 0.2.0 @category schemas */
-export const TaskCancelled = Schema.TaggedStruct("TaskCancelled", { ...task, reason: Schema.String })
+export const TaskCancelled = Schema.TaggedStruct("TaskCancelled", { ...task, reason: Schema.String, ...progress })
 
 /** @since 0.2.0 @category schemas */
 export const ExecutionPaused = Schema.TaggedStruct("ExecutionPaused", base)

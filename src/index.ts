@@ -22,6 +22,8 @@ export * as StorageCodec from "./StorageCodec.js"
 export * as Status from "./Status.js"
 /** @since 0.1.0 */
 export * as Task from "./Task.js"
+/** @since 0.6.0 */
+export * as Telemetry from "./Telemetry.js"
 /** @since 0.1.0 */
 export * as TriggerRule from "./TriggerRule.js"
 /** @since 0.1.0 */
@@ -75,7 +77,7 @@ export type {
 /** @since 0.1.0 */
 export type { ContextDelta, Key, TaskContext } from "./TaskContext.js"
 /** @since 0.1.0 */
-export { EventsDropped, ExecutionEvent, isFinished as isExecutionFinished } from "./ExecutionEvent.js"
+export { EventsDropped, ExecutionEvent, isFinished as isExecutionFinished, Progress } from "./ExecutionEvent.js"
 /** @since 0.1.0 */
 export type {
   AttemptInfo,

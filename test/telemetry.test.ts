@@ -9,9 +9,8 @@ import { describe, expect, it } from "@effect/vitest"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import type { ReadableSpan } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer, Metric, MetricState } from "effect"
-import { RetryPolicy, Runner, Storage, Task, Workflow } from "sluice"
+import { RetryPolicy, Runner, Storage, Task, Telemetry, Workflow } from "sluice"
 import { makeCustomerAnalysis, seededRandom } from "../examples/workflows/customer-analysis.js"
-import { metrics } from "../src/internal/runner/telemetry.js"
 import { storageCases } from "./support/storage.js"
 
 const traced = (storage: Layer.Layer<Storage, unknown>) => {
@@ -90,7 +89,7 @@ for (const storage of storageCases.filter((s) => s.name !== "sqlite :memory:")) 
             }).pipe(Effect.withSpan("call the API"))
         })
         const wf = Workflow.make({ name: "traced-retries", tasks: [flaky] })
-        const before = yield* Metric.value(Metric.tagged(metrics.tasksRetried, "workflow", wf.name))
+        const before = yield* Metric.value(Metric.tagged(Telemetry.metrics.tasksRetried, "workflow", wf.name))
         const [result, spans] = yield* Effect.flatMap(Runner, (r) => r.execute(wf)).pipe(
           Effect.map((result) => [result, [...exporter.getFinishedSpans()]] as const),
           Effect.provide(layer)
@@ -106,7 +105,7 @@ for (const storage of storageCases.filter((s) => s.name !== "sqlite :memory:")) 
         const calls = spans.filter((s) => s.name === "call the API")
         expect(calls).toHaveLength(3)
         expect(calls.map(parentOf).sort()).toEqual(attempts.map((s) => s.spanContext().spanId).sort())
-        const after = yield* Metric.value(Metric.tagged(metrics.tasksRetried, "workflow", wf.name))
+        const after = yield* Metric.value(Metric.tagged(Telemetry.metrics.tasksRetried, "workflow", wf.name))
         expect(after.count - before.count).toBe(2)
       }))
   })
@@ -133,11 +132,11 @@ describe("metrics", () => {
       const value = <A extends Metric.Metric<any, any, any>>(m: A, ...tags: Array<[string, string]>) =>
         Metric.value(tags.reduce((acc, [k, v]) => Metric.tagged(acc, k, v) as A, m))
       const read = Effect.all({
-        started: value(metrics.tasksStarted, ["workflow", name]),
-        completed: value(metrics.tasksCompleted, ["workflow", name]),
-        failed: value(metrics.tasksFailed, ["workflow", name]),
-        finished: value(metrics.executionsFinished, ["workflow", name], ["status", "Failed"]),
-        durations: value(metrics.taskDuration, ["workflow", name])
+        started: value(Telemetry.metrics.tasksStarted, ["workflow", name]),
+        completed: value(Telemetry.metrics.tasksCompleted, ["workflow", name]),
+        failed: value(Telemetry.metrics.tasksFailed, ["workflow", name]),
+        finished: value(Telemetry.metrics.executionsFinished, ["workflow", name], ["status", "Failed"]),
+        durations: value(Telemetry.metrics.taskDuration, ["workflow", name])
       })
       const before = yield* read
       const result = yield* Effect.flatMap(Runner, (r) => Effect.zipRight(r.execute(wf), r.execute(wf))).pipe(

@@ -64,6 +64,11 @@ export class TaskStates {
     return this.terminalCount === this.n
   }
 
+  /** Tasks in a final state. */
+  get finished(): number {
+    return this.terminalCount
+  }
+
   /** Tasks decided to run that wait for a permit (or for a resume). */
   get readyCount(): number {
     return this.ready.length - this.readyHead

@@ -16,6 +16,7 @@ import type { Hub } from "./hub.js"
 import type { ExecutionKeys, Keys } from "./keys.js"
 import type { Mailbox } from "./mailbox.js"
 import type { Permits, Waiter } from "./permits.js"
+import { endingCount, withProgress } from "./progress.js"
 import type { Rates } from "./rates.js"
 import { retryTransient } from "./retry.js"
 import type { Telemetry } from "./telemetry.js"
@@ -189,7 +190,8 @@ export const flush = (
       if (round !== undefined) env.telemetry.round(state.executionId, state.dag, round.entries)
       const listening = env.hub.listening()
       if ((log === undefined && !listening) || round === undefined) return Effect.void
-      const events = eventsOf(state.executionId, round.entries)
+      const plain = eventsOf(state.executionId, round.entries)
+      const events = withProgress(plain, state.n, state.finished - endingCount(plain))
       const toLog = log === undefined ? Effect.void : PubSub.publishAll(log, events)
       return listening ? Effect.zipRight(env.hub.publish(events), toLog) : toLog
     })

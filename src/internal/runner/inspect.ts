@@ -12,6 +12,7 @@ import { emptyObject } from "../dag/json.js"
 import { eventsOf, fold } from "../storage/journal.js"
 import type { ExecutionRow, ListFilter } from "../storage/service.js"
 import { isFinished } from "../storage/service.js"
+import { withProgress } from "./progress.js"
 import { toInfo, toResult, toSummary } from "./projection.js"
 import type { ResultError } from "./read.js"
 import { readBack, resultShared, row } from "./read.js"
@@ -69,8 +70,9 @@ export const history = (
   executionId: string
 ): Effect.Effect<ReadonlyArray<ExecutionEvent>, ExecutionNotFoundError | StorageError> =>
   Effect.gen(function*() {
-    yield* row(rt, executionId)
-    return eventsOf(executionId, (yield* rt.env.storage.journal(executionId)).entries)
+    const execution = yield* row(rt, executionId)
+    const events = eventsOf(executionId, (yield* rt.env.storage.journal(executionId)).entries)
+    return withProgress(events, execution.taskCount, 0)
   })
 
 /** Every recorded attempt of every task, by task in the order they first started, then by number. */
