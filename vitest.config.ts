@@ -10,6 +10,8 @@ export default defineConfig({
     // Native SQLite and child processes: one process per test file.
     pool: "forks",
     testTimeout: 60_000,
+    // The sluice command's tests spawn the built command: dist/ is built once per run.
+    globalSetup: ["test/support/buildOnce.ts"],
     hookTimeout: 60_000,
     reporters: ["default"],
     projects: [

@@ -3,7 +3,8 @@
  * so that stdout holds only the output (JSON with `--json`); at warning level unless
  * `--log-level` says otherwise.
  */
-import { NodeContext, NodeRuntime } from "@effect/platform-node"
+import * as NodeContext from "@effect/platform-node/NodeContext"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Exit, Layer, Logger, LogLevel } from "effect"
 import { main } from "./app.js"
 import { withPlainConsole } from "./console.js"

@@ -26,6 +26,8 @@ export const graph = Command.make("graph", {
       })))
     }
     yield* printLines(
-      workflows.map((w) => o.format === "dot" ? toDot(w) : `%% ${w.name}\n${toMermaid(w)}`).join("\n\n").split("\n")
+      workflows.map((w) =>
+        o.format === "dot" ? toDot(w) : workflows.length === 1 ? toMermaid(w) : `%% ${w.name}\n${toMermaid(w)}`
+      ).join("\n\n").split("\n")
     )
   })).pipe(Command.withDescription("a module's workflows as a graph: Mermaid or dot"))

@@ -13,7 +13,7 @@ import type { WorkflowResult } from "../../WorkflowResult.js"
 import { CliError } from "../errors.js"
 import { followExecution } from "../live.js"
 import { loadModule, pickWorkflow } from "../module.js"
-import { jsonOption, parseJsonObject, storageOption, wantsJson } from "../options.js"
+import { jsonOption, parseDuration, parseJsonObject, storageOption, wantsJson } from "../options.js"
 import { printJson, printLines } from "../output.js"
 import { renderExecution } from "../render/execution.js"
 import { stdoutStyle } from "../render/style.js"
@@ -34,6 +34,10 @@ export const run = Command.make("run", {
   storage: storageOption,
   json: jsonOption,
   input: Options.text("input").pipe(Options.withDescription("the execution's input, a JSON object"), Options.optional),
+  timeout: Options.text("timeout").pipe(
+    Options.withDescription("cancel the execution after this long (it ends Cancelled: exit 3)"),
+    Options.optional
+  ),
   follow: Options.boolean("follow").pipe(Options.withAlias("f"), Options.withDescription("draw its progress live")),
   module: Args.text({ name: "module" }),
   workflow: Args.text({ name: "workflow" })
@@ -41,6 +45,7 @@ export const run = Command.make("run", {
   Effect.gen(function*() {
     const json = yield* wantsJson(o.json)
     const input = Option.isSome(o.input) ? yield* parseJsonObject("--input", o.input.value) : {}
+    const timeout = Option.isSome(o.timeout) ? yield* parseDuration("timeout", o.timeout.value) : undefined
     const loaded = yield* loadModule(o.module)
     const workflow = yield* pickWorkflow(loaded, o.workflow)
     const result = yield* withRunner(
@@ -48,7 +53,7 @@ export const run = Command.make("run", {
       "work",
       Effect.gen(function*() {
         const runner = yield* Runner
-        const handle = yield* runner.submit(workflow as Workflow<never>, input)
+        const handle = yield* runner.submit(workflow as Workflow<never>, input, { executionTimeout: timeout })
         if (o.follow) {
           yield* followExecution(handle.executionId, { json, also: Stream.catchAll(handle.events, () => Stream.empty) })
           return yield* handle.result

@@ -36,7 +36,7 @@ export const table = (style: Style, columns: ReadonlyArray<Column>, rows: Readon
       const shown = paint(i, text)
       if (i === cells.length - 1 && columns[i].align !== "right") return shown
       return columns[i].align === "right" ? padding + shown : shown + padding
-    }).join(" ".repeat(GAP))
+    }).join(" ".repeat(GAP)).trimEnd()
   return [
     line(columns.map((c) => c.header), (_, text) => bold(style, text)),
     ...rows.map((row, r) => line(row, (i, text) => columns[i].paint?.(style, text, r) ?? text))
