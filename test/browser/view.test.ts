@@ -1,0 +1,194 @@
+/**
+ * The web view in a real browser (Debian's chromium through playwright-core), against a runner
+ * and `layerServer` in this process. Skipped, loudly, when /usr/bin/chromium is missing, unless
+ * SLUICE_REQUIRE_BROWSER=1 (then they fail).
+ */
+import { Effect } from "effect"
+import { existsSync } from "node:fs"
+import type { Browser, Page } from "playwright-core"
+import { chromium } from "playwright-core"
+import { RetryPolicy, Task, Workflow } from "sluice"
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
+import { makeDemo, settled } from "../fixtures/serve-demo.js"
+import type { Served } from "../fixtures/serve-harness.js"
+import { eventually, gate, startServer } from "../fixtures/serve-harness.js"
+import { layerSqliteTempFile } from "../support/storage.js"
+
+const CHROMIUM = "/usr/bin/chromium"
+const available = existsSync(CHROMIUM)
+if (!available) {
+  if (process.env.SLUICE_REQUIRE_BROWSER === "1") {
+    throw new Error(`SLUICE_REQUIRE_BROWSER=1 but ${CHROMIUM} is missing`)
+  }
+  console.warn(`[sluice tests] ${CHROMIUM} is missing: browser tests are SKIPPED`)
+}
+
+const XSS = "<img src=x onerror=alert(1)>"
+
+/** a → b (held) → c (held); `a` writes markup, `b` fails once with markup in its error. */
+const makeGated = () => {
+  const b = gate()
+  const c = gate()
+  let tries = 0
+  const tasks = [
+    Task.make({ id: "a", run: (ctx) => ctx.set("html", XSS) }),
+    Task.make({
+      id: "b",
+      dependencies: ["a"],
+      retry: RetryPolicy.fixed({ maxAttempts: 2, delay: "10 millis" }),
+      run: async () => {
+        if (++tries === 1) throw new Error("<img src=y onerror=alert(2)>")
+        await b.wait()
+      }
+    }),
+    Task.make({ id: "c", dependencies: ["b"], run: () => c.wait() })
+  ]
+  return { workflow: Workflow.make({ name: "gated", tasks }), b, c }
+}
+
+const node = (page: Page, taskId: string, status?: string) =>
+  page.locator(`#dag g.node[data-task="${taskId}"]${status === undefined ? "" : `[data-status="${status}"]`}`)
+
+describe.skipIf(!available)("the web view in chromium", () => {
+  let browser: Browser
+  let served: Served | undefined
+  let page: Page | undefined
+  const dialogs: Array<string> = []
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        "--no-sandbox",
+        "--disable-background-networking",
+        "--disable-gpu",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run"
+      ]
+    })
+  })
+  afterAll(async () => {
+    await browser?.close()
+  })
+  afterEach(async () => {
+    await page?.close()
+    page = undefined
+    await served?.close()
+    served = undefined
+    dialogs.length = 0
+  })
+
+  const open = async (options: { token?: string } = {}) => {
+    const gated = makeGated()
+    const demo = makeDemo()
+    served = await startServer({ storage: layerSqliteTempFile, workflows: [gated.workflow, demo.workflow], ...options })
+    page = await browser.newPage()
+    page.on("dialog", (dialog) => {
+      dialogs.push(dialog.message())
+      void dialog.dismiss()
+    })
+    return { gated, demo, served, page }
+  }
+
+  it("lists a running execution, and filters it out by status", async () => {
+    const { page, served } = await open()
+    const handle = await Effect.runPromise(served.runner.submit("gated"))
+    await page.goto(`${served.url}/`)
+    const row = page.locator(`#executions tr[data-execution="${handle.executionId}"]`)
+    await row.waitFor()
+    expect(await row.locator(".badge").textContent()).toBe("Running")
+    expect(await row.textContent()).toContain("gated")
+    await page.locator("#filter-status").selectOption("Completed")
+    await page.locator("#executions td.muted", { hasText: "No executions." }).waitFor()
+    expect(await row.count()).toBe(0)
+  })
+
+  it("turns tasks green as they complete, live, without reloading", async () => {
+    const { gated, page, served } = await open()
+    const handle = await Effect.runPromise(served.runner.submit("gated"))
+    await page.goto(`${served.url}/#/executions/${handle.executionId}`)
+    await page.locator("#live.on").waitFor()
+    await node(page, "b", "Running").waitFor()
+    await node(page, "c", "Pending").waitFor()
+    await page.evaluate(() => ((globalThis as any).sameDocument = true))
+    gated.b.open()
+    await node(page, "b", "Completed").waitFor()
+    await node(page, "c", "Running").waitFor()
+    const fill = await node(page, "b").locator("rect").evaluate((el) => (globalThis as any).getComputedStyle(el).fill)
+    expect(fill).toBe("rgb(47, 158, 68)")
+    gated.c.open()
+    await node(page, "c", "Completed").waitFor()
+    await page.locator("#exec-head .badge", { hasText: "Completed" }).waitFor()
+    expect(await page.evaluate(() => (globalThis as any).sameDocument)).toBe(true)
+  })
+
+  it("cancels from the page", async () => {
+    const { page, served } = await open()
+    const handle = await Effect.runPromise(served.runner.submit("gated"))
+    await page.goto(`${served.url}/#/executions/${handle.executionId}`)
+    await node(page, "b", "Running").waitFor()
+    await page.locator("#cancel:not([disabled])").click()
+    await eventually(async () =>
+      (await Effect.runPromise(served.runner.get(handle.executionId))).status === "Cancelled"
+    )
+    await page.locator("#exec-head .badge", { hasText: "Cancelled" }).waitFor()
+    await node(page, "c", "Cancelled").waitFor()
+  })
+
+  it("refuses a wrong token (the page says so, the API answers 401), takes the right one", async () => {
+    const { page, served } = await open({ token: "s3cret" })
+    const handle = await Effect.runPromise(served.runner.submit("gated"))
+    await page.goto(`${served.url}/`)
+    await page.locator("#token").fill("wrong")
+    await page.locator("#token-form button[type=submit]").click()
+    const error = page.locator("#token-error")
+    await error.waitFor()
+    expect(await error.textContent()).toContain("refused")
+    const status = await page.evaluate(async () =>
+      (await fetch("/api/executions", { headers: { authorization: "Bearer wrong" } })).status
+    )
+    expect(status).toBe(401)
+    await page.locator("#token").fill("s3cret")
+    await page.locator("#token-form button[type=submit]").click()
+    await page.locator(`#executions tr[data-execution="${handle.executionId}"]`).waitFor()
+    await page.goto(`${served.url}/#/executions/${handle.executionId}`)
+    await node(page, "b", "Running").waitFor() // the token is kept for the session, events included
+    await page.locator("#live.on").waitFor()
+  })
+
+  it("shows what a task wrote, and its errors, as text: markup in them is not run", async () => {
+    const { page, served } = await open()
+    const handle = await Effect.runPromise(served.runner.submit("gated"))
+    await page.goto(`${served.url}/#/executions/${handle.executionId}`)
+    await node(page, "a", "Completed").click()
+    const panel = page.locator("#task-panel")
+    await panel.locator("#wrote").waitFor()
+    expect(await panel.locator("#wrote").textContent()).toContain(XSS)
+    expect(await panel.getByText(XSS, { exact: false }).isVisible()).toBe(true)
+    await node(page, "b", "Running").click()
+    await panel.locator("#attempts .attempt-error", { hasText: "<img src=y onerror=alert(2)>" }).waitFor()
+    expect(await panel.locator("img").count()).toBe(0)
+    expect(await page.locator("img").count()).toBe(0)
+    expect(dialogs).toEqual([])
+  })
+
+  it("draws the 15-task demo with each task's status", async () => {
+    const { demo, page, served } = await open()
+    const handle = await Effect.runPromise(served.runner.submit("nightly-etl"))
+    await eventually(async () => {
+      const info = await Effect.runPromise(served.runner.get(handle.executionId))
+      return info.tasks.every((t) => t.status === settled[t.taskId])
+    })
+    await page.goto(`${served.url}/#/executions/${handle.executionId}`)
+    await page.locator("#live.on").waitFor()
+    for (const [taskId, status] of Object.entries(settled)) await node(page, taskId, status).waitFor()
+    expect(await page.locator("#dag g.node").count()).toBe(15)
+    // One bar per attempt: seven tasks once, score-fraud twice, stock-levels running (a wait has none).
+    expect(await page.locator("#timeline g.attempt").count()).toBe(10)
+    demo.release()
+    await node(page, "stock-levels", "Completed").waitFor()
+    await node(page, "reorder", "Completed").waitFor()
+  })
+})
