@@ -43,8 +43,19 @@ describe("sluice run", () => {
     try {
       expect(await shown.exited).toBe(0)
       expect(shown.output()).toMatch(/Completed[\s\S]*2\/2 tasks/)
+      expect(shown.output()).toContain("\x1b[32m") // a terminal: coloured
     } finally {
       await shown.stop()
+    }
+    const plain = sluiceOnTerminal(["run", workflowsModule, "quick", "--follow", "--storage", "memory://"], {
+      NO_COLOR: "1"
+    })
+    try {
+      expect(await plain.exited).toBe(0)
+      expect(plain.output()).toContain("2/2 tasks")
+      expect(plain.output()).not.toMatch(/\x1b\[[0-9;]*m/) // NO_COLOR: redrawn, but no colour
+    } finally {
+      await plain.stop()
     }
   })
 })
