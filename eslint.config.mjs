@@ -4,7 +4,7 @@ import effect from "@effect/eslint-plugin"
 import tseslint from "typescript-eslint"
 
 export default tseslint.config(
-  { ignores: ["node_modules/**", "bench/results/**", "coverage/**", "dist/**", "**/*.tmp.ts"] },
+  { ignores: ["node_modules/**", "bench/results/**", "coverage/**", "dist/**", "docs/api/**", "**/*.tmp.ts"] },
   ...tseslint.configs.recommended,
   {
     plugins: { "@effect": effect },

@@ -158,6 +158,8 @@ export const markdown = (rows: ReadonlyArray<Row>, when: string, quick: boolean)
   for (const r of section("flow").filter((r) => r.stats === undefined)) {
     lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
   }
+  lines.push("", "## Soak: retention keeps the heap and the storage flat", "")
+  for (const r of section("soak")) lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
   lines.push("", "## Task.map at width (one execution, SQLite file; a fresh process per row)", "")
   for (const r of section("map")) lines.push(`- ${r.case} (${r.impl}): ${fmt(r.value!)} ${r.unit}`)
   lines.push("", "## Peer: @effect/workflow, in memory and durable, on the same shapes", "")

@@ -22,6 +22,7 @@ import { markdown, targets } from "./report.js"
 import { scaleOutSection } from "./scaleout.js"
 import type { Row } from "./sections.js"
 import { cloacinaSection, complexSection, memorySection, peerSection, shapesSection } from "./sections.js"
+import { soakSection } from "./soakSection.js"
 
 const quick = process.argv.includes("--quick")
 const started = new Date()
@@ -44,6 +45,8 @@ console.log("Task.map:")
 rows.push(...mapSection(quick))
 console.log("scale-out:")
 rows.push(...await scaleOutSection(quick))
+console.log("soak:")
+rows.push(...await soakSection(quick))
 
 const stamp = started.toISOString().replace(/[:.]/g, "-")
 const dir = fileURLToPath(new URL("./results/", import.meta.url))

@@ -16,7 +16,7 @@ import type { Shape } from "./shapes.js"
 import { chain, fan, layered, random } from "./shapes.js"
 
 export interface Row {
-  readonly section: "shapes" | "cloacina" | "complex" | "memory" | "peer" | "scaleout" | "map" | "flow"
+  readonly section: "shapes" | "cloacina" | "complex" | "memory" | "peer" | "scaleout" | "map" | "flow" | "soak"
   readonly case: string
   readonly impl: string
   readonly n?: number

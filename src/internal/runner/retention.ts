@@ -63,8 +63,17 @@ export const retain = (
     if (options === undefined) return
     const every = yield* duration("retention.every", options.every ?? "1 minute", true)
     yield* duration("retention.olderThan", options.olderThan, false)
+    // After every 1,000 executions pruned, the storage reclaims their space (see `reclaim`).
+    let sinceReclaim = 0
+    const reclaim = (n: number) => {
+      sinceReclaim += n
+      if (storage.reclaim === undefined || sinceReclaim < 1_000) return Effect.void
+      sinceReclaim = 0
+      return storage.reclaim
+    }
     const once = prune(storage, options).pipe(
       Effect.tap((n) => (n > 0 ? Effect.logDebug(`retention: ${n} finished execution(s) pruned`) : Effect.void)),
+      Effect.flatMap(reclaim),
       Effect.catchAll((error) => Effect.logWarning(`retention: ${error.message}`))
     )
     yield* Effect.forkScoped(Effect.repeat(once, Schedule.spaced(every)))

@@ -202,6 +202,11 @@ export interface StorageService {
    * file's pages; PostgreSQL: its tables with their indexes; memory: unknown).
    */
   readonly footprint?: Effect.Effect<Footprint, StorageError> | undefined
+  /**
+   * Reclaims the space of pruned rows, after background retention pruned many (PostgreSQL:
+   * `VACUUM` of the tables pruning empties; autovacuum may be off or slow). None: nothing to do.
+   */
+  readonly reclaim?: Effect.Effect<void, StorageError> | undefined
 }
 
 /**

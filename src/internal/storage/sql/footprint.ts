@@ -1,7 +1,11 @@
-/** How much the SQL storage holds: executions by status, and the bytes it takes on disk. */
+/**
+ * How much the SQL storage holds (executions by status, the bytes it takes on disk), and on
+ * PostgreSQL the vacuum that gives back what retention pruned.
+ */
 import type { SqlClient } from "@effect/sql"
 import { Effect, Schema } from "effect"
 import { ExecutionStatus } from "../../../Status.js"
+import { storageError } from "../faults.js"
 import type { Footprint } from "../service.js"
 import { decodeRows, Int } from "./columns.js"
 import type { Tables } from "./tables.js"
@@ -33,3 +37,14 @@ export const makeFootprint = (sql: SqlClient.SqlClient, t: Tables) => {
     })
   )
 }
+
+/** PostgreSQL: `VACUUM` of the tables that pruning empties (SQLite reuses freed pages itself). */
+export const makeReclaim = (sql: SqlClient.SqlClient, t: Tables) =>
+  sql.onDialectOrElse({
+    pg: () =>
+      sql.unsafe(`VACUUM (ANALYZE) ${[t.executions, t.journal, t.signals, t.blobs, t.fires].join(", ")}`).pipe(
+        Effect.asVoid,
+        Effect.mapError(storageError("vacuum"))
+      ),
+    orElse: () => undefined
+  })

@@ -17,7 +17,7 @@ import type { Batch, FleetStorage, ListFilter, StorageService } from "../service
 import { ExecutionRow, WorkflowDefinition } from "../service.js"
 import { makeBlobs } from "./blobs.js"
 import { decodeRows, Int } from "./columns.js"
-import { makeFootprint } from "./footprint.js"
+import { makeFootprint, makeReclaim } from "./footprint.js"
 import { migrate } from "./migrations.js"
 import type { Tables } from "./tables.js"
 import { tables } from "./tables.js"
@@ -156,6 +156,7 @@ export const make = (
       fleet,
       blobs: makeBlobs(sql, t),
       footprint: makeFootprint(sql, t),
+      reclaim: readOnly ? undefined : makeReclaim(sql, t),
       commit,
       reopen: (executionId, round, owner) =>
         sql.withTransaction(Effect.gen(function*() {
