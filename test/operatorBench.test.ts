@@ -4,20 +4,8 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import type { AttemptInfo } from "sluice"
 import { Runner, Storage, Task, Workflow } from "sluice"
-import { bench, criticalPath, quantile } from "../src/operator/bench.js"
-
-const at = (ms: number) => new Date(1_000_000 + ms)
-const attempt = (taskId: string, start: number, end: number, n = 1): AttemptInfo => ({
-  taskId,
-  attempt: n,
-  status: "Completed",
-  error: undefined,
-  startedAt: at(start),
-  completedAt: at(end),
-  runnerId: "r"
-})
+import { bench, criticalPath, quantile, timed } from "../src/operator/bench.js"
 
 const a = Task.make({ id: "a", run: () => {} })
 const b = Task.make({ id: "b", dependencies: [a], run: () => {} })
@@ -26,22 +14,37 @@ const d = Task.make({ id: "d", dependencies: [b, c], run: () => {} })
 const diamond = Workflow.make({ name: "diamond", tasks: [a, b, c, d] })
 
 describe("sluice bench", () => {
-  it("the critical path is the longest chain of body times, retries included", () => {
-    // a 10, b 30, c 5 (after a retry: 5 + wait + 5 = 20 from its first start), d 7.
-    const path = criticalPath(diamond, [
-      attempt("a", 0, 10),
-      attempt("b", 12, 42),
-      attempt("c", 12, 17),
-      attempt("c", 27, 32, 2),
-      attempt("d", 45, 52)
-    ])
-    expect(path).toBe(10 + 30 + 7)
-    // c's retries make it the longer branch.
-    expect(
-      criticalPath(diamond, [attempt("a", 0, 10), attempt("b", 12, 14), attempt("c", 12, 17), attempt("c", 40, 50, 2)])
-    )
-      .toBe(10 + 38)
+  it("the critical path is the longest chain of body times through the DAG", () => {
+    const times = (entries: Record<string, number>) => new Map(Object.entries(entries))
+    expect(criticalPath(diamond, times({ a: 10, b: 30, c: 5, d: 7 }))).toBe(10 + 30 + 7)
+    expect(criticalPath(diamond, times({ a: 10, b: 2, c: 38 }))).toBe(10 + 38)
+    expect(criticalPath(diamond, times({}))).toBe(0)
   })
+
+  it.scopedLive("each body is timed alone, through the workflow as it runs (sync, Promise, Effect)", () =>
+    Effect.gen(function*() {
+      const slow = (ms: number) => Effect.sleep(`${ms} millis`)
+      const wf = Workflow.make({
+        name: "timed",
+        tasks: [
+          Task.make({ id: "sync", run: () => {} }),
+          Task.make({ id: "promise", run: () => new Promise((resolve) => setTimeout(resolve, 20)) }),
+          Task.make({ id: "effect", dependencies: ["sync"], run: () => slow(30) })
+        ]
+      })
+      const times = new Map<string, Map<string, number>>()
+      const instrumented = timed(wf, times)
+      expect([instrumented.name, instrumented.version]).toEqual([wf.name, wf.version])
+      const result = yield* Effect.flatMap(Runner, (r) => r.execute(instrumented as Workflow.Workflow<never>)).pipe(
+        Effect.provide(Runner.layer({ workflows: [] }).pipe(Layer.provide(Storage.layerMemory)))
+      )
+      expect(result.status).toBe("Completed")
+      const bodies = times.get(result.executionId)!
+      expect([...bodies.keys()].sort()).toEqual(["effect", "promise", "sync"])
+      // The sleeps are inside the bodies: at least their length (never less).
+      expect(bodies.get("promise")!).toBeGreaterThanOrEqual(15)
+      expect(bodies.get("effect")!).toBeGreaterThanOrEqual(25)
+    }))
 
   it("quantiles by nearest rank", () => {
     const values = Array.from({ length: 100 }, (_, i) => i + 1)

@@ -2,6 +2,7 @@
 import { Command, ValidationError } from "@effect/cli"
 import { Console, Effect } from "effect"
 import { createRequire } from "node:module"
+import { bench } from "./commands/bench.js"
 import { cancel, pause, resume, signal } from "./commands/control.js"
 import { graph } from "./commands/graph.js"
 import { history } from "./commands/history.js"
@@ -31,7 +32,8 @@ const command = root.pipe(
     run,
     serve,
     prune,
-    schedules
+    schedules,
+    bench
   ])
 )
 
