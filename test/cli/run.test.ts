@@ -5,7 +5,7 @@
  */
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { sluice, sluiceJson, sluiceOnTerminal, sluiceRunning, tempFolder, workflowsModule } from "./helpers.js"
+import { root, sluice, sluiceJson, sluiceOnTerminal, sluiceRunning, tempFolder, workflowsModule } from "./helpers.js"
 
 const temp = tempFolder()
 afterAll(() => temp.remove())
@@ -83,5 +83,41 @@ describe("sluice serve", () => {
     } finally {
       await served.stop()
     }
+  })
+})
+
+describe("sluice bench", () => {
+  it("runs a module's workflow the number of times asked and reports latency, throughput, overhead", async () => {
+    const tutorial = join(root, "examples/workflows/tutorial.ts")
+    const report = await sluiceJson(["bench", tutorial, "complex_customer_analysis", "--runs", "12", "--warmup", "2"])
+    expect(report).toMatchObject({
+      storage: "sqlite://:memory:",
+      workflow: "complex_customer_analysis",
+      tasks: 15,
+      runs: 12,
+      concurrency: 1,
+      failed: 0
+    })
+    const { max, p50, p90, p99 } = report.latency
+    expect(p50 > 0 && p50 <= p90 && p90 <= p99 && p99 <= max).toBe(true)
+    expect(report.overheadMs).toBeGreaterThan(0)
+    expect(report.overheadMs).toBeLessThanOrEqual(max)
+    const text = await sluice([
+      "bench",
+      workflowsModule,
+      "broken",
+      "--runs",
+      "3",
+      "--warmup",
+      "0",
+      "--concurrency",
+      "2"
+    ])
+    expect(text.code).toBe(0)
+    expect(text.stdout).toMatch(/^broken \(\d+ tasks\) on sqlite:\/\/:memory:: 3 runs, 2 at a time\n/)
+    expect(text.stdout).toMatch(/latency +p50 [\d.]+ ms +p90/)
+    expect(text.stdout).toContain("failed      3 of 3")
+    const bad = await sluice(["bench", workflowsModule, "quick", "--runs", "0"])
+    expect([bad.code, bad.stderr]).toEqual([2, "sluice: --runs: must be at least 1, got 0\n"])
   })
 })
