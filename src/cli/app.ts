@@ -13,6 +13,7 @@ import { schedules } from "./commands/schedules.js"
 import { serve } from "./commands/serve.js"
 import { show } from "./commands/show.js"
 import { CliError, describeError } from "./errors.js"
+import { oneLine } from "./render/style.js"
 import { root } from "./root.js"
 
 // src/cli and dist/cli are both two levels below the package.
@@ -41,7 +42,8 @@ const cli = Command.run(command, { name: "sluice", version })
 
 /**
  * Runs the command on `argv`; succeeds with the exit code. A usage error was printed by
- * @effect/cli with the help it needs (2); any other error prints one line to stderr.
+ * @effect/cli with the help it needs (2); any other error prints one line to stderr, made safe
+ * for a terminal (it may carry an execution's error message: see `safe`).
  */
 export const main = (argv: ReadonlyArray<string>) =>
   cli(argv).pipe(
@@ -49,7 +51,12 @@ export const main = (argv: ReadonlyArray<string>) =>
     Effect.catchAll((error) =>
       ValidationError.isValidationError(error)
         ? Effect.succeed(2)
-        : Effect.as(Console.error(`sluice: ${describeError(error)}`), error instanceof CliError ? error.exitCode : 1)
+        : Effect.as(
+          Console.error(`sluice: ${oneLine(describeError(error))}`),
+          error instanceof CliError ? error.exitCode : 1
+        )
     ),
-    Effect.catchAllDefect((defect) => Effect.as(Console.error(`sluice: unexpected error: ${describeError(defect)}`), 1))
+    Effect.catchAllDefect((defect) =>
+      Effect.as(Console.error(`sluice: unexpected error: ${oneLine(describeError(defect))}`), 1)
+    )
   )

@@ -4,7 +4,7 @@
  * execution, a module that does not load, a storage held by a runner), 3 for `run`'s cancelled
  * execution. Errors of the library keep their own message and exit 1.
  */
-import { Data } from "effect"
+import { Cause, Data, Exit } from "effect"
 
 export class CliError extends Data.TaggedError("CliError")<{
   readonly message: string
@@ -24,3 +24,15 @@ export const describeError = (error: unknown): string => {
   }
   return String(error)
 }
+
+/**
+ * The process's exit code from how the program ended: its own code when it ran to the end; 130
+ * (as shells report a signal) only when it was interrupted (SIGINT, SIGTERM) and nothing else
+ * went wrong; 1 for any failure or defect that got past `main`'s handlers, interrupted or not.
+ */
+export const exitCodeOf = (exit: Exit.Exit<unknown, unknown>): number =>
+  Exit.isSuccess(exit)
+    ? typeof exit.value === "number" ? exit.value : 0
+    : Cause.isInterruptedOnly(exit.cause)
+    ? 130
+    : 1

@@ -1,13 +1,14 @@
 /**
  * Following an execution until it ends (`show --follow`, `run --follow`): read its view, draw it,
- * wait for a change, again. With `--json`, one view per line instead of a screen.
+ * wait for a change, again. With `--json`, one view per line instead of a screen, and only when
+ * it differs from the last one printed (the safety net wakes us with nothing new every 2 s).
  */
 import type { Stream } from "effect"
-import { Effect } from "effect"
+import { Console, Effect } from "effect"
 import { executionView } from "../operator/view.js"
 import { isFinal } from "../Status.js"
 import { changes } from "./follow.js"
-import { makeScreen, printJsonLine } from "./output.js"
+import { makeScreen, toJson } from "./output.js"
 import type { ShowOptions } from "./render/execution.js"
 import { renderExecution } from "./render/execution.js"
 import { progressLine } from "./render/progress.js"
@@ -21,12 +22,15 @@ export const followExecution = (
   Effect.scoped(Effect.gen(function*() {
     const changed = yield* changes(executionId, options.also)
     const screen = makeScreen()
+    let printed: string | undefined
     while (true) {
       const view = yield* executionView(executionId)
       const done = isFinal(view.info.status)
       const style = stdoutStyle()
       if (options.json) {
-        yield* printJsonLine(view)
+        const line = toJson(view)
+        if (line !== printed) yield* Console.log(line)
+        printed = line
       } else {
         const lines = renderExecution(style, view, Date.now(), options)
         const summary = `${view.info.status}  ${

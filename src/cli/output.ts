@@ -8,10 +8,21 @@ import { Console, Effect } from "effect"
 
 export const printLines = (lines: ReadonlyArray<string>) => Console.log(lines.join("\n"))
 
-export const printJson = (value: unknown) => Console.log(JSON.stringify(value, null, 2))
+/**
+ * JSON text with DEL and the C1 controls escaped too (`JSON.stringify` escapes only C0): the same
+ * value once parsed, but nothing a terminal would act on if the output is shown raw. They can
+ * only stand inside strings, where `\u009b` means the same character.
+ */
+export const toJson = (value: unknown, indent?: number) =>
+  JSON.stringify(value, null, indent).replace(
+    /[\x7f-\x9f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  )
+
+export const printJson = (value: unknown) => Console.log(toJson(value, 2))
 
 /** One compact JSON value per line (a stream of views). */
-export const printJsonLine = (value: unknown) => Console.log(JSON.stringify(value))
+export const printJsonLine = (value: unknown) => Console.log(toJson(value))
 
 export interface Screen {
   /** Shows a frame; `summary` is what is printed off a terminal (when it changed). */

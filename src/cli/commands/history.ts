@@ -6,7 +6,7 @@ import { Runner } from "../../Runner.js"
 import { jsonOption, storageOption, wantsJson } from "../options.js"
 import { printJson, printLines } from "../output.js"
 import type { Style } from "../render/style.js"
-import { dim, formatTime, oneLine, stdoutStyle, truncate } from "../render/style.js"
+import { dim, formatTime, oneLine, safe, stdoutStyle, truncate } from "../render/style.js"
 import { withRunner } from "./shared.js"
 
 const what = (event: ExecutionEvent): string => {
@@ -40,11 +40,14 @@ const what = (event: ExecutionEvent): string => {
   }
 }
 
-/** `15:40:01.123  TaskStarted       extract #1 on runner-1`, cut to the width. */
+/**
+ * `15:40:01.123  TaskStarted       extract #1 on runner-1`, cut to the width; what the event
+ * carries (names, runner ids, errors, reasons: from storage) made safe for a terminal.
+ */
 export const historyLine = (style: Style, event: ExecutionEvent): string => {
   const at = event.at
   const time = `${formatTime(at).slice(11)}.${String(at.getMilliseconds()).padStart(3, "0")}`
-  const text = truncate(`${time}  ${event._tag.padEnd(17)} ${what(event)}`.trimEnd(), style.width)
+  const text = truncate(`${time}  ${event._tag.padEnd(17)} ${safe(what(event))}`.trimEnd(), style.width)
   return `${dim(style, time)}${text.slice(time.length)}`
 }
 

@@ -1,31 +1,60 @@
 /**
  * `sluice serve <module>`: a runner with the module's workflows and schedules, and the HTTP API
  * and web view on it (src/serve/), until stopped (SIGINT, SIGTERM: running tasks are put back).
+ *
+ * An empty token (`--token "$TOKEN"` or `SLUICE_TOKEN=$TOKEN` with TOKEN unset) is refused (exit
+ * 2): taken as no token, it would serve without authentication while the operator believes
+ * otherwise. No token on an address other than loopback: served, with a warning on stderr.
  */
 import { Args, Command, Options } from "@effect/cli"
-import { Effect, Layer, Option } from "effect"
+import { Console, Effect, Layer, Option } from "effect"
+import { isIP } from "node:net"
 import { layerServer } from "../../serve/server.js"
+import { usage } from "../errors.js"
 import { loadModule } from "../module.js"
 import { storageOption } from "../options.js"
 import { withRunner } from "./shared.js"
+
+/** 127.0.0.0/8, ::1 (also as IPv4-mapped), `localhost`: reachable from this machine only. */
+export const isLoopback = (host: string): boolean => {
+  const h = host.replace(/^\[(.*)\]$/, "$1").toLowerCase()
+  if (h === "localhost" || h.endsWith(".localhost")) return true
+  if (isIP(h) === 4) return h.startsWith("127.")
+  if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1" || h.startsWith("::ffff:127.")
+  return false
+}
 
 export const serve = Command.make("serve", {
   storage: storageOption,
   port: Options.integer("port").pipe(Options.withDescription("port to listen on"), Options.withDefault(8080)),
   host: Options.text("host").pipe(Options.withDescription("address to bind"), Options.withDefault("127.0.0.1")),
   token: Options.text("token").pipe(
-    Options.withDescription("require this bearer token on every request (default: $SLUICE_TOKEN)"),
+    Options.withDescription(
+      "require this bearer token on every request (default: $SLUICE_TOKEN, which `ps` does not show)"
+    ),
     Options.optional
   ),
   module: Args.text({ name: "module" })
 }, (o) =>
   Effect.gen(function*() {
-    const loaded = yield* loadModule(o.module)
     // The token from the environment keeps it out of the process list.
-    const token = Option.orElse(o.token, () => Option.fromNullable(process.env.SLUICE_TOKEN)).pipe(
-      Option.filter((t) => t !== ""),
-      Option.getOrUndefined
-    )
+    const given = Option.match(o.token, {
+      onSome: (token) => ({ token, from: "--token" }),
+      onNone: () => ({ token: process.env.SLUICE_TOKEN, from: "SLUICE_TOKEN" })
+    })
+    if (given.token !== undefined && given.token.trim() === "") {
+      return yield* usage(
+        `${given.from} is empty (an unset variable?): give the token, or leave ${given.from} out to serve without one`
+      )
+    }
+    const token = given.token
+    if (token === undefined && !isLoopback(o.host)) {
+      yield* Console.error(
+        `sluice: warning: serving on ${o.host} without a token: anyone who reaches it can read and control ` +
+          `executions (set SLUICE_TOKEN)`
+      )
+    }
+    const loaded = yield* loadModule(o.module)
     yield* withRunner(
       o.storage,
       "work",

@@ -1,7 +1,8 @@
 /**
  * One execution as `show` prints it: a header (workflow, status, times, input, error), the
  * progress bar, then each task (status, attempts, duration, runner) with what it wrote (values
- * cut to the width), its error or why it was skipped; optionally the timeline.
+ * cut to the width), its error or why it was skipped; optionally the timeline. Everything read
+ * from storage goes through `safe` (`oneLine`, `formatValue` and table cells do it).
  */
 import type { ExecutionView, TaskView } from "../../operator/view.js"
 import { progressLine } from "./progress.js"
@@ -15,6 +16,7 @@ import {
   oneLine,
   paintStatus,
   red,
+  safe,
   truncate,
   yellow
 } from "./style.js"
@@ -31,8 +33,8 @@ const header = (style: Style, view: ExecutionView, now: number): Array<string> =
   const { info } = view
   const took = info.durationMs ?? now - info.startedAt.getTime()
   const lines = [
-    `${bold(style, "execution")} ${info.executionId}  ${paintStatus(style, info.status)}`,
-    field(style, "workflow", `${info.workflowName} (version ${info.workflowVersion})`),
+    `${bold(style, "execution")} ${safe(info.executionId)}  ${paintStatus(style, info.status)}`,
+    field(style, "workflow", safe(`${info.workflowName} (version ${info.workflowVersion})`)),
     field(
       style,
       "started",
@@ -40,8 +42,8 @@ const header = (style: Style, view: ExecutionView, now: number): Array<string> =
     ),
     field(style, "input", formatValue(info.input, style.width))
   ]
-  if (info.parentExecutionId !== undefined) lines.push(field(style, "parent", info.parentExecutionId))
-  if (info.idempotencyKey !== undefined) lines.push(field(style, "key", info.idempotencyKey))
+  if (info.parentExecutionId !== undefined) lines.push(field(style, "parent", safe(info.parentExecutionId)))
+  if (info.idempotencyKey !== undefined) lines.push(field(style, "key", safe(info.idempotencyKey)))
   if (info.errorMessage !== undefined) lines.push(field(style, "error", oneLine(info.errorMessage)))
   if (info.stranded !== undefined) lines.push(yellow(style, field(style, "stranded", oneLine(info.stranded))))
   return lines
@@ -53,12 +55,12 @@ const detail = (style: Style, task: TaskView): Array<string> => {
   const room = style.width - indent.length
   const wrote = Object.entries(task.wrote ?? {})
   for (const [key, value] of wrote.slice(0, MAX_WROTE)) {
-    const name = truncate(key, 24)
+    const name = truncate(safe(key), 24)
     lines.push(`${indent}${dim(style, "↳")} ${name} = ${formatValue(value, room - name.length - 5)}`)
   }
   if (wrote.length > MAX_WROTE) lines.push(dim(style, `${indent}  … ${wrote.length - MAX_WROTE} more`))
   if (task.deleted.length > 0) {
-    lines.push(dim(style, truncate(`${indent}  deleted ${task.deleted.join(", ")}`, style.width)))
+    lines.push(dim(style, truncate(`${indent}  deleted ${safe(task.deleted.join(", "))}`, style.width)))
   }
   if (task.error !== undefined) lines.push(red(style, truncate(`${indent}error: ${oneLine(task.error)}`, style.width)))
   else if (task.reason !== undefined) {

@@ -51,8 +51,24 @@ export const paintStatus = (style: Style, status: string): string => {
 export const truncate = (text: string, max: number): string =>
   max <= 0 ? "" : text.length <= max ? text : max === 1 ? "…" : `${text.slice(0, max - 1)}…`
 
-/** One line: newlines and tabs shown as spaces. */
-export const oneLine = (text: string): string => text.replace(/\s+/g, " ").trim()
+const CONTROL = /[\x00-\x1f\x7f-\x9f]/g
+
+/**
+ * Text that came from storage (an error, a reason, a key, a runner id, a name), made harmless
+ * for a terminal: every C0 and C1 control character, ESC among them, is shown instead of sent —
+ * C0 and DEL as their Unicode control pictures (`\x1b` as `␛`, a newline as `␊`), C1 as
+ * `\u009b` text. A task's error could otherwise retitle the terminal, clear it, or worse.
+ * Multi-line text is made one line first (`oneLine`), so newlines read as spaces there.
+ */
+export const safe = (text: string): string =>
+  text.replace(CONTROL, (c) => {
+    const code = c.charCodeAt(0)
+    if (code < 0x20) return String.fromCharCode(0x2400 + code)
+    return code === 0x7f ? "\u2421" : `\\u${code.toString(16).padStart(4, "0")}`
+  })
+
+/** One line, safe to print (see `safe`): newlines and tabs shown as spaces. */
+export const oneLine = (text: string): string => safe(text.replace(/\s+/g, " ").trim())
 
 export const formatDuration = (ms: number | undefined): string => {
   if (ms === undefined) return "-"

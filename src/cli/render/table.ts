@@ -1,10 +1,11 @@
 /**
  * A text table that fits the width: columns take their widest cell, and when the row is too
- * wide the flexible columns give way (their cells cut with an ellipsis). Colour is applied after
+ * wide the flexible columns give way (their cells cut with an ellipsis). Cells are data (ids,
+ * names, runner ids read from storage): each goes through `safe`. Colour is applied after
  * measuring, so escape codes never count as width.
  */
 import type { Style } from "./style.js"
-import { bold, truncate } from "./style.js"
+import { bold, safe, truncate } from "./style.js"
 
 export interface Column {
   readonly header: string
@@ -18,7 +19,8 @@ export interface Column {
 
 const GAP = 2
 
-export const table = (style: Style, columns: ReadonlyArray<Column>, rows: ReadonlyArray<ReadonlyArray<string>>) => {
+export const table = (style: Style, columns: ReadonlyArray<Column>, given: ReadonlyArray<ReadonlyArray<string>>) => {
+  const rows = given.map((row) => row.map(safe))
   const widths = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => (r[i] ?? "").length)))
   let over = widths.reduce((a, b) => a + b, 0) + GAP * (columns.length - 1) - style.width
   for (let i = columns.length - 1; i >= 0 && over > 0; i--) {

@@ -5,7 +5,7 @@
  */
 import type { AttemptInfo } from "../../WorkflowResult.js"
 import type { Style } from "./style.js"
-import { bold, cyan, dim, formatDuration, green, red, truncate } from "./style.js"
+import { bold, cyan, dim, formatDuration, green, red, safe, truncate } from "./style.js"
 
 interface Span {
   readonly start: number
@@ -46,13 +46,13 @@ export const timeline = (
   const lines = [dim(style, axis.slice(0, style.width))]
   const byRunner = new Map<string, Array<AttemptInfo>>()
   for (const a of [...attempts].sort((x, y) => x.startedAt.getTime() - y.startedAt.getTime())) {
-    const runner = a.runnerId ?? "(unknown runner)"
+    const runner = a.runnerId === undefined ? "(unknown runner)" : safe(a.runnerId)
     byRunner.set(runner, [...(byRunner.get(runner) ?? []), a])
   }
   for (const [runner, list] of byRunner) {
     lines.push(bold(style, truncate(`${runner}  (${list.length} attempt${list.length === 1 ? "" : "s"})`, style.width)))
     for (const a of list) {
-      const label = truncate(`  ${a.taskId} #${a.attempt}`, LABEL).padEnd(LABEL)
+      const label = truncate(`  ${safe(a.taskId)} #${a.attempt}`, LABEL).padEnd(LABEL)
       const took = formatDuration((a.completedAt?.getTime() ?? now) - a.startedAt.getTime()).padStart(DURATION)
       lines.push(`${label} ${bar(style, a, span, cells, now)}${took}`)
     }
