@@ -1,10 +1,14 @@
 /**
  * Live events as server-sent events. The server takes the runner's `events` once and hands them
  * to every open stream (each subscribes before it says `ready`, so a client that waits for
- * `ready` misses nothing after it). A stream ends when its client goes away (the request's fiber
- * is interrupted, its subscription released) or when the server closes.
+ * `ready` misses nothing after it). Each stream holds at most `perStream` events for its client:
+ * when a client falls behind, the oldest go, and the client is told how many before the next
+ * ones (`event: dropped`, `data: {"count":n}`; a drop in the runner's own stream is told the same
+ * way). A stream ends when its client goes away (the request's fiber is interrupted, its
+ * subscription released) or when the server closes.
  */
-import { Context, Deferred, Effect, Layer, PubSub, Ref, Schedule, Schema, Stream } from "effect"
+import type { Scope } from "effect"
+import { Chunk, Context, Deferred, Effect, Layer, Ref, Schedule, Schema, Stream } from "effect"
 import { EventsDropped, ExecutionEvent } from "../ExecutionEvent.js"
 import { Runner } from "../Runner.js"
 
@@ -14,11 +18,67 @@ const encodeItem = Schema.encodeSync(Item)
 
 /** How often a comment is sent on an idle stream, so that proxies and clients keep it open. */
 const keepAlive = "15 seconds"
-/** Events held for a stream that falls behind; beyond, the oldest go (the page reads the view again). */
+/** Events held for a stream that falls behind; beyond, the oldest go (and the client is told). */
 const perStream = 4096
 
+/** What a stream takes: events, and how many were dropped before them. */
+type Taken = Item | { readonly _tag: "dropped"; readonly count: number }
+
+/** One stream's events: bounded, the oldest dropped (and counted) when its client falls behind. */
+export class Mailbox {
+  private items: Array<Item> = []
+  private head = 0
+  private dropped = 0
+  private resume: ((effect: Effect.Effect<Chunk.Chunk<Taken>>) => void) | undefined
+
+  constructor(private readonly capacity: number) {}
+
+  push(items: ReadonlyArray<Item>): void {
+    for (const item of items) this.items.push(item)
+    const over = this.items.length - this.head - this.capacity
+    if (over > 0) {
+      this.head += over
+      this.dropped += over
+    }
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head)
+      this.head = 0
+    }
+    const resume = this.resume
+    if (resume !== undefined && (this.head < this.items.length || this.dropped > 0)) {
+      this.resume = undefined
+      resume(Effect.sync(() => this.drain()))
+    }
+  }
+
+  private drain(): Chunk.Chunk<Taken> {
+    const taken: Array<Taken> = []
+    if (this.dropped > 0) taken.push({ _tag: "dropped", count: this.dropped })
+    for (let i = this.head; i < this.items.length; i++) taken.push(this.items[i])
+    this.items = []
+    this.head = 0
+    this.dropped = 0
+    return Chunk.unsafeFromArray(taken)
+  }
+
+  /** What is there (waits for something). */
+  readonly take: Effect.Effect<Chunk.Chunk<Taken>> = Effect.suspend(() =>
+    this.head < this.items.length || this.dropped > 0
+      ? Effect.sync(() => this.drain())
+      : Effect.async<Chunk.Chunk<Taken>>((resume) => {
+        this.resume = resume
+        return Effect.sync(() => {
+          this.resume = undefined
+        })
+      })
+  )
+}
+
 export interface EventHubService {
-  readonly pubsub: PubSub.PubSub<Item>
+  /** Hands events to every open stream. */
+  readonly publish: (items: ReadonlyArray<Item>) => Effect.Effect<void>
+  /** A stream's mailbox, for as long as the scope lives. */
+  readonly subscribe: Effect.Effect<Mailbox, never, Scope.Scope>
   /** Streams open now. */
   readonly open: Ref.Ref<number>
   /** Completed when the server closes: every stream ends. */
@@ -27,21 +87,46 @@ export interface EventHubService {
 
 export class EventHub extends Context.Tag("sluice/serve/EventHub")<EventHub, EventHubService>() {}
 
+/** A hub; each stream holds at most `capacity` events for its client. */
+export const makeEventHub = (capacity: number = perStream): Effect.Effect<EventHubService> =>
+  Effect.gen(function*() {
+    const mailboxes = new Set<Mailbox>()
+    return {
+      publish: (items) => Effect.sync(() => mailboxes.forEach((m) => m.push(items))),
+      subscribe: Effect.acquireRelease(
+        Effect.sync(() => {
+          const mailbox = new Mailbox(capacity)
+          mailboxes.add(mailbox)
+          return mailbox
+        }),
+        (mailbox) => Effect.sync(() => void mailboxes.delete(mailbox))
+      ),
+      open: yield* Ref.make(0),
+      closing: yield* Deferred.make<void>()
+    }
+  })
+
 /** The hub, fed by the runner's events for as long as the layer lives. */
 export const layerEventHub: Layer.Layer<EventHub, never, Runner> = Layer.scoped(
   EventHub,
   Effect.gen(function*() {
     const runner = yield* Runner
-    const pubsub = yield* Effect.acquireRelease(PubSub.sliding<Item>(perStream), PubSub.shutdown)
-    yield* runner.events.pipe(Stream.runForEach((e) => PubSub.publish(pubsub, e)), Effect.forkScoped)
-    return { pubsub, open: yield* Ref.make(0), closing: yield* Deferred.make<void>() }
+    const hub = yield* makeEventHub()
+    yield* runner.events.pipe(
+      Stream.runForEachChunk((chunk) => hub.publish(Chunk.toReadonlyArray(chunk))),
+      Effect.forkScoped
+    )
+    return hub
   })
 )
 
 /** One server-sent event. */
 export const formatEvent = (name: string, data: unknown): string => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`
 
-const formatItem = (item: Item): string => formatEvent(item._tag, encodeItem(item))
+const formatTaken = (taken: Taken): string =>
+  taken._tag === "dropped" || taken._tag === "EventsDropped"
+    ? formatEvent("dropped", { count: taken.count })
+    : formatEvent(taken._tag, encodeItem(taken))
 
 /** The events that `keep` accepts, as a text/event-stream body. */
 export const eventStream = (
@@ -49,11 +134,11 @@ export const eventStream = (
   keep: (item: Item) => boolean
 ): Stream.Stream<Uint8Array> =>
   Stream.unwrapScoped(Effect.gen(function*() {
-    const subscription = yield* PubSub.subscribe(hub.pubsub)
+    const mailbox = yield* hub.subscribe
     yield* Effect.acquireRelease(Ref.update(hub.open, (n) => n + 1), () => Ref.update(hub.open, (n) => n - 1))
-    const events = Stream.fromQueue(subscription).pipe(
-      Stream.filter(keep),
-      Stream.map(formatItem)
+    const events = Stream.repeatEffectChunk(mailbox.take).pipe(
+      Stream.filter((taken) => taken._tag === "dropped" || keep(taken)),
+      Stream.map(formatTaken)
     )
     const comments = Stream.fromSchedule(Schedule.spaced(keepAlive)).pipe(Stream.as(": keep-alive\n\n"))
     return Stream.make(formatEvent("ready", {})).pipe(

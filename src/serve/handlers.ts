@@ -9,7 +9,7 @@ import { Runner } from "../Runner.js"
 import type { Footprint } from "../Storage.js"
 import { Storage } from "../Storage.js"
 import { SluiceApi } from "./api.js"
-import type { RunnerError, StorageFailure } from "./errors.js"
+import type { RunnerError } from "./errors.js"
 import { mapped, NotFound } from "./errors.js"
 import { EventHub, eventStream, forExecution } from "./events.js"
 import { levels } from "./layout.js"
@@ -96,16 +96,16 @@ export const layerServerGroup = HttpApiBuilder.group(SluiceApi, "server", (handl
     const storage = yield* Storage
     const hub = yield* EventHub
     const spec = OpenApi.fromApi(SluiceApi)
-    const counted: Effect.Effect<Footprint, StorageFailure> = Effect.map(mapped(runner.list()), (rows) => {
-      const executions: Record<string, number> = {}
-      for (const row of rows) executions[row.status] = (executions[row.status] ?? 0) + 1
-      return { executions, bytes: undefined }
-    })
+    // A storage that cannot say what it holds (no `footprint`) says nothing: counting would mean
+    // reading every execution, and the page asks after every event.
+    const unknown: Effect.Effect<Footprint> = Effect.succeed({ executions: {}, bytes: undefined })
     return handlers
       .handle("storage", () =>
-        Effect.map(storage.footprint === undefined ? counted : mapped(storage.footprint), (f) => ({
+        Effect.map(storage.footprint === undefined ? unknown : mapped(storage.footprint), (f) => ({
           executions: f.executions as Record<string, number>,
-          total: Object.values(f.executions).reduce((a: number, b) => a + (b ?? 0), 0),
+          total: storage.footprint === undefined
+            ? undefined
+            : Object.values(f.executions).reduce((a: number, b) => a + (b ?? 0), 0),
           bytes: f.bytes
         })))
       .handle("status", () => Effect.all({ streams: Ref.get(hub.open), workflows: runner.workflows }))

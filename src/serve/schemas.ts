@@ -115,7 +115,8 @@ export const ScheduleFire = Schema.Struct({
 export const Footprint = Schema.Struct({
   /** Executions by status (statuses with none are left out). */
   executions: Schema.Record({ key: Schema.String, value: Schema.Number }),
-  total: Schema.Number,
+  /** Executions stored; absent: unknown (a storage without a `footprint` is not counted row by row). */
+  total: optionalNumber,
   /** Bytes the storage takes (SQLite: the file's pages; PostgreSQL: tables and indexes); absent: unknown. */
   bytes: optionalNumber
 }).annotations({ identifier: "Footprint" })

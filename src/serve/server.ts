@@ -11,6 +11,7 @@ import type { Storage } from "../Storage.js"
 import { SluiceApi } from "./api.js"
 import { layerAuthorization } from "./auth.js"
 import { EventHub, layerEventHub } from "./events.js"
+import { guard, urlHost } from "./guard.js"
 import { layerHandlers } from "./handlers.js"
 import { withPage } from "./page/route.js"
 
@@ -20,7 +21,8 @@ export interface ServerOptions {
   readonly host?: string | undefined
   /**
    * When set, every request needs `Authorization: Bearer <token>` (401 otherwise), but the bare
-   * page document at `/`, which holds no data and asks for the token.
+   * page document at `/`, which holds no data and asks for the token. On a host that is not
+   * loopback, it also lets requests name the server by any `Host` (see `guard.ts`).
    */
   readonly token?: string | undefined
 }
@@ -35,12 +37,11 @@ const hardened = HttpMiddleware.make((app) =>
     }))
 )
 
-const urlHost = (host: string) => host.includes(":") ? `[${host}]` : host
-
 /**
  * Serves until its scope closes: binds `host` (default 127.0.0.1) on `port` (0: any free one)
  * and, once bound, prints one line `listening on http://<host>:<port>` to stdout. Closing it
- * ends the open event streams, then closes the server.
+ * ends the open event streams, then closes the server. Every request, the page's included, goes
+ * through `guard` first (its `Host`, its `Origin`, its body's type), which needs the bound port.
  */
 export const layerServer = (options: ServerOptions): Layer.Layer<never, unknown, Runner | Storage> =>
   Layer.scopedDiscard(Effect.gen(function*() {
@@ -51,15 +52,20 @@ export const layerServer = (options: ServerOptions): Layer.Layer<never, unknown,
       Layer.provide(layerHandlers),
       Layer.provide(layerAuthorization(options.token))
     )
-    const http = HttpApiBuilder.serve((app) => hardened(withPage(app))).pipe(
+    const server = yield* Layer.buildWithScope(
+      NodeHttpServer.layer(createServer, { port: options.port, host }),
+      scope
+    )
+    const address = Context.get(server, HttpServer.HttpServer).address
+    const port = address._tag === "TcpAddress" ? address.port : options.port
+    const guarded = guard({ host, port, token: options.token })
+    const http = HttpApiBuilder.serve((app) => hardened(guarded(withPage(app)))).pipe(
       Layer.provide(api),
       Layer.provide(Layer.succeedContext(hub)),
-      Layer.provideMerge(NodeHttpServer.layer(createServer, { port: options.port, host }))
+      Layer.provide(Layer.succeedContext(server))
     )
-    const built = yield* Layer.buildWithScope(http, scope)
+    yield* Layer.buildWithScope(http, scope)
     // Added last, so run first on close: the streams end, and the server can close.
     yield* Effect.addFinalizer(() => Deferred.succeed(Context.get(hub, EventHub).closing, undefined))
-    const address = Context.get(built, HttpServer.HttpServer).address
-    const port = address._tag === "TcpAddress" ? address.port : options.port
     yield* Console.log(`listening on http://${urlHost(host)}:${port}`)
   }))

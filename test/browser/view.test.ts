@@ -11,7 +11,7 @@ import { RetryPolicy, Task, Workflow } from "sluice"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { makeDemo, settled } from "../fixtures/serve-demo.js"
 import type { Served } from "../fixtures/serve-harness.js"
-import { eventually, gate, startServer } from "../fixtures/serve-harness.js"
+import { eventually, gate, getJson, startServer } from "../fixtures/serve-harness.js"
 import { layerSqliteTempFile } from "../support/storage.js"
 
 const CHROMIUM = "/usr/bin/chromium"
@@ -45,6 +45,10 @@ const makeGated = () => {
   ]
   return { workflow: Workflow.make({ name: "gated", tasks }), b, c }
 }
+
+const quick = Workflow.make({ name: "quick", tasks: [Task.make({ id: "only", run: () => {} })] })
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 const node = (page: Page, taskId: string, status?: string) =>
   page.locator(`#dag g.node[data-task="${taskId}"]${status === undefined ? "" : `[data-status="${status}"]`}`)
@@ -83,7 +87,11 @@ describe.skipIf(!available)("the web view in chromium", () => {
   const open = async (options: { token?: string } = {}) => {
     const gated = makeGated()
     const demo = makeDemo()
-    served = await startServer({ storage: layerSqliteTempFile, workflows: [gated.workflow, demo.workflow], ...options })
+    served = await startServer({
+      storage: layerSqliteTempFile,
+      workflows: [gated.workflow, demo.workflow, quick],
+      ...options
+    })
     page = await browser.newPage()
     page.on("dialog", (dialog) => {
       dialogs.push(dialog.message())
@@ -129,7 +137,9 @@ describe.skipIf(!available)("the web view in chromium", () => {
     const handle = await Effect.runPromise(served.runner.submit("gated"))
     await page.goto(`${served.url}/#/executions/${handle.executionId}`)
     await node(page, "b", "Running").waitFor()
+    const posted = page.waitForRequest((r) => r.method() === "POST")
     await page.locator("#cancel:not([disabled])").click()
+    expect((await posted).headers()["content-type"]).toBe("application/json") // the server takes no other
     await eventually(async () =>
       (await Effect.runPromise(served.runner.get(handle.executionId))).status === "Cancelled"
     )
@@ -190,5 +200,72 @@ describe.skipIf(!available)("the web view in chromium", () => {
     demo.release()
     await node(page, "stock-levels", "Completed").waitFor()
     await node(page, "reorder", "Completed").waitFor()
+  })
+
+  it("says an unknown execution is not found, and stops asking", async () => {
+    const { page, served } = await open()
+    const streamAsks: Array<string> = []
+    page.on("request", (r) => {
+      if (new URL(r.url()).pathname.endsWith("/events")) streamAsks.push(r.url())
+    })
+    await page.goto(`${served.url}/#/executions/nope`)
+    await page.locator("#not-found", { hasText: "Execution not found" }).waitFor({ timeout: 10_000 })
+    const error = page.locator("#error")
+    await error.waitFor({ state: "visible", timeout: 10_000 })
+    expect(await error.textContent()).toContain(`unknown execution "nope"`)
+    await sleep(2500) // a stream retried would ask again every second
+    expect(streamAsks.length).toBeLessThanOrEqual(1)
+    expect(await page.locator("#live.on").count()).toBe(0)
+  })
+
+  it("keeps no stream of a page left before it was drawn (two quick hash changes)", async () => {
+    const { page, served } = await open()
+    const handle = await Effect.runPromise(served.runner.submit("gated"))
+    await page.goto(`${served.url}/`)
+    await page.locator("#live.on").waitFor()
+    // Each route asks /api/server first: held, so that the second change comes while the first waits.
+    await page.route("**/api/server", async (route) => {
+      await sleep(300)
+      await route.continue()
+    })
+    await page.evaluate((id) => {
+      const location = (globalThis as any).location
+      location.hash = "#/executions/" + id
+      setTimeout(() => (location.hash = "#/schedules"), 50)
+    }, handle.executionId)
+    await page.locator("#schedules").waitFor()
+    await page.locator("#live.on").waitFor()
+    await page.unroute("**/api/server")
+    const streams = async () => (await getJson(served.url, "/api/server")).body.streams as number
+    const deadline = Date.now() + 5000
+    while ((await streams()) !== 1 && Date.now() < deadline) await sleep(50)
+    await sleep(500)
+    expect(await streams()).toBe(1)
+    expect(await page.locator("#dag").count()).toBe(0)
+    expect(await page.locator("#schedules").count()).toBe(1)
+  })
+
+  it("reads what is stored at most once a second, however many events come", async () => {
+    const { page, served } = await open()
+    // When the page asks (timed in the page: a request seen from here may be seen late).
+    await page.addInitScript(() => {
+      const g = globalThis as any
+      const original = g.fetch
+      g.storageReads = []
+      g.fetch = (input: unknown, init: unknown) => {
+        if (String(input).startsWith("/api/storage")) g.storageReads.push(g.performance.now())
+        return original(input, init)
+      }
+    })
+    await page.goto(`${served.url}/`)
+    await page.locator("#live.on").waitFor()
+    for (let i = 0; i < 40; i++) await Effect.runPromise(served.runner.execute("quick"))
+    await page.locator("#counts .n", { hasText: "40" }).waitFor({ timeout: 10_000 })
+    const reads: Array<number> = await page.evaluate(() => (globalThis as any).storageReads)
+    expect(reads.length).toBeGreaterThan(1)
+    const gaps = reads.slice(1).map((t, i) => t - reads[i])
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(990)
+    // The header says it too (the last read comes at the end of its second).
+    await page.locator("#footprint", { hasText: "Stored: 40 executions" }).waitFor({ timeout: 10_000 })
   })
 })

@@ -2,10 +2,13 @@
  * `layerServer` for real: a runner on a SQLite file (and on PostgreSQL when reachable) with the
  * server in this process, asked over HTTP with `fetch`.
  */
-import { Effect, Layer, Schema } from "effect"
+import { Chunk, Effect, Layer, Schema, Stream } from "effect"
+import { request } from "node:http"
 import { CronSchedule, Task, Workflow } from "sluice"
 import { Storage } from "sluice"
 import { afterEach, describe, expect, it } from "vitest"
+import { eventStream, makeEventHub } from "../../src/serve/events.js"
+import { hostAllowed, sameOrigin } from "../../src/serve/guard.js"
 import { contentSecurityPolicy } from "../../src/serve/page/route.js"
 import type { Served } from "../fixtures/serve-harness.js"
 import { bearer, eventually, gate, getJson, readEvents, startServer } from "../fixtures/serve-harness.js"
@@ -13,6 +16,32 @@ import { freshDatabaseUrl, postgresAvailable } from "../support/postgres.js"
 import { layerSqliteTempFile } from "../support/storage.js"
 
 const pg = await postgresAvailable()
+
+/** A request as any client may send it: `Host` and `Origin` as given (fetch sets its own Host). */
+const raw = (
+  url: string,
+  path: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {}
+): Promise<{ status: number; body: any }> =>
+  new Promise((resolve, reject) => {
+    const { hostname, port } = new URL(url)
+    const req = request({ host: hostname, port, path, method: init.method ?? "GET", headers: init.headers }, (res) => {
+      let text = ""
+      res.setEncoding("utf8")
+      res.on("data", (chunk) => (text += chunk))
+      res.on("end", () => {
+        let body: unknown = text === "" ? undefined : text
+        try {
+          body = JSON.parse(text)
+        } catch {
+          // not JSON (the page): the text
+        }
+        resolve({ status: res.statusCode ?? 0, body })
+      })
+    })
+    req.on("error", reject)
+    req.end(init.body)
+  })
 
 /** extract → (left, right: waits on `hold`) → join; `left` writes a value. */
 const makeWorkflows = () => {
@@ -280,5 +309,136 @@ describe("serve API with a token", () => {
     expect(html).toContain(`<script nonce="${nonce}">`)
     const again = await fetch(`${served.url}/`)
     expect(again.headers.get("content-security-policy")).not.toBe(csp)
+  })
+})
+
+describe("serve API against other sites (CSRF, DNS rebinding)", () => {
+  let served: Served | undefined
+  afterEach(async () => {
+    await served?.close()
+    served = undefined
+  })
+
+  it("refuses a form or a request from another origin that would change something (403, 415)", async () => {
+    served = await startServer({ storage: Storage.layerMemory, ...makeWorkflows() })
+    await Effect.runPromise(served.runner.execute("quick"))
+    const host = new URL(served.url).host
+    const form = { "content-type": "application/x-www-form-urlencoded" }
+    const fromEvil = await raw(served.url, "/api/prune", {
+      method: "POST",
+      headers: { ...form, origin: "https://evil.example" },
+      body: "olderThan=0+millis"
+    })
+    expect(fromEvil).toMatchObject({ status: 403, body: { _tag: "Forbidden" } })
+    const asForm = await raw(served.url, "/api/prune", { method: "POST", headers: form, body: "olderThan=0+millis" })
+    expect(asForm).toMatchObject({ status: 415, body: { _tag: "UnsupportedMediaType" } })
+    const asText = await raw(served.url, "/api/prune", {
+      method: "POST",
+      headers: { "content-type": "text/plain", origin: `http://${host}` },
+      body: JSON.stringify({ olderThan: "0 millis" })
+    })
+    expect(asText.status).toBe(415)
+    const json = { "content-type": "application/json" }
+    const jsonFromEvil = await raw(served.url, "/api/prune", {
+      method: "POST",
+      headers: { ...json, origin: "http://evil.example" },
+      body: JSON.stringify({ olderThan: "0 millis" })
+    })
+    expect(jsonFromEvil.status).toBe(403)
+    const cancelFromNull = await raw(served.url, "/api/executions/x/cancel", {
+      method: "POST",
+      headers: { origin: "null" }
+    })
+    expect(cancelFromNull.status).toBe(403)
+    expect((await getJson(served.url, "/api/executions")).body.executions).toHaveLength(1) // nothing pruned
+    const own = await raw(served.url, "/api/prune", {
+      method: "POST",
+      headers: { ...json, origin: `http://${host}` },
+      body: JSON.stringify({ olderThan: "0 millis" })
+    })
+    expect(own).toMatchObject({ status: 200, body: { pruned: 1 } })
+  })
+
+  it("answers only for its own names: another Host is 403, the page included (DNS rebinding)", async () => {
+    served = await startServer({ storage: Storage.layerMemory, ...makeWorkflows() })
+    const port = new URL(served.url).port
+    for (const path of ["/", "/api/executions", "/api/server", "/openapi.json"]) {
+      const evil = await raw(served.url, path, { headers: { host: `evil.example:${port}` } })
+      expect([path, evil.status, evil.body?._tag]).toEqual([path, 403, "Forbidden"])
+      const otherPort = await raw(served.url, path, { headers: { host: "127.0.0.1:1" } })
+      expect([path, otherPort.status]).toEqual([path, 403])
+    }
+    for (const host of [`127.0.0.1:${port}`, `localhost:${port}`, `LOCALHOST:${port}`, `[::1]:${port}`]) {
+      const ok = await raw(served.url, "/api/server", { headers: { host } })
+      expect([host, ok.status]).toEqual([host, 200])
+    }
+  })
+
+  it("on a host that is not loopback, takes any Host only with a token", () => {
+    const local = { host: "127.0.0.1", port: 8080 }
+    expect(hostAllowed(local, "127.0.0.1:8080")).toBe(true)
+    expect(hostAllowed(local, "localhost:8080")).toBe(true)
+    expect(hostAllowed(local, "[::1]:8080")).toBe(true)
+    expect(hostAllowed({ ...local, token: "t" }, "evil.example:8080")).toBe(false)
+    expect(hostAllowed(local, undefined)).toBe(false)
+    expect(hostAllowed({ host: "::1", port: 80 }, "[::1]")).toBe(true)
+    const lan = { host: "192.168.1.5", port: 8080 }
+    expect(hostAllowed(lan, "192.168.1.5:8080")).toBe(true)
+    expect(hostAllowed(lan, "localhost:8080")).toBe(true)
+    expect(hostAllowed(lan, "box.lan:8080")).toBe(false)
+    expect(hostAllowed({ ...lan, token: "t" }, "box.lan:8080")).toBe(true)
+    expect(hostAllowed({ host: "0.0.0.0", port: 8080, token: "t" }, "box.lan:8080")).toBe(true)
+    expect(hostAllowed({ host: "0.0.0.0", port: 8080 }, "box.lan:8080")).toBe(false)
+    expect(sameOrigin("http://box.lan:8080", "box.lan:8080")).toBe(true)
+    expect(sameOrigin("http://box.lan", "box.lan:80")).toBe(true)
+    expect(sameOrigin("http://box.lan:8081", "box.lan:8080")).toBe(false)
+    expect(sameOrigin("null", "box.lan:8080")).toBe(false)
+  })
+
+  it("says what is stored from the storage's footprint alone: without one, it lists nothing", async () => {
+    let listed = 0
+    const bare = Layer.effect(
+      Storage,
+      Effect.map(Storage, (storage) => ({
+        ...storage,
+        footprint: undefined,
+        executions: (filter: Parameters<typeof storage.executions>[0]) => {
+          listed++
+          return storage.executions(filter)
+        }
+      }))
+    ).pipe(Layer.provide(Storage.layerMemory))
+    served = await startServer({ storage: bare, ...makeWorkflows() })
+    await Effect.runPromise(served.runner.execute("quick"))
+    const before = listed
+    const { status, body } = await getJson(served.url, "/api/storage")
+    expect(status).toBe(200)
+    expect(body).toEqual({ executions: {} })
+    expect(listed).toBe(before)
+  })
+})
+
+describe("serve events", () => {
+  it("tells a client that fell behind how many events it lost (event: dropped)", async () => {
+    const text = await Effect.runPromise(Effect.scoped(Effect.gen(function*() {
+      const hub = yield* makeEventHub(3)
+      const pull = yield* Stream.toPull(eventStream(hub, () => true).pipe(Stream.decodeText()))
+      let read = ""
+      while (!read.includes("event: ready")) read += Chunk.join(yield* pull, "")
+      const started = (i: number) => ({
+        _tag: "ExecutionStarted" as const,
+        executionId: `e${i}`,
+        workflowName: "w",
+        resumed: false,
+        at: new Date(0)
+      })
+      yield* hub.publish(Array.from({ length: 10 }, (_, i) => started(i) as never))
+      while (!read.includes("\"e9\"")) read += Chunk.join(yield* pull, "")
+      return read
+    })))
+    const names = [...text.matchAll(/^event: (.*)$/gm)].map((m) => m[1])
+    expect(names).toEqual(["ready", "dropped", "ExecutionStarted", "ExecutionStarted", "ExecutionStarted"])
+    expect(text).toContain(`event: dropped\ndata: {"count":7}\n\n`)
+    expect(text).toContain(`"executionId":"e7"`)
   })
 })

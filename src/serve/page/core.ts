@@ -6,7 +6,8 @@
 export const core = String.raw`
 const TOKEN_KEY = "sluice.token"
 const app = document.getElementById("app")
-const state = { token: sessionStorage.getItem(TOKEN_KEY), stop: [], route: "" }
+/** generation: bumped by each route; what an older route started stops and draws nothing. */
+const state = { token: sessionStorage.getItem(TOKEN_KEY), stop: [], route: "", generation: 0 }
 
 /** An element; children are nodes or text (always text nodes); props never take handlers as strings. */
 function h(tag, props, ...children) {
@@ -55,27 +56,45 @@ async function api(path, init) {
   if (!response.ok) throw new HttpError(response.status, (body && body.message) || response.statusText)
   return body
 }
+/** A POST, always as JSON (the server refuses any other body, and a bodiless one says the same). */
 function post(path, payload) {
+  const headers = { "content-type": "application/json" }
   return api(path, payload === undefined
-    ? { method: "POST" }
-    : { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(payload) })
+    ? { method: "POST", headers }
+    : { method: "POST", headers, body: JSON.stringify(payload) })
 }
+/** A client error (4xx): asking again would get the same answer. */
+function isFinal(e) { return e instanceof HttpError && e.status >= 400 && e.status < 500 }
 
-/** Reads server-sent events from path until stopped; reconnects if the server drops the stream. */
-function subscribe(path, onEvent, onReady) {
+/**
+ * Reads server-sent events from path until stopped; reconnects if the server drops the stream.
+ * A 4xx answer (an unknown execution) ends it: onFailure(error), or showError. A stream started
+ * by an older route than the current one stops itself.
+ */
+function subscribe(path, onEvent, onReady, onFailure) {
   const abort = new AbortController()
+  const generation = state.generation
   let stopped = false
+  const current = () => !stopped && generation === state.generation
   const run = async () => {
-    while (!stopped) {
+    while (current()) {
       try {
         const response = await fetch(path, { headers: authHeaders(), signal: abort.signal })
+        if (!current()) break
         if (response.status === 401) return showToken("The server refused the token.")
+        if (response.status >= 400 && response.status < 500) {
+          const text = await response.text()
+          let message = response.statusText
+          try { message = JSON.parse(text).message || message } catch (e) { /* not JSON */ }
+          stop()
+          return (onFailure || showError)(new HttpError(response.status, message))
+        }
         if (!response.ok || response.body === null) throw new Error("events: " + response.status)
         const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
         let buffer = ""
         for (;;) {
           const { value, done } = await reader.read()
-          if (done) break
+          if (done || !current()) break
           buffer += value
           let cut
           while ((cut = buffer.indexOf("\n\n")) >= 0) {
@@ -91,15 +110,22 @@ function subscribe(path, onEvent, onReady) {
           }
         }
       } catch (e) {
-        if (stopped) return
+        if (!current()) break
       }
+      if (!current()) break
       setLive(false)
-      if (!stopped) await new Promise((resolve) => setTimeout(resolve, 1000))
+      await new Promise((resolve) => setTimeout(resolve, 1000))
     }
+    stop()
   }
-  run()
-  const stop = () => { stopped = true; abort.abort(); setLive(false) }
+  const stop = () => {
+    if (stopped) return
+    stopped = true
+    abort.abort()
+    if (generation === state.generation) setLive(false)
+  }
   state.stop.push(stop)
+  run()
   return stop
 }
 function setLive(on) {
@@ -107,13 +133,18 @@ function setLive(on) {
   if (el) { el.classList.toggle("on", on); el.textContent = on ? "live" : "offline" }
 }
 
-/** Runs load() now, and again after each call to the returned function (never two at once). */
+/**
+ * Runs load() on each call to the returned function (never two at once: calls meanwhile are one
+ * more run). Once a newer route is drawn, it runs no more, and what it failed with is not shown.
+ */
 function coalesced(load) {
+  const generation = state.generation
   let running = false, again = false
   const go = async () => {
+    if (generation !== state.generation) return
     if (running) { again = true; return }
     running = true
-    try { await load() } catch (e) { showError(e) }
+    try { await load() } catch (e) { if (generation === state.generation) showError(e) }
     running = false
     if (again) { again = false; go() }
   }

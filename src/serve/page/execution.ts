@@ -3,6 +3,8 @@
  * a signal), the DAG coloured by live status, the timeline, and the selected task's panel
  * (attempts, errors, what it wrote). Each event of the execution's stream recolours its task at
  * once, then the view is read again (the event says what changed; the view says everything).
+ * The view is read at once (and again once the stream is ready); an unknown execution (404 from
+ * either) is said, and neither is asked again.
  */
 export const execution = String.raw`
 const TASK_STATUS_OF = {
@@ -113,21 +115,42 @@ async function executionPage(id) {
       t.wrote ? h("div", { id: "wrote" }, json(t.wrote)) : h("p", { class: "muted" }, t.status === "Completed" ? "Nothing." : "Nothing yet."),
       t.deleted.length > 0 ? [h("div", { class: "muted" }, "Deleted"), h("p", { class: "mono" }, t.deleted.join(", "))] : null)
   }
+  let stream = null
+  let gone = false
+  /** An unknown (or pruned) execution: said once, and nothing is asked again. */
+  const generation = state.generation
+  const fail = (e) => {
+    if (gone || generation !== state.generation) return
+    gone = true
+    if (stream) stream()
+    clear(head)
+    head.append(h("h1", { id: "not-found" }, e.status === 404 ? "Execution not found" : "Cannot show this execution"),
+      h("div", { class: "mono muted" }, id))
+    showError(e)
+  }
   const load = coalesced(async () => {
-    view = await api(path)
+    if (gone) return
+    try {
+      view = await api(path)
+    } catch (e) {
+      if (isFinal(e)) return fail(e)
+      throw e
+    }
+    if (generation !== state.generation) return
     hideError()
     renderHead()
     renderDag()
     renderTimeline()
     renderPanel()
   })
-  subscribe(path + "/events", (name, event) => {
+  load()
+  stream = subscribe(path + "/events", (name, event) => {
     const status = TASK_STATUS_OF[name]
     if (status && view) {
       const node = dagNode(event.taskId)
       if (node) node.setAttribute("data-status", status(event))
     }
     load()
-  }, load)
+  }, load, fail)
 }
 `

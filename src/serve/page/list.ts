@@ -43,7 +43,8 @@ async function listPage(params) {
     const query = new URLSearchParams({ limit: String(PAGE), offset: String(offset) })
     if (status) query.set("status", status)
     if (workflow) query.set("workflow", workflow)
-    const [page, footprint] = await Promise.all([api("/api/executions?" + query), api("/api/storage")])
+    const page = await api("/api/executions?" + query)
+    refreshFootprint()
     hideError()
     clear(body)
     if (page.executions.length === 0) body.append(h("tr", {}, h("td", { colspan: 6, class: "muted" }, "No executions.")))
@@ -61,8 +62,10 @@ async function listPage(params) {
       h("button", { disabled: offset === 0, on: { click: () => go({ offset: String(Math.max(0, offset - PAGE)) }) } }, "Newer"),
       h("span", { class: "muted" }, page.executions.length === 0 ? "" : (offset + 1) + "–" + (offset + page.executions.length)),
       h("button", { disabled: !page.hasMore, on: { click: () => go({ offset: String(offset + PAGE) }) } }, "Older"))
+  })
+  footprintShown.push((footprint) => {
     clear(counts)
-    counts.append(h("span", {}, h("span", { class: "n" }, String(footprint.total)), "executions"))
+    counts.append(h("span", {}, h("span", { class: "n" }, footprint.total === undefined ? "?" : String(footprint.total)), "executions"))
     for (const st of STATUSES) {
       const n = footprint.executions[st]
       if (n) counts.append(h("span", {}, badge(st), " ", String(n)))
@@ -70,7 +73,7 @@ async function listPage(params) {
     counts.append(h("span", { class: "muted" }, fmtBytes(footprint.bytes) + " on storage"))
   })
   subscribe("/api/events", (name) => {
-    if (name.startsWith("Execution") || name === "EventsDropped") load()
+    if (name.startsWith("Execution") || name === "dropped") load()
   }, load)
 }
 
@@ -100,6 +103,6 @@ async function schedulesPage() {
         h("td", {}, toggle)))
     }
   })
-  subscribe("/api/events", (name) => { if (name === "ExecutionStarted") load() }, load)
+  subscribe("/api/events", (name) => { if (name === "ExecutionStarted" || name === "dropped") load() }, load)
 }
 `
