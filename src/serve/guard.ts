@@ -16,6 +16,7 @@
  */
 import { HttpMiddleware, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
+import { isIP } from "node:net"
 
 export interface GuardOptions {
   /** The bound host, as given (`127.0.0.1`, `::1`, `0.0.0.0`, a name). */
@@ -25,12 +26,13 @@ export interface GuardOptions {
   readonly token?: string | undefined
 }
 
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"])
-
-/** Whether a bound host is loopback only (127.0.0.0/8, ::1, localhost). */
+/** 127.0.0.0/8, ::1 (also as IPv4-mapped), `localhost`: reachable from this machine only. */
 export const isLoopback = (host: string): boolean => {
-  const h = host.toLowerCase()
-  return LOOPBACK.has(h) || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h)
+  const h = host.replace(/^\[(.*)\]$/, "$1").toLowerCase()
+  if (h === "localhost" || h.endsWith(".localhost")) return true
+  if (isIP(h) === 4) return h.startsWith("127.")
+  if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1" || h.startsWith("::ffff:127.")
+  return false
 }
 
 /** A host as it stands in a URL (`[::1]` for an IPv6 address). */

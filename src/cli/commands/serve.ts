@@ -8,21 +8,12 @@
  */
 import { Args, Command, Options } from "@effect/cli"
 import { Console, Effect, Layer, Option } from "effect"
-import { isIP } from "node:net"
+import { isLoopback } from "../../serve/guard.js"
 import { layerServer } from "../../serve/server.js"
 import { usage } from "../errors.js"
 import { loadModule } from "../module.js"
 import { storageOption } from "../options.js"
 import { withRunner } from "./shared.js"
-
-/** 127.0.0.0/8, ::1 (also as IPv4-mapped), `localhost`: reachable from this machine only. */
-export const isLoopback = (host: string): boolean => {
-  const h = host.replace(/^\[(.*)\]$/, "$1").toLowerCase()
-  if (h === "localhost" || h.endsWith(".localhost")) return true
-  if (isIP(h) === 4) return h.startsWith("127.")
-  if (isIP(h) === 6) return h === "::1" || h === "0:0:0:0:0:0:0:1" || h.startsWith("::ffff:127.")
-  return false
-}
 
 export const serve = Command.make("serve", {
   storage: storageOption,
