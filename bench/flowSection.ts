@@ -14,7 +14,7 @@ import { BatchSpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer, ManagedRuntime } from "effect"
 import { randomBytes } from "node:crypto"
 import { Runner, StorageCodec, Task, Workflow } from "sluice"
-import type { StorageName } from "./measure.js"
+import type { Stats, StorageName } from "./measure.js"
 import { engine, measure, postgres, storageLayer } from "./measure.js"
 import type { Row } from "./sections.js"
 
@@ -24,6 +24,28 @@ const workflowOf = (label: string, options: Partial<Parameters<typeof Task.make>
     name: `flow_${label}`,
     tasks: Array.from({ length: N }, (_, i) => Task.make({ ...options, id: `t${i}`, run: () => {} }))
   })
+
+/**
+ * The rows of one group of cases on one storage: µs a task, and the ratio to the group's first
+ * row (its baseline: no key, no codec, not traced).
+ */
+const group = (storage: StorageName, what: string) => {
+  let base: number | undefined
+  return (label: string, stats: Stats): Row => {
+    const us = (stats.median * 1000) / N
+    base ??= us
+    console.log(`  ${storage} ${what}, ${label}: ${us.toFixed(2)} µs/task (×${(us / base).toFixed(2)} the first)`)
+    return {
+      section: "flow",
+      case: `${N.toLocaleString("en-US")} ${what}, ${label}`,
+      impl: `sluice ${storage}`,
+      n: N,
+      stats,
+      perTaskUs: us,
+      ratio: us / base
+    }
+  }
+}
 
 const cases = [
   ["no key", workflowOf("plain", {})],
@@ -93,21 +115,9 @@ export const flowSection = async (quick: boolean): Promise<Array<Row>> => {
   if (postgres) storages.push("postgres")
   for (const storage of storages) {
     const e = engine(storage, 32)
-    let base = 0
+    const row = group(storage, "roots")
     for (const [label, wf] of cases) {
-      const s = await measure(() => e.run((r) => r.execute(wf)), quick ? 3 : 9, 2)
-      const us = (s.median * 1000) / N
-      if (label === "no key") base = us
-      console.log(`  ${storage} ${label}: ${us.toFixed(2)} µs/task (×${(us / base).toFixed(2)} no key)`)
-      rows.push({
-        section: "flow",
-        case: `${N.toLocaleString("en-US")} roots, ${label}`,
-        impl: `sluice ${storage}`,
-        n: N,
-        stats: s,
-        perTaskUs: us,
-        ratio: us / base
-      })
+      rows.push(row(label, await measure(() => e.run((r) => r.execute(wf)), quick ? 3 : 9, 2)))
     }
     await e.dispose()
   }
@@ -128,7 +138,7 @@ const tracingRows = async (quick: boolean): Promise<Array<Row>> => {
   const rows: Array<Row> = []
   const wf = cases[0][1]
   for (const storage of ["memory", "sqlite file"] as const) {
-    let base = 0
+    const row = group(storage, "roots")
     for (const traced of [false, true]) {
       const layer = Runner.layer({ maxConcurrentTasks: 32 }).pipe(Layer.provide(storageLayer(storage)))
       const runtime = ManagedRuntime.make(
@@ -141,19 +151,7 @@ const tracingRows = async (quick: boolean): Promise<Array<Row>> => {
       )
       const s = await measure(() => runtime.runPromise(Effect.flatMap(Runner, (r) => r.execute(wf))), quick ? 3 : 9, 2)
       await runtime.dispose()
-      const us = (s.median * 1000) / N
-      if (!traced) base = us
-      const label = traced ? "traced (OpenTelemetry)" : "not traced (nobody listens)"
-      console.log(`  ${storage} ${label}: ${us.toFixed(2)} µs/task (×${(us / base).toFixed(2)} not traced)`)
-      rows.push({
-        section: "flow",
-        case: `${N.toLocaleString("en-US")} roots, ${label}`,
-        impl: `sluice ${storage}`,
-        n: N,
-        stats: s,
-        perTaskUs: us,
-        ratio: us / base
-      })
+      rows.push(row(traced ? "traced (OpenTelemetry)" : "not traced (nobody listens)", s))
     }
   }
   return rows
@@ -177,25 +175,12 @@ const codecRows = async (quick: boolean, storages: ReadonlyArray<StorageName>): 
     ["gzip + encrypt", StorageCodec.compose(StorageCodec.gzip, StorageCodec.encrypt({ key, keyId: "bench" }))]
   ] as const
   for (const storage of storages.filter((s) => s !== "memory")) {
-    let base = 0
+    const row = group(storage, "roots writing 1 KiB")
     for (const [label, codec] of codecs) {
       const e = engine(storage, 32, codec)
       const s = await measure(() => e.run((r) => r.execute(wf)), quick ? 3 : 9, 2)
       await e.dispose()
-      const us = (s.median * 1000) / N
-      if (codec === undefined) base = us
-      console.log(
-        `  ${storage} 1 KiB outputs, ${label}: ${us.toFixed(2)} µs/task (×${(us / base).toFixed(2)} no codec)`
-      )
-      rows.push({
-        section: "flow",
-        case: `${N.toLocaleString("en-US")} roots writing 1 KiB, ${label}`,
-        impl: `sluice ${storage}`,
-        n: N,
-        stats: s,
-        perTaskUs: us,
-        ratio: us / base
-      })
+      rows.push(row(label, s))
     }
   }
   return rows
