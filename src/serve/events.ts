@@ -10,6 +10,7 @@
 import type { Scope } from "effect"
 import { Chunk, Context, Deferred, Effect, Layer, Ref, Schedule, Schema, Stream } from "effect"
 import { EventsDropped, ExecutionEvent } from "../ExecutionEvent.js"
+import { DroppingBuffer } from "../internal/droppingBuffer.js"
 import { Runner } from "../Runner.js"
 
 const Item = Schema.Union(ExecutionEvent, EventsDropped)
@@ -25,54 +26,7 @@ const perStream = 4096
 type Taken = Item | { readonly _tag: "dropped"; readonly count: number }
 
 /** One stream's events: bounded, the oldest dropped (and counted) when its client falls behind. */
-export class Mailbox {
-  private items: Array<Item> = []
-  private head = 0
-  private dropped = 0
-  private resume: ((effect: Effect.Effect<Chunk.Chunk<Taken>>) => void) | undefined
-
-  constructor(private readonly capacity: number) {}
-
-  push(items: ReadonlyArray<Item>): void {
-    for (const item of items) this.items.push(item)
-    const over = this.items.length - this.head - this.capacity
-    if (over > 0) {
-      this.head += over
-      this.dropped += over
-    }
-    if (this.head > 1024 && this.head * 2 > this.items.length) {
-      this.items = this.items.slice(this.head)
-      this.head = 0
-    }
-    const resume = this.resume
-    if (resume !== undefined && (this.head < this.items.length || this.dropped > 0)) {
-      this.resume = undefined
-      resume(Effect.sync(() => this.drain()))
-    }
-  }
-
-  private drain(): Chunk.Chunk<Taken> {
-    const taken: Array<Taken> = []
-    if (this.dropped > 0) taken.push({ _tag: "dropped", count: this.dropped })
-    for (let i = this.head; i < this.items.length; i++) taken.push(this.items[i])
-    this.items = []
-    this.head = 0
-    this.dropped = 0
-    return Chunk.unsafeFromArray(taken)
-  }
-
-  /** What is there (waits for something). */
-  readonly take: Effect.Effect<Chunk.Chunk<Taken>> = Effect.suspend(() =>
-    this.head < this.items.length || this.dropped > 0
-      ? Effect.sync(() => this.drain())
-      : Effect.async<Chunk.Chunk<Taken>>((resume) => {
-        this.resume = resume
-        return Effect.sync(() => {
-          this.resume = undefined
-        })
-      })
-  )
-}
+export type Mailbox = DroppingBuffer<Item, Taken>
 
 export interface EventHubService {
   /** Hands events to every open stream. */
@@ -95,7 +49,7 @@ export const makeEventHub = (capacity: number = perStream): Effect.Effect<EventH
       publish: (items) => Effect.sync(() => mailboxes.forEach((m) => m.push(items))),
       subscribe: Effect.acquireRelease(
         Effect.sync(() => {
-          const mailbox = new Mailbox(capacity)
+          const mailbox: Mailbox = new DroppingBuffer(capacity, (count): Taken => ({ _tag: "dropped", count }))
           mailboxes.add(mailbox)
           return mailbox
         }),
@@ -136,7 +90,7 @@ export const eventStream = (
   Stream.unwrapScoped(Effect.gen(function*() {
     const mailbox = yield* hub.subscribe
     yield* Effect.acquireRelease(Ref.update(hub.open, (n) => n + 1), () => Ref.update(hub.open, (n) => n - 1))
-    const events = Stream.repeatEffectChunk(mailbox.take).pipe(
+    const events = Stream.repeatEffectChunkOption(mailbox.take).pipe(
       Stream.filter((taken) => taken._tag === "dropped" || keep(taken)),
       Stream.map(formatTaken)
     )
