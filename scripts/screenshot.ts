@@ -8,10 +8,9 @@ import { Effect } from "effect"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
-import { chromium } from "playwright-core"
 import { Storage } from "sluice"
 import { makeDemo, settled } from "../test/fixtures/serve-demo.js"
-import { eventually, startServer } from "../test/fixtures/serve-harness.js"
+import { eventually, launchChromium, startServer } from "../test/fixtures/serve-harness.js"
 
 const out = resolve(import.meta.dirname, "../docs/screenshot-dag.png")
 const dir = mkdtempSync(join(tmpdir(), "sluice-screenshot-"))
@@ -20,18 +19,7 @@ const served = await startServer({
   storage: Storage.layerSqlite({ filename: join(dir, "sluice.db") }),
   workflows: [demo.workflow]
 })
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  headless: true,
-  args: [
-    "--no-sandbox",
-    "--disable-background-networking",
-    "--disable-gpu",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run"
-  ]
-})
+const browser = await launchChromium()
 try {
   const handle = await Effect.runPromise(served.runner.submit("nightly-etl"))
   await eventually(async () => {

@@ -6,15 +6,13 @@
 import { Effect } from "effect"
 import { existsSync } from "node:fs"
 import type { Browser, Page } from "playwright-core"
-import { chromium } from "playwright-core"
 import { RetryPolicy, Task, Workflow } from "sluice"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { makeDemo, settled } from "../fixtures/serve-demo.js"
 import type { Served } from "../fixtures/serve-harness.js"
-import { eventually, gate, getJson, startServer } from "../fixtures/serve-harness.js"
+import { CHROMIUM, eventually, gate, getJson, launchChromium, startServer } from "../fixtures/serve-harness.js"
 import { layerSqliteTempFile } from "../support/storage.js"
 
-const CHROMIUM = "/usr/bin/chromium"
 const available = existsSync(CHROMIUM)
 if (!available) {
   if (process.env.SLUICE_REQUIRE_BROWSER === "1") {
@@ -60,18 +58,7 @@ describe.skipIf(!available)("the web view in chromium", () => {
   const dialogs: Array<string> = []
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        "--no-sandbox",
-        "--disable-background-networking",
-        "--disable-gpu",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run"
-      ]
-    })
+    browser = await launchChromium()
   })
   afterAll(async () => {
     await browser?.close()
