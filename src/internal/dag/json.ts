@@ -165,7 +165,8 @@ export const deepFreeze = <A extends Json>(value: A): A => {
   return value
 }
 
-const isObject = (v: Json): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v)
+/** An object, not an array nor null: a JSON object when it came from JSON. */
+export const isJsonObject = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v)
 
 /** Structural equality of JSON values, used to drop duplicates when arrays concatenate. */
 export const jsonEquals = (a: Json, b: Json): boolean => {
@@ -197,7 +198,7 @@ export const mergeJson = (earlier: Json, later: Json): Json => {
     for (const item of later) if (!out.some((existing) => jsonEquals(existing, item))) out.push(item)
     return Object.freeze(out)
   }
-  if (isObject(earlier) && isObject(later)) return mergeObjects(earlier, later)
+  if (isJsonObject(earlier) && isJsonObject(later)) return mergeObjects(earlier, later)
   return later
 }
 
@@ -237,6 +238,6 @@ export const mergeAll = (contexts: Iterable<JsonObject>): JsonObject => {
  * its outer shape is checked.
  */
 export const JsonObjectFromSelf: Schema.Schema<JsonObject> = Schema.declare(
-  (u: unknown): u is JsonObject => typeof u === "object" && u !== null && !Array.isArray(u),
+  isJsonObject,
   { identifier: "JsonObject" }
 )

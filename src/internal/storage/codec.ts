@@ -18,9 +18,9 @@ import { InvalidOptionError, StorageError } from "../../Errors.js"
 import type { StorageCodec } from "../../StorageCodec.js"
 import { CodecError } from "../../StorageCodec.js"
 import type { JsonObject } from "../dag/json.js"
-import { deepFreeze } from "../dag/json.js"
+import { deepFreeze, isJsonObject } from "../dag/json.js"
 import type { Mutable } from "./codecToken.js"
-import { FIELD, isPlainObject, REF, TOKEN, tokens, wrapped } from "./codecToken.js"
+import { FIELD, REF, TOKEN, tokens, wrapped } from "./codecToken.js"
 import type { Entry } from "./journal.js"
 import type {
   Batch,
@@ -73,7 +73,7 @@ export const withCodec = (storage: StorageService, codec: StorageCodec): Storage
       return { [FIELD]: encode(`${text}}`) }
     }
     input(executionId: string, value: unknown): unknown {
-      return isPlainObject(value) ? this.object(executionId, value) : this.value(value)
+      return isJsonObject(value) ? this.object(executionId, value) : this.value(value)
     }
     entry(executionId: string, entry: Entry): Entry {
       if (entry._tag === "TaskCompleted" && entry.output !== undefined) {
@@ -141,7 +141,7 @@ export const withCodec = (storage: StorageService, codec: StorageCodec): Storage
       return value as A
     }
     input(executionId: string, slot: unknown): unknown {
-      return isPlainObject(slot) ? this.object(executionId, slot) : slot
+      return isJsonObject(slot) ? this.object(executionId, slot) : slot
     }
     entry(executionId: string, entry: Entry): Entry {
       if (entry._tag === "TaskCompleted" && entry.output !== undefined) {

@@ -6,7 +6,7 @@
 import { Either } from "effect"
 import type { StorageCodec } from "../../StorageCodec.js"
 import { CodecError, gzip } from "../../StorageCodec.js"
-import type { JsonObject } from "../dag/json.js"
+import { isJsonObject } from "../dag/json.js"
 
 export const FIELD = "~sluice"
 export const TOKEN = "sluice1:"
@@ -15,16 +15,13 @@ export const REF = "sluice1@"
 export type Mutable = Record<string, unknown>
 
 export const wrapped = (slot: unknown): string | undefined => {
-  if (typeof slot !== "object" || slot === null || Array.isArray(slot)) return undefined
-  const token = (slot as Mutable)[FIELD]
+  if (!isJsonObject(slot)) return undefined
+  const token = slot[FIELD]
   return typeof token === "string" && (token.startsWith(TOKEN) || token.startsWith(REF)) &&
       Object.keys(slot).length === 1
     ? token
     : undefined
 }
-
-export const isPlainObject = (value: unknown): value is JsonObject =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** The codec's sync halves: JSON text to token and back (a `CodecError` is thrown, caught by `read`). */
 export const tokens = (codec: StorageCodec) => {
