@@ -9,6 +9,7 @@ import { storageError } from "../faults.js"
 import type { Footprint } from "../service.js"
 import { decodeRows, Int } from "./columns.js"
 import type { Tables } from "./tables.js"
+import { churned } from "./tables.js"
 
 const CountFromSql = Schema.Struct({ status: ExecutionStatus, n: Int })
 const BytesFromSql = Schema.Struct({ bytes: Schema.NullOr(Int) })
@@ -42,7 +43,7 @@ export const makeFootprint = (sql: SqlClient.SqlClient, t: Tables) => {
 export const makeReclaim = (sql: SqlClient.SqlClient, t: Tables) =>
   sql.onDialectOrElse({
     pg: () =>
-      sql.unsafe(`VACUUM (ANALYZE) ${[t.executions, t.journal, t.signals, t.blobs, t.fires].join(", ")}`).pipe(
+      sql.unsafe(`VACUUM (ANALYZE) ${churned(t).join(", ")}`).pipe(
         Effect.asVoid,
         Effect.mapError(storageError("vacuum"))
       ),

@@ -7,6 +7,7 @@ import { Migrator, SqlClient } from "@effect/sql"
 import type { SqlError } from "@effect/sql/SqlError"
 import { Effect } from "effect"
 import type { Tables } from "./tables.js"
+import { churned } from "./tables.js"
 
 const init = (t: Tables) =>
   Effect.gen(function*() {
@@ -211,7 +212,7 @@ const vacuum = (t: Tables) =>
     yield* sql.onDialectOrElse({
       pg: () =>
         Effect.forEach(
-          [t.executions, t.journal, t.signals, t.blobs, t.queue, t.fires],
+          churned(t),
           (table) =>
             sql.unsafe(
               `ALTER TABLE ${table} SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_threshold = 500)`

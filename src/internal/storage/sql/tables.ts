@@ -38,6 +38,19 @@ export interface Tables {
   readonly index: (name: string) => string
 }
 
+/**
+ * The tables whose rows come and go (pruned with their executions, or dequeued): the ones to
+ * vacuum often on PostgreSQL (see migrations.ts and footprint.ts).
+ */
+export const churned = (t: Tables): ReadonlyArray<string> => [
+  t.executions,
+  t.journal,
+  t.signals,
+  t.blobs,
+  t.queue,
+  t.fires
+]
+
 /** A PostgreSQL schema name as sluice accepts it (PostgreSQL identifiers are at most 63 bytes). */
 export const schemaPattern = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/
 /** Lower case: PostgreSQL folds unquoted names, and the Migrator looks its table up unquoted. */
