@@ -8,6 +8,7 @@
  */
 import { Clock, Effect } from "effect"
 import type { ExecutionNotFoundError } from "../Errors.js"
+import { isPromiseLike } from "../internal/runner/attempt.js"
 import type { ExecuteError, RunnerService } from "../Runner.js"
 import { Runner } from "../Runner.js"
 import type { TaskContext } from "../TaskContext.js"
@@ -57,9 +58,6 @@ export const criticalPath = (workflow: Workflow<unknown>, bodyMs: ReadonlyMap<st
 
 /** Times of task bodies, by execution then task (every attempt's body summed). */
 type BodyTimes = Map<string, Map<string, number>>
-
-const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
-  typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
 
 /**
  * The workflow with each task's body timed (to the microsecond, around the body alone: what the

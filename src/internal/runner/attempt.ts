@@ -23,7 +23,7 @@ export interface AttemptInput<R> {
   readonly index?: number | undefined
 }
 
-const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
+export const isPromiseLike = (u: unknown): u is PromiseLike<unknown> =>
   typeof u === "object" && u !== null && typeof (u as { then?: unknown }).then === "function"
 
 /** The text an error is recorded with. */
